@@ -1,0 +1,311 @@
+"""The machinery every ``t26`` command shares, implemented once.
+
+:func:`command` registers a function as a typer command and gives it the common options
+(``--json``, ``--home``, ``--debug`` and, for commands that compute results, ``--no-track``). The
+function takes a :class:`Ctx` first and returns an :class:`Out`; the wrapper renders it as JSON on
+stdout or as rich tables, and turns :class:`trade2026.errors.T26Error` into a one-line message and
+its exit code (2 for bad input, 1 for a runtime failure). No heavy library is imported here.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import inspect
+import json
+import math
+import os
+import sys
+import traceback
+import typing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from trade2026.errors import T26Error
+
+T = TypeVar("T")
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print a machine-readable JSON result on stdout.")
+]
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        help="Home directory with the lake and MLflow runs [env: T26_HOME; default: ~/.t26].",
+        show_default=False,
+    ),
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
+NoTrackOpt = Annotated[
+    bool, typer.Option("--no-track", help="Do not log this run to MLflow.")
+]
+
+
+@dataclass
+class Out:
+    """What a command returns.
+
+    ``data`` is the ``--json`` result (a list of row objects for a table, an object otherwise).
+    ``tables`` are ``(title, rows)`` pairs rendered for people; when empty, ``data`` is rendered.
+    ``lines`` are printed after the tables in human mode.
+    """
+
+    data: Any
+    tables: Sequence[tuple[str, Sequence[dict[str, Any]]]] = ()
+    lines: Sequence[str] = ()
+
+
+@dataclass
+class Ctx:
+    """Per-invocation context handed to every command function."""
+
+    home: Path | None = None
+    json: bool = False
+    debug: bool = False
+    track: bool = True
+    _settings: Any = field(default=None, repr=False)
+    _lake: Any = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Any:
+        if self._settings is None:
+            from trade2026.config import load_settings
+
+            self._settings = load_settings(self.home)
+        return self._settings
+
+    @property
+    def lake(self) -> Any:
+        if self._lake is None:
+            from trade2026.lake import Lake
+
+            self._lake = Lake(self.settings.home, root=self.settings.lake_root)
+        return self._lake
+
+    def log(self, message: str) -> None:
+        """A human progress message on stderr (never on stdout, which is for results)."""
+        if not self.json:
+            _stderr_console().print(message, highlight=False)
+
+    def progress(
+        self, items: Iterable[T], *, total: int | None = None, description: str = "working"
+    ) -> Iterator[T]:
+        """Iterate with a progress bar on stderr, shown only when stderr is a terminal."""
+        if not sys.stderr.isatty():
+            yield from items
+            return
+        from rich.progress import Progress
+
+        with Progress(console=_stderr_console(), transient=True) as bar:
+            task = bar.add_task(description, total=total)
+            for item in items:
+                yield item
+                bar.advance(task)
+
+    def tracking_run(self, name: str, **kw: Any) -> Any:
+        """An MLflow run context (a no-op one under ``--no-track``)."""
+        from trade2026 import tracking
+
+        if not self.track:
+            return tracking.null_run()
+        return tracking.start_run(name, settings=self.settings, **kw)
+
+
+@functools.cache
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@functools.cache
+def _stdout_console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+def json_default(obj: Any) -> Any:
+    """Turn the values results carry (datetimes, numpy scalars, paths) into JSON."""
+    if isinstance(obj, _dt.datetime | _dt.date | _dt.time):
+        return obj.isoformat()
+    if isinstance(obj, _dt.timedelta):
+        return obj.total_seconds()
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "item"):  # numpy scalar
+        return obj.item()
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if isinstance(obj, set | frozenset | tuple):
+        return list(obj)
+    msg = f"cannot render {type(obj).__name__} as JSON"
+    raise TypeError(msg)
+
+
+def _clean(obj: Any) -> Any:
+    """Replace NaN/inf floats by None so the output is strict JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(_clean(data), default=json_default, allow_nan=False)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value != 0 and (abs(value) >= 1e7 or abs(value) < 1e-4):
+            return f"{value:.4g}"
+        return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) < 1e7 else f"{value:.4g}"
+    if isinstance(value, _dt.datetime):
+        if value.hour == value.minute == value.second == value.microsecond == 0:
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_fmt(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_fmt(v) for v in value)
+    return str(value)
+
+
+def render_rows(title: str, rows: Sequence[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    console = _stdout_console()
+    if not rows:
+        console.print(f"[bold]{title}[/bold]: no rows" if title else "no rows")
+        return
+    table = Table(title=title or None, title_justify="left", header_style="bold")
+    columns: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    for col in columns:
+        numeric = all(isinstance(r.get(col), int | float) for r in rows if r.get(col) is not None)
+        table.add_column(col, justify="right" if numeric else "left")
+    for row in rows:
+        table.add_row(*(_fmt(row.get(c)) for c in columns))
+    console.print(table)
+
+
+def render(out: Out, *, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(dumps(out.data) + "\n")
+        return
+    tables = list(out.tables)
+    if not tables:
+        data = out.data
+        if isinstance(data, list):
+            tables = [("", data)]
+        elif isinstance(data, dict):
+            tables = [("", [{"field": k, "value": v} for k, v in data.items()])]
+    for title, rows in tables:
+        render_rows(title, list(rows))
+    console = _stdout_console()
+    for line in out.lines:
+        console.print(line, highlight=False)
+
+
+def fail(exc: BaseException, *, debug: bool) -> typing.NoReturn:
+    """Print a one-line error on stderr and exit with the error's code."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    if isinstance(exc, T26Error):
+        code = exc.exit_code
+        text = str(exc)
+    else:
+        code = 1
+        text = f"unexpected failure: {type(exc).__name__}: {exc}"
+        if not debug:
+            text += " (rerun with --debug for the traceback)"
+    first, *rest = text.splitlines() or [""]
+    sys.stderr.write(f"error: {first}\n")
+    for line in rest:
+        sys.stderr.write(f"  {line}\n")
+    raise typer.Exit(code)
+
+
+def _root_obj() -> dict[str, Any]:
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return {}
+    root = ctx.find_root()
+    return root.obj if isinstance(root.obj, dict) else {}
+
+
+def command(
+    app: typer.Typer, name: str | None = None, *, tracked: bool = False, **kw: Any
+) -> Callable[[Callable[..., Out]], Callable[..., Out]]:
+    """Register ``fn(ctx, ...) -> Out`` as a command of ``app`` with the shared options."""
+
+    def deco(fn: Callable[..., Out]) -> Callable[..., Out]:
+        hints = typing.get_type_hints(fn, include_extras=True)
+        sig = inspect.signature(fn)
+        params = [
+            p.replace(annotation=hints.get(p.name, p.annotation))
+            for p in sig.parameters.values()
+            if p.name != "ctx"
+        ]
+        kwonly = inspect.Parameter.KEYWORD_ONLY
+        extra = [
+            inspect.Parameter("json_", kwonly, default=False, annotation=JsonOpt),
+            inspect.Parameter("home", kwonly, default=None, annotation=HomeOpt),
+            inspect.Parameter("debug", kwonly, default=False, annotation=DebugOpt),
+        ]
+        if tracked:
+            extra.append(inspect.Parameter("no_track", kwonly, default=False, annotation=NoTrackOpt))
+
+        def wrapper(**kwargs: Any) -> None:
+            root = _root_obj()
+            as_json = bool(kwargs.pop("json_"))
+            home = kwargs.pop("home") or root.get("home")
+            debug = bool(kwargs.pop("debug")) or bool(root.get("debug"))
+            no_track = bool(kwargs.pop("no_track", False))
+            ctx = Ctx(home=home, json=as_json, debug=debug, track=not no_track)
+            try:
+                out = fn(ctx, **kwargs)
+                render(out, as_json=as_json)
+            except (typer.Exit, typer.Abort):
+                raise
+            except KeyboardInterrupt:
+                sys.stderr.write("interrupted\n")
+                raise typer.Exit(130) from None
+            except Exception as exc:
+                fail(exc, debug=debug)
+
+        wrapper.__name__ = fn.__name__
+        wrapper.__qualname__ = fn.__qualname__
+        wrapper.__doc__ = fn.__doc__
+        wrapper.__module__ = fn.__module__
+        new_params = params + extra
+        wrapper.__signature__ = sig.replace(parameters=new_params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in new_params}
+        app.command(name, **kw)(wrapper)
+        return fn
+
+    return deco
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"1", "true", "yes"}
+
+
+__all__ = ["Ctx", "Out", "command", "dumps", "fail", "render", "render_rows"]

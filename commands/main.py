@@ -1,0 +1,58 @@
+"""The ``t26`` entry point: the root app and the registry of subcommands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from commands import data, demo, runs, sql
+
+app = typer.Typer(
+    name="t26",
+    help="Trade2026: a quant research toolkit over a local Delta Lake. "
+    "Every command takes --json for machine-readable output and --home to pick the lake.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# One line per subcommand; each module owns its typer app or command.
+app.add_typer(data.app, name="data")
+app.add_typer(runs.app, name="runs")
+sql.register(app)
+demo.register(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from trade2026 import __version__
+
+        typer.echo(f"t26 {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", help="Home directory with the lake and runs [env: T26_HOME].", show_default=False),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Trade2026 research toolkit."""
+    ctx.obj = {"home": home, "debug": debug}
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""Bars from ticks: time, tick, volume and dollar bars (Lopez de Prado, AFML ch. 2)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from trade2026.errors import InputError
+from trade2026.lake._schema import BAR_KEYS, TICK_COLUMNS, require_columns
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from trade2026.lake._lake import Lake, WriteResult
+
+KINDS = ("time", "tick", "volume", "dollar")
+_TIME = re.compile(r"^\d+(us|ms|s|m|h|d)$")
+
+
+@dataclass(frozen=True)
+class BarSpec:
+    """A bar definition: ``time:1m`` (any polars duration: 30s, 5m, 1h, 1d), ``tick:N``
+    (every N trades), ``volume:V`` (every V units traded), ``dollar:D`` (every D of notional)."""
+
+    kind: str
+    every: str | None = None
+    threshold: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> BarSpec:
+        kind, _, arg = text.partition(":")
+        kind = kind.strip().lower()
+        if kind not in KINDS or not arg:
+            msg = f"bad bar kind {text!r}; use time:1m, tick:N, volume:V or dollar:D"
+            raise InputError(msg)
+        if kind == "time":
+            every = arg.strip().replace("min", "m")
+            if not _TIME.match(every):
+                msg = f"bad time interval {arg!r}; use e.g. 30s, 1m, 5m, 1h, 1d"
+                raise InputError(msg)
+            return cls("time", every=every)
+        try:
+            threshold = float(arg)
+        except ValueError:
+            raise InputError(f"bad {kind} bar threshold {arg!r}; give a number, e.g. {kind}:1e6") from None
+        if not threshold > 0:
+            raise InputError(f"{kind} bar threshold must be > 0, got {arg}")
+        if kind == "tick" and threshold != int(threshold):
+            raise InputError(f"tick bars take a whole number of ticks, got {arg}")
+        return cls(kind, threshold=threshold)
+
+    def __str__(self) -> str:
+        return f"time:{self.every}" if self.kind == "time" else f"{self.kind}:{self.threshold:g}"
+
+
+def _agg() -> list[Any]:
+    import polars as pl
+
+    return [
+        pl.col("price").first().alias("open"),
+        pl.col("price").max().alias("high"),
+        pl.col("price").min().alias("low"),
+        pl.col("price").last().alias("close"),
+        pl.col("size").sum().alias("volume"),
+        ((pl.col("price") * pl.col("size")).sum() / pl.col("size").sum()).alias("vwap"),
+        pl.len().cast(pl.Int64).alias("n_ticks"),
+    ]
+
+
+def build_bars(ticks: Any, kind: str | BarSpec) -> pl.DataFrame:
+    """Aggregate ticks (symbol, ts, price, size[, side]) into bars.
+
+    Time bars are stamped with the start of their interval; tick, volume and dollar bars with the
+    time of their last tick, and a trailing bar that has not reached its threshold is dropped (it
+    is not a bar yet). Output columns: symbol, ts, open, high, low, close, volume, vwap, n_ticks.
+    A bar's vwap is NaN when its volume is zero.
+    """
+    import numpy as np
+    import polars as pl
+
+    from trade2026.lake._lake import _to_polars
+
+    spec = kind if isinstance(kind, BarSpec) else BarSpec.parse(kind)
+    df = _to_polars(ticks)
+    require_columns(df, TICK_COLUMNS[:4])
+    df = df.select("symbol", pl.col("ts").cast(pl.Datetime("us", "UTC")), "price", "size").sort("symbol", "ts")
+    if df.height == 0:
+        return _empty()
+    if spec.kind == "time":
+        assert spec.every is not None
+        out = df.group_by_dynamic("ts", every=spec.every, group_by="symbol", label="left", closed="left").agg(_agg())
+    else:
+        measure = {
+            "tick": pl.lit(1.0),
+            "volume": pl.col("size").cast(pl.Float64),
+            "dollar": (pl.col("price") * pl.col("size")).cast(pl.Float64),
+        }[spec.kind]
+        m = df.select(measure.alias("m"), pl.col("symbol").rank("dense").cast(pl.Int64).alias("g"))
+        from trade2026.lake._kernels import threshold_bar_ids
+
+        assert spec.threshold is not None
+        ids, complete = threshold_bar_ids(
+            np.ascontiguousarray(m["g"].to_numpy()), np.ascontiguousarray(m["m"].to_numpy(), dtype=np.float64), float(spec.threshold)
+        )
+        df = df.with_columns(pl.Series("_bar", ids))
+        out = df.group_by("_bar", maintain_order=True).agg(pl.col("symbol").first(), pl.col("ts").last(), *_agg())
+        out = out.filter(pl.Series(complete)[out["_bar"]]).drop("_bar")
+    return out.select(
+        "symbol", "ts", "open", "high", "low", "close",
+        pl.col("volume").cast(pl.Float64), pl.col("vwap").fill_null(float("nan")), "n_ticks",
+    ).sort("symbol", "ts")
+
+
+def _empty() -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame(
+        schema={
+            "symbol": pl.String, "ts": pl.Datetime("us", "UTC"), "open": pl.Float64, "high": pl.Float64,
+            "low": pl.Float64, "close": pl.Float64, "volume": pl.Float64, "vwap": pl.Float64, "n_ticks": pl.Int64,
+        }
+    )
+
+
+def bars_from_ticks(
+    lake: Lake,
+    *,
+    source: str = "ticks",
+    target: str = "bars_1m",
+    kind: str | BarSpec = "time:1m",
+    symbols: list[str] | None = None,
+) -> tuple[pl.DataFrame, WriteResult]:
+    """Build bars from a ticks table and merge them into a bars table on (symbol, ts)."""
+    import polars as pl
+
+    spec = kind if isinstance(kind, BarSpec) else BarSpec.parse(kind)
+    lf = lake.scan(source)
+    if symbols:
+        have = set(lf.select("symbol").unique().collect()["symbol"].to_list())
+        missing = [s for s in symbols if s not in have]
+        if missing:
+            raise InputError(f"symbol(s) {', '.join(missing)} not in {source!r}; it has {', '.join(sorted(have))}")
+        lf = lf.filter(pl.col("symbol").is_in(symbols))
+    ticks = lf.select("symbol", "ts", "price", "size").collect()
+    if ticks.height == 0:
+        raise InputError(f"table {source!r} has no ticks to build bars from")
+    bars = build_bars(ticks, spec)
+    res = lake.write(target, bars, mode="merge", keys=list(BAR_KEYS))
+    return bars, res

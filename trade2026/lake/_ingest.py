@@ -1,0 +1,339 @@
+"""Ingest CSV and Parquet files into the lake: map columns, parse times, validate, merge."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trade2026.errors import DataError, InputError, NotFoundError
+from trade2026.lake._schema import (
+    BAR_COLUMNS,
+    BAR_KEYS,
+    TICK_COLUMNS,
+    check_table_name,
+    table_kind,
+    to_bars_schema,
+    to_ticks_schema,
+    validate_bars,
+    validate_ticks,
+)
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from trade2026.lake._lake import Lake
+
+# Source column names recognised without a mapping (compared case-insensitively).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "symbol": ("symbol", "ticker", "sym", "code"),
+    "ts": ("ts", "timestamp", "datetime", "date", "time"),
+    "open": ("open", "o"),
+    "high": ("high", "h"),
+    "low": ("low", "l"),
+    "close": ("close", "c", "last"),
+    "volume": ("volume", "vol", "v"),
+    "price": ("price", "px", "trade_price"),
+    "size": ("size", "qty", "quantity", "amount"),
+    "side": ("side", "aggressor"),
+}
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to read source files.
+
+    ``columns`` maps canonical names to source names (``{"ts": "Date", "close": "Adj Close"}``);
+    ``symbol`` sets the symbol for single-symbol files; ``tz`` is the zone of naive timestamps;
+    ``date_format`` is a strftime format, or ``epoch_s`` / ``epoch_ms`` / ``epoch_us``.
+    """
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    symbol: str | None = None
+    tz: str = "UTC"
+    date_format: str | None = None
+    delimiter: str = ","
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    table: str
+    files: int
+    rows: int
+    inserted: int
+    updated: int
+    replaced: int
+    version: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _read_csv(path: Path, opts: IngestOptions) -> pl.DataFrame:
+    import polars as pl
+
+    raw = path.read_bytes()
+    if not raw.strip():
+        msg = f"{path}: the file is empty; a header row and at least one data row are needed"
+        raise DataError(msg)
+    try:
+        text = raw.decode(opts.encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        msg = (
+            f"{path}: line {line} is not valid {opts.encoding} (byte {raw[exc.start]:#x}); "
+            "re-save the file as UTF-8 or pass --encoding (e.g. --encoding latin-1)"
+        )
+        raise DataError(msg) from exc
+    except LookupError as exc:
+        raise InputError(f"unknown encoding {opts.encoding!r}; use e.g. utf-8 or latin-1") from exc
+    try:
+        df = pl.read_csv(
+            io.StringIO(text),
+            separator=opts.delimiter,
+            infer_schema_length=10000,
+            try_parse_dates=False,
+        )
+    except pl.exceptions.NoDataError as exc:
+        raise DataError(f"{path}: the file has no data rows") from exc
+    except pl.exceptions.PolarsError as exc:
+        msg = f"{path}: cannot parse as CSV with delimiter {opts.delimiter!r} ({str(exc).splitlines()[0]})"
+        raise DataError(msg) from exc
+    if df.width == 1:
+        header = df.columns[0]
+        for sep in (";", "\t", "|", ","):
+            if sep != opts.delimiter and sep in header:
+                shown = "\\t" if sep == "\t" else sep
+                msg = (
+                    f"{path}: found one column named {header!r}; the file looks {shown!r}-delimited, "
+                    f"pass --delimiter '{shown}'"
+                )
+                raise DataError(msg)
+    if df.height == 0:
+        raise DataError(f"{path}: the file has a header but no data rows")
+    return df
+
+
+def _read_file(path: Path, opts: IngestOptions) -> pl.DataFrame:
+    import polars as pl
+
+    if not path.exists():
+        raise NotFoundError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        try:
+            df = pl.read_parquet(path)
+        except Exception as exc:
+            raise DataError(f"{path}: cannot read as Parquet ({exc})") from exc
+        if df.height == 0:
+            raise DataError(f"{path}: the file has no rows")
+        line_offset = 0
+    elif suffix in (".csv", ".txt", ".tsv", ".gz"):
+        if suffix == ".tsv" and opts.delimiter == ",":
+            opts = IngestOptions(**{**asdict(opts), "delimiter": "\t"})
+        df = _read_csv(path, opts)
+        line_offset = 2  # header line, 1-based
+    else:
+        msg = f"{path}: unsupported file type {suffix!r}; ingest reads .csv/.tsv/.txt and .parquet"
+        raise DataError(msg)
+    return df.with_columns(
+        (pl.lit(f"{path.name} {'line' if line_offset else 'row'} ") + (pl.int_range(pl.len()) + max(line_offset, 1)).cast(pl.String)).alias("_source")
+    )
+
+
+def _expand(paths: Sequence[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        path = Path(p).expanduser()
+        if path.is_dir():
+            found = sorted(
+                f for f in path.rglob("*") if f.suffix.lower() in (".csv", ".tsv", ".txt", ".parquet", ".pq")
+            )
+            if not found:
+                raise DataError(f"{path}: the folder has no .csv or .parquet files")
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise NotFoundError(f"{path}: no such file or folder")
+    if not files:
+        raise InputError("no input files given")
+    return files
+
+
+def _map_columns(df: pl.DataFrame, wanted: Sequence[str], opts: IngestOptions, name: str) -> pl.DataFrame:
+    """Rename source columns to canonical names (explicit mapping first, then aliases)."""
+    lower = {c.lower().strip(): c for c in df.columns if c != "_source"}
+    renames: dict[str, str] = {}
+    for canon in wanted:
+        if canon in opts.columns:
+            src = opts.columns[canon]
+            if src not in df.columns:
+                found = ", ".join(c for c in df.columns if c != "_source")
+                raise DataError(f"{name}: --map {canon}={src}: no column {src!r}; found: {found}")
+            renames[src] = canon
+            continue
+        for alias in ALIASES.get(canon, (canon,)):
+            if alias in lower and lower[alias] not in renames:
+                renames[lower[alias]] = canon
+                break
+    unknown = set(opts.columns) - set(wanted)
+    if unknown:
+        raise InputError(f"--map names unknown field(s) {', '.join(sorted(unknown))}; fields: {', '.join(wanted)}")
+    out = df.rename(renames)
+    keep = [c for c in wanted if c in out.columns]
+    return out.select(*keep, "_source")
+
+
+def parse_timestamps(df: pl.DataFrame, opts: IngestOptions, name: str) -> pl.DataFrame:
+    """Parse the ``ts`` column to ``timestamp[us, UTC]``; name the first unparseable values."""
+    import polars as pl
+
+    col = df.schema["ts"]
+    ts = pl.col("ts")
+    fmt = opts.date_format
+    if fmt in ("epoch_s", "epoch_ms", "epoch_us"):
+        unit = {"epoch_s": "s", "epoch_ms": "ms", "epoch_us": "us"}[fmt]
+        parsed = pl.from_epoch(ts.cast(pl.Int64, strict=False), time_unit=unit).dt.replace_time_zone("UTC")
+    elif col == pl.Date:
+        parsed = ts.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    elif isinstance(col, pl.Datetime):
+        parsed = ts.dt.cast_time_unit("us")
+        parsed = parsed.dt.convert_time_zone("UTC") if col.time_zone else parsed.dt.replace_time_zone(opts.tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+    elif col == pl.String:
+        s = ts.str.strip_chars()
+        if fmt:
+            naive = s.str.to_datetime(fmt, strict=False, time_unit="us")
+        else:
+            naive = pl.coalesce(
+                s.str.to_datetime("%Y-%m-%d", strict=False, time_unit="us"),
+                s.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us"),
+                s.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us"),
+                s.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us"),
+                s.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us"),
+                s.str.to_datetime("%Y-%m-%d %H:%M", strict=False, time_unit="us"),
+                s.str.to_datetime("%Y%m%d", strict=False, time_unit="us"),
+            )
+            aware = s.str.to_datetime("%Y-%m-%dT%H:%M:%S%#z", strict=False, time_unit="us", time_zone="UTC")
+            aware2 = s.str.to_datetime("%Y-%m-%d %H:%M:%S%#z", strict=False, time_unit="us", time_zone="UTC")
+            localized = naive.dt.replace_time_zone(opts.tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+            parsed = pl.coalesce(aware, aware2, localized)
+        if fmt:
+            parsed = naive.dt.replace_time_zone(opts.tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+        # Date-only values are trading dates: keep them at midnight UTC whatever the zone.
+        date_only = s.str.contains(r"^\d{4}-?\d{2}-?\d{2}$")
+        midnight = s.str.to_datetime("%Y-%m-%d", strict=False, time_unit="us").dt.replace_time_zone("UTC")
+        parsed = pl.when(date_only & midnight.is_not_null()).then(midnight).otherwise(parsed)
+    else:
+        msg = f"{name}: column ts has type {col}; pass --date-format epoch_s/epoch_ms for numbers"
+        raise DataError(msg)
+    try:
+        out = df.with_columns(parsed.alias("_ts_parsed"))
+    except pl.exceptions.PolarsError as exc:
+        raise DataError(f"{name}: cannot parse timestamps ({str(exc).splitlines()[0]}); pass --date-format") from exc
+    bad = out.filter(pl.col("_ts_parsed").is_null())
+    if bad.height:
+        shown = "; ".join(f"{r['_source']}: {r['ts']!r}" for r in bad.head(5).select("_source", "ts").iter_rows(named=True))
+        hint = f" with format {fmt!r}" if fmt else ""
+        msg = (
+            f"{name}: {bad.height} timestamp(s) cannot be parsed{hint} ({shown}); "
+            "pass --date-format (e.g. '%d/%m/%Y') or fix the values"
+        )
+        raise DataError(msg)
+    return out.drop("ts").rename({"_ts_parsed": "ts"})
+
+
+def read_files(
+    paths: Sequence[str | Path], *, kind: str = "bars", options: IngestOptions | None = None
+) -> pl.DataFrame:
+    """Read, map, parse and validate files into a canonical bars or ticks frame (with ``_source``)."""
+    import polars as pl
+
+    opts = options or IngestOptions()
+    wanted = list(BAR_COLUMNS if kind == "bars" else TICK_COLUMNS)
+    frames = []
+    for path in _expand(paths):
+        df = _read_file(path, opts)
+        df = _map_columns(df, wanted, opts, str(path))
+        if opts.symbol is not None:
+            if "symbol" in df.columns and "symbol" not in opts.columns:
+                df = df.drop("symbol")
+            df = df.with_columns(pl.lit(opts.symbol).alias("symbol"))
+        if kind == "ticks" and "side" not in df.columns:
+            df = df.with_columns(pl.lit(0).alias("side"))
+        missing = [c for c in wanted if c not in df.columns]
+        if missing:
+            hint = "map them with --map NAME=SOURCE_COLUMN"
+            if "symbol" in missing:
+                hint += " (or --symbol SYM for a single-symbol file)"
+            found = ", ".join(c for c in _read_file(path, opts).columns if c != "_source")
+            raise DataError(f"{path}: missing required column(s) {', '.join(missing)}; found: {found}; {hint}")
+        df = parse_timestamps(df, opts, str(path))
+        df = df.select(*wanted, "_source")
+        numeric = [c for c in wanted if c not in ("symbol", "ts")]
+        for c in numeric:
+            if df.schema[c] == pl.String:
+                conv = pl.col(c).str.strip_chars().str.replace_all(",", "").cast(pl.Float64, strict=False)
+                bad = df.filter(conv.is_null() & pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != ""))
+                if bad.height:
+                    r = bad.row(0, named=True)
+                    raise DataError(f"{r['_source']}: {c}={r[c]!r} is not a number; fix the value or the column mapping")
+                df = df.with_columns(conv.alias(c))
+        frames.append(df.with_columns(pl.col("symbol").cast(pl.String)))
+    df = pl.concat(frames, how="vertical_relaxed")
+    if kind == "bars":
+        df = to_bars_schema(df)
+        validate_bars(df)
+    else:
+        df = to_ticks_schema(df)
+        validate_ticks(df)
+    return df
+
+
+def ingest(
+    lake: Lake,
+    paths: Sequence[str | Path],
+    *,
+    table: str = "bars_1d",
+    options: IngestOptions | None = None,
+) -> IngestResult:
+    """Ingest files into ``table``; nothing is written unless every file validates.
+
+    Bars tables are merged on (symbol, ts): re-ingesting the same file changes nothing and a
+    corrected file updates the rows that differ. Ticks tables have no unique key: the rows of each
+    (symbol, date) present in the input replace what the table held for that symbol and date.
+    """
+    check_table_name(table)
+    kind = table_kind(table)
+    if kind == "generic":
+        msg = f"ingest writes bars_* or ticks* tables, not {table!r}; name the table e.g. bars_1d or ticks"
+        raise InputError(msg)
+    files = _expand(paths)
+    df = read_files(files, kind=kind, options=options)
+    if kind == "bars":
+        res = lake.write(table, df, mode="merge", keys=list(BAR_KEYS))
+        return IngestResult(table, len(files), df.height, res.inserted, res.updated, 0, res.version)
+    return write_ticks(lake, df, table=table, files=len(files))
+
+
+def write_ticks(lake: Lake, df: pl.DataFrame, *, table: str = "ticks", files: int = 0) -> IngestResult:
+    """Replace each (symbol, date) of the input in a ticks table, partitioned by date."""
+    import polars as pl
+
+    if "date" not in df.columns:
+        df = to_ticks_schema(df)
+    df = df.select([c for c in df.columns if not c.startswith("_")]).sort("symbol", "ts")
+    pairs = df.select("symbol", "date").unique().sort("symbol", "date")
+    if not lake.exists(table):
+        res = lake.write(table, df, mode="append", partition_by=["date"])
+        return IngestResult(table, files, df.height, res.inserted, 0, 0, res.version)
+    clauses = []
+    for sym, dates in pairs.group_by("symbol", maintain_order=True).agg(pl.col("date")).iter_rows():
+        quoted_sym = sym.replace("'", "''")
+        ds = ", ".join(f"'{d.isoformat()}'" for d in dates)
+        clauses.append(f"(symbol = '{quoted_sym}' AND date IN ({ds}))")
+    res = lake.write(table, df, mode="overwrite", replace_where=" OR ".join(clauses))
+    return IngestResult(table, files, df.height, res.inserted, 0, res.deleted, res.version)

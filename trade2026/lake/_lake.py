@@ -1,0 +1,464 @@
+"""The local lake: Delta tables under ``<home>/lake/<table>``, read as polars or SQL (DuckDB)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import re
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from trade2026.errors import DataError, InputError, LakeError, NotFoundError
+from trade2026.lake._schema import check_keys, check_table_name
+
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow.dataset as pads
+
+WriteMode = Literal["append", "overwrite", "merge"]
+MAX_RETRIES = 50
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write did: rows inserted and updated, and the table version it produced."""
+
+    table: str
+    mode: str
+    rows: int
+    inserted: int
+    updated: int
+    deleted: int
+    version: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _to_polars(df: Any) -> pl.DataFrame:
+    import polars as pl
+
+    if isinstance(df, pl.DataFrame):
+        return df
+    if isinstance(df, pl.LazyFrame):
+        return df.collect()
+    mod = type(df).__module__
+    if mod.startswith("pandas"):
+        return pl.from_pandas(df, include_index=False)
+    if mod.startswith("pyarrow"):
+        return pl.DataFrame(pl.from_arrow(df))
+    if isinstance(df, dict):
+        return pl.DataFrame(df)
+    msg = f"cannot write a {type(df).__name__}; pass a polars or pandas DataFrame or an arrow table"
+    raise DataError(msg)
+
+
+def _is_commit_conflict(exc: BaseException) -> bool:
+    from deltalake.exceptions import CommitFailedError
+
+    if isinstance(exc, CommitFailedError):
+        return True
+    text = str(exc).lower()
+    return "version" in text and ("already exists" in text or "conflict" in text)
+
+
+class Lake:
+    """A lake of Delta tables.
+
+    Parameters
+    ----------
+    home : path, optional
+        The Trade2026 home directory; the lake lives in ``<home>/lake``. Defaults to the resolved
+        settings (``T26_HOME`` or ``~/.t26``).
+    root : str, optional
+        The lake root itself (a local path or an object-store URI such as ``s3://bucket/lake``);
+        overrides ``home``.
+    storage_options : dict, optional
+        Passed to deltalake for object stores (credentials, endpoint).
+    """
+
+    def __init__(
+        self,
+        home: str | os.PathLike[str] | None = None,
+        *,
+        root: str | os.PathLike[str] | None = None,
+        storage_options: dict[str, str] | None = None,
+    ) -> None:
+        if root is None:
+            if home is None:
+                from trade2026.config import load_settings
+
+                root = load_settings().lake_root
+            else:
+                root = Path(home).expanduser() / "lake"
+        self.root = str(root)
+        self.storage_options = storage_options
+        self._local = "://" not in self.root or self.root.startswith("file://")
+
+    def __repr__(self) -> str:
+        return f"Lake({self.root!r})"
+
+    # -- paths and catalogue -------------------------------------------------------------------
+    def path(self, table: str) -> str:
+        check_table_name(table)
+        return f"{self.root.rstrip('/')}/{table}"
+
+    def tables(self) -> list[str]:
+        """Names of the Delta tables in the lake, sorted."""
+        if self._local:
+            base = Path(self.root.removeprefix("file://"))
+            if not base.is_dir():
+                return []
+            return sorted(
+                p.name
+                for p in base.iterdir()
+                if (p / "_delta_log").is_dir() and re.match(r"^[a-z][a-z0-9_]*$", p.name)
+            )
+        import pyarrow.fs as pafs
+
+        fs, base_path = pafs.FileSystem.from_uri(self.root)
+        infos = fs.get_file_info(pafs.FileSelector(base_path, allow_not_found=True))
+        names = [i.base_name for i in infos if i.type == pafs.FileType.Directory]
+        return sorted(n for n in names if self.exists(n))
+
+    def exists(self, table: str) -> bool:
+        from deltalake import DeltaTable
+
+        return bool(DeltaTable.is_deltatable(self.path(table), self.storage_options))
+
+    def _table(self, table: str, version: int | None = None) -> Any:
+        from deltalake import DeltaTable
+
+        if not self.exists(table):
+            have = self.tables()
+            listing = ", ".join(have) if have else "none yet (try `t26 data sample`)"
+            msg = f"no table {table!r} in the lake at {self.root}; tables: {listing}"
+            raise NotFoundError(msg)
+        try:
+            return DeltaTable(self.path(table), version=version, storage_options=self.storage_options)
+        except Exception as exc:
+            if version is not None:
+                msg = f"table {table!r} has no version {version}; see `t26 data history {table}`"
+                raise NotFoundError(msg) from exc
+            raise LakeError(f"cannot open table {table!r}: {exc}") from exc
+
+    # -- reads ---------------------------------------------------------------------------------
+    def dataset(self, table: str, *, version: int | None = None) -> pads.Dataset:
+        """The table's current (or given) version as a pyarrow dataset."""
+        return self._table(table, version).to_pyarrow_dataset()
+
+    def scan(self, table: str, *, version: int | None = None) -> pl.LazyFrame:
+        """A polars LazyFrame over the table (filters and projections are pushed down)."""
+        import polars as pl
+
+        return pl.scan_delta(self._table(table, version))
+
+    def read(
+        self,
+        table: str,
+        *,
+        columns: Sequence[str] | None = None,
+        filters: Any = None,
+        version: int | None = None,
+    ) -> pl.DataFrame:
+        """Read a table into a polars DataFrame.
+
+        ``filters`` is a polars expression, or a list of ``(column, op, value)`` tuples with op one
+        of ``= == != < <= > >= in``, combined with AND.
+        """
+        import polars as pl
+
+        lf = self.scan(table, version=version)
+        schema = lf.collect_schema()
+        if filters is not None:
+            lf = lf.filter(_filter_expr(filters, schema.names()))
+        if columns is not None:
+            unknown = [c for c in columns if c not in schema.names()]
+            if unknown:
+                msg = f"table {table!r} has no column(s) {', '.join(unknown)}; columns: {', '.join(schema.names())}"
+                raise InputError(msg)
+            lf = lf.select(columns)
+        out = lf.collect()
+        return out if isinstance(out, pl.DataFrame) else pl.DataFrame(out)
+
+    def sql(self, query: str) -> pl.DataFrame:
+        """Run DuckDB SQL with every table (referenced by name) as a view over its Delta data."""
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", query.lower()))
+            for name in self.tables():
+                if name in words:
+                    con.register(name, self.dataset(name))
+            try:
+                rel = con.sql(query)
+            except duckdb.Error as exc:
+                raise _sql_error(exc, self.tables()) from exc
+            if rel is None:
+                import polars as pl
+
+                return pl.DataFrame()
+            try:
+                return rel.pl()
+            except duckdb.Error as exc:
+                raise _sql_error(exc, self.tables()) from exc
+        finally:
+            con.close()
+
+    def count(self, table: str) -> int:
+        return int(self.dataset(table).count_rows())
+
+    def history(self, table: str, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """The table's Delta versions, newest first."""
+        rows = []
+        for h in self._table(table).history(limit):
+            metrics = h.get("operationMetrics") or {}
+            params = h.get("operationParameters") or {}
+            rows.append(
+                {
+                    "version": int(h.get("version", -1)),
+                    "timestamp": dt.datetime.fromtimestamp(h.get("timestamp", 0) / 1000, dt.UTC),
+                    "operation": h.get("operation"),
+                    "mode": params.get("mode"),
+                    "rows_added": _metric(metrics, "num_target_rows_inserted", "num_added_rows", "num_output_rows"),
+                    "rows_updated": _metric(metrics, "num_target_rows_updated"),
+                    "rows_removed": _metric(metrics, "num_deleted_rows", "num_target_rows_deleted"),
+                    "files_added": _metric(metrics, "num_added_files", "num_files_added", "num_target_files_added"),
+                    "files_removed": _metric(metrics, "num_removed_files", "num_files_removed", "num_target_files_removed"),
+                }
+            )
+        return rows
+
+    def info(self, table: str) -> dict[str, Any]:
+        dt_ = self._table(table)
+        ds = dt_.to_pyarrow_dataset()
+        actions = dt_.get_add_actions(flatten=True)
+        sizes = actions.column("size_bytes").to_pylist() if actions.num_rows else []
+        return {
+            "table": table,
+            "version": dt_.version(),
+            "rows": int(ds.count_rows()),
+            "files": len(sizes),
+            "size_bytes": int(sum(sizes)),
+            "columns": [f"{f.name}:{f.type}" for f in ds.schema],
+            "partition_by": list(dt_.metadata().partition_columns),
+        }
+
+    # -- writes --------------------------------------------------------------------------------
+    def write(
+        self,
+        table: str,
+        df: Any,
+        *,
+        mode: WriteMode = "append",
+        keys: Sequence[str] | None = None,
+        partition_by: Sequence[str] | None = None,
+        replace_where: str | None = None,
+    ) -> WriteResult:
+        """Write a frame to a table, creating it if needed.
+
+        Parameters
+        ----------
+        mode : {"append", "overwrite", "merge"}
+            ``merge`` upserts on ``keys``: new keys are inserted, existing keys whose other columns
+            differ are updated, identical rows are left alone (re-writing the same data is a no-op).
+        keys : list of str
+            Key columns for ``merge``; checked for nulls and duplicates before anything is written.
+        replace_where : str, optional
+            With ``overwrite``, replace only the rows matching this SQL predicate.
+
+        Concurrent writers retry on Delta commit conflicts; validation happens before any file is
+        written, so a rejected frame leaves the table unchanged.
+        """
+        check_table_name(table)
+        frame = _to_polars(df)
+        frame = frame.select([c for c in frame.columns if not c.startswith("_")])
+        if mode not in ("append", "overwrite", "merge"):
+            msg = f"unknown write mode {mode!r}; use append, overwrite or merge"
+            raise InputError(msg)
+        if mode == "merge":
+            if not keys:
+                msg = "mode='merge' needs keys=[...] naming the key columns"
+                raise InputError(msg)
+            check_keys(frame, tuple(keys))
+        if frame.width == 0:
+            msg = f"nothing to write to {table!r}: the frame has no columns"
+            raise DataError(msg)
+        data = frame.to_arrow()
+        delay = 0.01
+        for attempt in range(MAX_RETRIES):
+            try:
+                return self._write_once(table, data, mode, keys, partition_by, replace_where)
+            except Exception as exc:
+                if isinstance(exc, InputError):
+                    raise
+                if not _is_commit_conflict(exc) or attempt == MAX_RETRIES - 1:
+                    raise _write_error(table, exc) from exc
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 0.5)
+        raise LakeError(f"gave up writing {table!r} after {MAX_RETRIES} commit conflicts")
+
+    def _write_once(
+        self,
+        table: str,
+        data: Any,
+        mode: str,
+        keys: Sequence[str] | None,
+        partition_by: Sequence[str] | None,
+        replace_where: str | None,
+    ) -> WriteResult:
+        from deltalake import DeltaTable, write_deltalake
+
+        path = self.path(table)
+        so = self.storage_options
+        rows = data.num_rows
+        if not self.exists(table):
+            # First writer creates the table; a concurrent creator makes this fail and we retry.
+            write_deltalake(path, data, mode="error", partition_by=list(partition_by or []) or None, storage_options=so)
+            return WriteResult(table, mode, rows, rows, 0, 0, DeltaTable(path, storage_options=so).version())
+        if mode == "append":
+            write_deltalake(path, data, mode="append", storage_options=so)
+            return WriteResult(table, mode, rows, rows, 0, 0, DeltaTable(path, storage_options=so).version())
+        if mode == "overwrite":
+            deleted = 0
+            if replace_where:
+                before = DeltaTable(path, storage_options=so)
+                import pyarrow.compute as pc  # noqa: F401  (the predicate is evaluated by deltalake)
+
+                deleted = _count_where(before, replace_where)
+                write_deltalake(path, data, mode="overwrite", predicate=replace_where, storage_options=so)
+            else:
+                deleted = int(DeltaTable(path, storage_options=so).to_pyarrow_dataset().count_rows())
+                write_deltalake(path, data, mode="overwrite", schema_mode="overwrite", storage_options=so)
+            return WriteResult(table, mode, rows, rows, 0, deleted, DeltaTable(path, storage_options=so).version())
+        # merge
+        target = DeltaTable(path, storage_options=so)
+        tcols = set(target.schema().to_arrow().names) if hasattr(target.schema(), "to_arrow") else set()
+        missing = [c for c in data.schema.names if tcols and c not in tcols]
+        if missing:
+            msg = f"table {table!r} has no column(s) {', '.join(missing)}; drop them or write to a new table"
+            raise DataError(msg)
+        assert keys is not None
+        on = " AND ".join(f's."{k}" = t."{k}"' for k in keys)
+        others = [c for c in data.schema.names if c not in keys]
+        changed = " OR ".join(f's."{c}" IS DISTINCT FROM t."{c}"' for c in others) or "false"
+        metrics = (
+            target.merge(data, predicate=on, source_alias="s", target_alias="t")
+            .when_matched_update_all(predicate=changed)
+            .when_not_matched_insert_all()
+            .execute()
+        )
+        inserted = int(metrics.get("num_target_rows_inserted", 0))
+        updated = int(metrics.get("num_target_rows_updated", 0))
+        return WriteResult(table, mode, rows, inserted, updated, 0, DeltaTable(path, storage_options=so).version())
+
+    def delete(self, table: str, predicate: str | None = None) -> int:
+        """Delete rows matching a SQL predicate (all rows when None); returns rows deleted."""
+        t = self._table(table)
+        m = t.delete(predicate)
+        return int(m.get("num_deleted_rows", 0))
+
+    def drop(self, table: str) -> None:
+        """Remove a table and its files (local lakes only)."""
+        self._table(table)
+        if not self._local:
+            raise LakeError("drop is only supported on local lakes")
+        shutil.rmtree(self.path(table).removeprefix("file://"))
+
+    def vacuum(self, table: str, *, retention_hours: int = 168, dry_run: bool = False) -> list[str]:
+        """Delete files no longer referenced by versions newer than ``retention_hours``."""
+        return list(
+            self._table(table).vacuum(
+                retention_hours=retention_hours,
+                dry_run=dry_run,
+                enforce_retention_duration=False,
+            )
+        )
+
+    def compact(self, table: str, *, target_size: int | None = None) -> dict[str, Any]:
+        """Rewrite small files into larger ones (a new version; old files stay until vacuum)."""
+        m = self._table(table).optimize.compact(target_size=target_size)
+        return {
+            "files_added": int(m.get("numFilesAdded", 0)),
+            "files_removed": int(m.get("numFilesRemoved", 0)),
+            "version": self._table(table).version(),
+        }
+
+
+def _metric(metrics: dict[str, Any], *names: str) -> int | None:
+    for n in names:
+        if n in metrics and metrics[n] is not None:
+            try:
+                return int(metrics[n])
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _count_where(table: Any, predicate: str) -> int:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("t", table.to_pyarrow_dataset())
+        row = con.sql(f"SELECT count(*) FROM t WHERE {predicate}").fetchone()
+        return int(row[0]) if row else 0
+    finally:
+        con.close()
+
+
+_OPS = {"=", "==", "!=", "<", "<=", ">", ">=", "in"}
+
+
+def _filter_expr(filters: Any, names: Iterable[str]) -> Any:
+    import polars as pl
+
+    if isinstance(filters, pl.Expr):
+        return filters
+    names = list(names)
+    expr = pl.lit(True)
+    for item in filters:
+        try:
+            col, op, value = item
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"bad filter {item!r}: use (column, op, value) tuples") from exc
+        if col not in names:
+            raise InputError(f"cannot filter on unknown column {col!r}; columns: {', '.join(names)}")
+        if op not in _OPS:
+            raise InputError(f"bad filter operator {op!r}; use one of {', '.join(sorted(_OPS))}")
+        c = pl.col(col)
+        part = {
+            "=": lambda: c == value,
+            "==": lambda: c == value,
+            "!=": lambda: c != value,
+            "<": lambda: c < value,
+            "<=": lambda: c <= value,
+            ">": lambda: c > value,
+            ">=": lambda: c >= value,
+            "in": lambda: c.is_in(list(value)),
+        }[op]()
+        expr = expr & part
+    return expr
+
+
+def _sql_error(exc: Exception, tables: list[str]) -> InputError:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    listing = ", ".join(tables) if tables else "none (try `t26 data sample`)"
+    return InputError(f"SQL error: {text}\n(tables: {listing})")
+
+
+def _write_error(table: str, exc: Exception) -> Exception:
+    from deltalake.exceptions import SchemaMismatchError
+
+    if isinstance(exc, SchemaMismatchError) or "schema" in str(exc).lower():
+        return DataError(
+            f"the frame does not match the schema of table {table!r}: {exc}; "
+            "cast the columns, or write with mode='overwrite' to replace the table"
+        )
+    return LakeError(f"writing {table!r} failed: {exc}")

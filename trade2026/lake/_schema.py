@@ -1,0 +1,154 @@
+"""Canonical table schemas and the validation every write goes through."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from trade2026.errors import DataError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+PRICE_COLUMNS = ("open", "high", "low", "close")
+BAR_COLUMNS = ("symbol", "ts", "open", "high", "low", "close", "volume")
+BAR_KEYS = ("symbol", "ts")
+TICK_COLUMNS = ("symbol", "ts", "price", "size", "side")
+MAX_SHOWN = 5
+
+
+def check_table_name(name: str) -> str:
+    if not isinstance(name, str) or not TABLE_NAME.match(name):
+        msg = (
+            f"invalid table name {name!r}: names are SQL identifiers, lower case letters, digits "
+            "and underscores starting with a letter (e.g. bars_1d)"
+        )
+        raise DataError(msg)
+    return name
+
+
+def table_kind(name: str) -> str:
+    """'bars' for bars_* tables, 'ticks' for ticks*, else 'generic'."""
+    if name.startswith("bars"):
+        return "bars"
+    if name.startswith("ticks"):
+        return "ticks"
+    return "generic"
+
+
+def _where(df: pl.DataFrame, mask: pl.Expr, what: str, fix: str, show: list[str]) -> None:
+    import polars as pl
+
+    bad = df.filter(mask.fill_null(False))
+    if bad.height == 0:
+        return
+    cols = [c for c in ("_source", *show) if c in bad.columns]
+    rows = []
+    for rec in bad.head(MAX_SHOWN).select(cols).iter_rows(named=True):
+        where = rec.pop("_source", None)
+        body = ", ".join(f"{k}={_short(v)}" for k, v in rec.items())
+        rows.append(f"{where}: {body}" if where else body)
+    msg = f"{bad.height} row(s) {what}; {fix}. First offending rows:\n" + "\n".join(rows)
+    del pl
+    raise DataError(msg)
+
+
+def _short(value: Any) -> str:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def require_columns(df: pl.DataFrame, required: tuple[str, ...], *, hint: str = "") -> None:
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        found = ", ".join(c for c in df.columns if not c.startswith("_")) or "(none)"
+        msg = f"missing required column(s) {', '.join(missing)}; found: {found}"
+        if hint:
+            msg += f"; {hint}"
+        raise DataError(msg)
+
+
+def check_keys(df: pl.DataFrame, keys: tuple[str, ...] | list[str]) -> None:
+    """No null keys, no duplicate keys within the frame."""
+    import polars as pl
+
+    keys = list(keys)
+    require_columns(df, tuple(keys))
+    null_mask = pl.any_horizontal([pl.col(k).is_null() for k in keys])
+    for k in keys:
+        if df.schema[k].is_float():
+            null_mask = null_mask | pl.col(k).is_nan()
+    _where(df, null_mask, f"have a missing key ({', '.join(keys)})", "fill or drop them", keys)
+    dup = pl.struct(keys).is_duplicated()
+    _where(
+        df,
+        dup,
+        f"share a key ({', '.join(keys)}) with another row of the input",
+        "drop the duplicates so each key appears once",
+        keys,
+    )
+
+
+def validate_bars(df: pl.DataFrame) -> None:
+    """Validate a frame in the canonical bars schema; raise DataError naming offending rows."""
+    import polars as pl
+
+    require_columns(df, BAR_COLUMNS)
+    check_keys(df, BAR_KEYS)
+    show = list(BAR_COLUMNS)
+    for c in (*PRICE_COLUMNS, "volume"):
+        _where(df, pl.col(c).is_null() | pl.col(c).is_nan(), f"have a missing {c}", "fill or drop them", show)
+    _where(df, pl.min_horizontal(*PRICE_COLUMNS) <= 0, "have a price <= 0", "prices must be positive", show)
+    _where(df, pl.col("volume") < 0, "have a negative volume", "volume must be >= 0", show)
+    _where(
+        df,
+        pl.col("high") < pl.max_horizontal("open", "close"),
+        "have high < max(open, close)",
+        "fix the source (or check the column mapping)",
+        show,
+    )
+    _where(
+        df,
+        pl.col("low") > pl.min_horizontal("open", "close"),
+        "have low > min(open, close)",
+        "fix the source (or check the column mapping)",
+        show,
+    )
+
+
+def validate_ticks(df: pl.DataFrame) -> None:
+    import polars as pl
+
+    require_columns(df, TICK_COLUMNS)
+    show = list(TICK_COLUMNS)
+    for k in ("symbol", "ts"):
+        _where(df, pl.col(k).is_null(), f"have a missing {k}", "fill or drop them", show)
+    _where(df, pl.col("price").is_null() | (pl.col("price") <= 0), "have a price <= 0 or missing", "prices must be positive", show)
+    _where(df, pl.col("size").is_null() | (pl.col("size") < 0), "have a negative or missing size", "sizes must be >= 0", show)
+    _where(df, ~pl.col("side").is_in([-1, 0, 1]), "have a side outside {-1, 0, 1}", "use +1 buy, -1 sell, 0 unknown", show)
+
+
+def to_bars_schema(df: pl.DataFrame) -> pl.DataFrame:
+    """Cast the canonical bar columns to their types; keep extra columns after them."""
+    import polars as pl
+
+    casts = [pl.col("symbol").cast(pl.String), pl.col("ts").cast(pl.Datetime("us", "UTC"))]
+    casts += [pl.col(c).cast(pl.Float64) for c in (*PRICE_COLUMNS, "volume")]
+    extra = [c for c in df.columns if c not in BAR_COLUMNS and not c.startswith("_")]
+    return df.select(*casts, *extra, *[c for c in df.columns if c.startswith("_")])
+
+
+def to_ticks_schema(df: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
+    out = df.select(
+        pl.col("symbol").cast(pl.String),
+        pl.col("ts").cast(pl.Datetime("us", "UTC")),
+        pl.col("price").cast(pl.Float64),
+        pl.col("size").cast(pl.Float64),
+        pl.col("side").cast(pl.Int8),
+        *[c for c in df.columns if c.startswith("_")],
+    )
+    return out.with_columns(pl.col("ts").dt.date().alias("date"))
