@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import inspect
-import json
 import math
 import os
 import sys
@@ -25,6 +24,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from trade2026._json import dumps, json_default
 from trade2026.errors import T26Error
 
 T = TypeVar("T")
@@ -36,7 +36,7 @@ HomeOpt = Annotated[
     Path | None,
     typer.Option(
         "--home",
-        help="Home directory with the lake and MLflow runs [env: T26_HOME; default: ~/.t26].",
+        help="Home directory with the lake and MLflow runs (env T26_HOME, default ~/.t26).",
         show_default=False,
     ),
 ]
@@ -128,39 +128,6 @@ def _stdout_console() -> Any:
     from rich.console import Console
 
     return Console()
-
-
-def json_default(obj: Any) -> Any:
-    """Turn the values results carry (datetimes, numpy scalars, paths) into JSON."""
-    if isinstance(obj, _dt.datetime | _dt.date | _dt.time):
-        return obj.isoformat()
-    if isinstance(obj, _dt.timedelta):
-        return obj.total_seconds()
-    if isinstance(obj, Path):
-        return str(obj)
-    if hasattr(obj, "item"):  # numpy scalar
-        return obj.item()
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    if isinstance(obj, set | frozenset | tuple):
-        return list(obj)
-    msg = f"cannot render {type(obj).__name__} as JSON"
-    raise TypeError(msg)
-
-
-def _clean(obj: Any) -> Any:
-    """Replace NaN/inf floats by None so the output is strict JSON."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    return obj
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(_clean(data), default=json_default, allow_nan=False)
 
 
 def _fmt(value: Any) -> str:
@@ -308,4 +275,4 @@ def env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in {"1", "true", "yes"}
 
 
-__all__ = ["Ctx", "Out", "command", "dumps", "fail", "render", "render_rows"]
+__all__ = ["Ctx", "Out", "command", "dumps", "fail", "json_default", "render", "render_rows"]

@@ -39,7 +39,7 @@ def root(
     ctx: typer.Context,
     home: Annotated[
         Path | None,
-        typer.Option("--home", help="Home directory with the lake and runs [env: T26_HOME].", show_default=False),
+        typer.Option("--home", help="Home directory with the lake and runs (env T26_HOME).", show_default=False),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
     version: Annotated[

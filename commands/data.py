@@ -1,0 +1,242 @@
+"""``t26 data``: build, ingest, inspect and maintain the lake's tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from commands._cli import Ctx, Out, command
+from trade2026.errors import InputError
+
+app = typer.Typer(help="Build, ingest, inspect and maintain the lake's tables.", no_args_is_help=True)
+
+
+def _parse_map(items: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, sep, src = item.partition("=")
+        if not sep or not name.strip() or not src:
+            msg = f"bad --map {item!r}; use FIELD=SOURCE_COLUMN, e.g. --map ts=Date --map close='Adj Close'"
+            raise InputError(msg)
+        out[name.strip().lower()] = src
+    return out
+
+
+def _parse_date(text: str | None, opt: str) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        d = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{opt} {text!r} is not a date; use YYYY-MM-DD or an ISO timestamp") from None
+    return d.replace(tzinfo=dt.UTC) if d.tzinfo is None else d.astimezone(dt.UTC)
+
+
+@command(app, "sample")
+def sample(
+    ctx: Ctx,
+    symbols: Annotated[int, typer.Option(help="Number of daily-bar symbols.")] = 60,
+    years: Annotated[int, typer.Option(help="Years of daily bars (252 trading days each).")] = 12,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = 0,
+    intraday_symbols: Annotated[int, typer.Option(help="Symbols that also get ticks and 1-minute bars.")] = 3,
+    intraday_days: Annotated[int, typer.Option(help="Trading days of ticks (the last days of the range).")] = 5,
+) -> Out:
+    """Write the built-in synthetic universe (bars_1d, bars_1m, ticks, symbols) to the lake.
+
+    The recipe behind it is datasets/sample.toml. Example: t26 data sample --symbols 60 --years 12 --seed 0
+    """
+    from trade2026.datasets import SampleSpec, generate, write_sample
+
+    spec = SampleSpec(symbols=symbols, years=years, seed=seed, intraday_symbols=intraday_symbols, intraday_days=intraday_days)
+    ctx.log(f"generating {symbols} symbols x {years} years (seed {seed})")
+    data = generate(spec)
+    written = write_sample(ctx.lake, data)
+    rows = [{"table": t, "rows": w["rows"], "version": w["version"]} for t, w in written.items()]
+    return Out(rows, lines=[f"[dim]lake: {ctx.lake.root}[/dim]"])
+
+
+@command(app, "build")
+def build(
+    ctx: Ctx,
+    recipe: Annotated[Path, typer.Argument(help="A dataset recipe, e.g. datasets/sample.toml.")],
+) -> Out:
+    """Materialise a dataset recipe (TOML) into the lake.
+
+    Example: t26 data build datasets/sample.toml
+    """
+    from trade2026.datasets import build_recipe, load_recipe
+
+    spec = load_recipe(recipe)
+    ctx.log(f"building recipe {spec['name']!r}")
+    rows = build_recipe(ctx.lake, spec)
+    return Out(rows)
+
+
+@command(app, "ingest")
+def ingest(
+    ctx: Ctx,
+    files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files or folders.")],
+    table: Annotated[str, typer.Option(help="Target table: bars_* (merged on symbol, ts) or ticks.")] = "bars_1d",
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Column mapping FIELD=SOURCE (fields: symbol ts open high low close volume price size side)."),
+    ] = None,
+    symbol: Annotated[str | None, typer.Option(help="Symbol for single-symbol files.")] = None,
+    tz: Annotated[str, typer.Option(help="Time zone of naive timestamps (date-only values stay at midnight UTC).")] = "UTC",
+    date_format: Annotated[
+        str | None, typer.Option(help="strftime format of the ts column, or epoch_s / epoch_ms / epoch_us.")
+    ] = None,
+    delimiter: Annotated[str, typer.Option(help="CSV field delimiter.")] = ",",
+    encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+) -> Out:
+    """Ingest CSV/Parquet files: map columns, parse times, validate, merge on (symbol, ts).
+
+    Nothing is written unless every row validates. Example:
+    t26 data ingest prices.csv --table bars_1d --map ts=Date --map close="Adj Close" --symbol SPY
+    """
+    from trade2026.lake import IngestOptions
+    from trade2026.lake import ingest as do_ingest
+
+    if len(delimiter) != 1 and delimiter != "\\t":
+        raise InputError(f"--delimiter must be one character, got {delimiter!r}")
+    opts = IngestOptions(
+        columns=_parse_map(map_),
+        symbol=symbol,
+        tz=tz,
+        date_format=date_format,
+        delimiter="\t" if delimiter == "\\t" else delimiter,
+        encoding=encoding,
+    )
+    _check_tz(tz)
+    res = do_ingest(ctx.lake, files, table=table, options=opts)
+    return Out(res.to_dict())
+
+
+def _check_tz(tz: str) -> None:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {tz!r}; use an IANA name such as UTC or America/New_York") from None
+
+
+@command(app, "bars")
+def bars(
+    ctx: Ctx,
+    from_: Annotated[str, typer.Option("--from", help="Source ticks table.")] = "ticks",
+    to: Annotated[str, typer.Option("--to", help="Target bars table.")] = "bars_1m",
+    kind: Annotated[str, typer.Option(help="time:1m | tick:N | volume:V | dollar:D (AFML ch. 2).")] = "time:1m",
+    symbols: Annotated[str | None, typer.Option(help="Comma-separated symbols (default: all).")] = None,
+) -> Out:
+    """Build time, tick, volume or dollar bars from a ticks table and merge them into a bars table.
+
+    Example: t26 data bars --from ticks --to bars_dollar --kind dollar:5e6
+    """
+    from trade2026.lake import BarSpec, bars_from_ticks
+
+    spec = BarSpec.parse(kind)
+    syms = [s.strip() for s in symbols.split(",") if s.strip()] if symbols else None
+    built, res = bars_from_ticks(ctx.lake, source=from_, target=to, kind=spec, symbols=syms)
+    per = built.group_by("symbol").len().sort("symbol").to_dicts()
+    data = {"table": to, "kind": str(spec), "bars": built.height, "inserted": res.inserted, "updated": res.updated, "version": res.version, "per_symbol": {r["symbol"]: r["len"] for r in per}}
+    return Out(data, tables=[("", [{k: v for k, v in data.items() if k != "per_symbol"}]), ("bars per symbol", [{"symbol": r["symbol"], "bars": r["len"]} for r in per])])
+
+
+@command(app, "ls")
+def ls(ctx: Ctx) -> Out:
+    """List the lake's tables with rows, version, files and size.
+
+    Example: t26 data ls --json
+    """
+    rows = []
+    for name in ctx.lake.tables():
+        info = ctx.lake.info(name)
+        rows.append({k: info[k] for k in ("table", "rows", "version", "files", "size_bytes")})
+    lines = [] if rows else ["no tables yet: run `t26 data sample` or `t26 data ingest FILE`"]
+    return Out(rows, lines=lines)
+
+
+@command(app, "show")
+def show(
+    ctx: Ctx,
+    table: Annotated[str, typer.Argument(help="Table name.")],
+    symbol: Annotated[str | None, typer.Option(help="Only this symbol (comma-separated for several).")] = None,
+    start: Annotated[str | None, typer.Option(help="First ts (inclusive), YYYY-MM-DD or ISO.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last ts (inclusive), YYYY-MM-DD or ISO.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show (0 = all).")] = 20,
+    tail: Annotated[bool, typer.Option(help="Show the last rows instead of the first.")] = False,
+    version: Annotated[int | None, typer.Option(help="Read an earlier Delta version (time travel).")] = None,
+) -> Out:
+    """Show rows of a table, filtered by symbol and time.
+
+    Example: t26 data show bars_1d --symbol ACC --start 2024-01-01 --limit 5
+    """
+    import polars as pl
+
+    lf = ctx.lake.scan(table, version=version)
+    cols = lf.collect_schema().names()
+    if symbol:
+        if "symbol" not in cols:
+            raise InputError(f"table {table!r} has no symbol column")
+        lf = lf.filter(pl.col("symbol").is_in([s.strip() for s in symbol.split(",")]))
+    t0, t1 = _parse_date(start, "--start"), _parse_date(end, "--end")
+    if (t0 or t1) and "ts" not in cols:
+        raise InputError(f"table {table!r} has no ts column to filter on")
+    if t0:
+        lf = lf.filter(pl.col("ts") >= t0)
+    if t1:
+        if end and len(end) == 10:
+            t1 = t1 + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+        lf = lf.filter(pl.col("ts") <= t1)
+    order = [c for c in ("symbol", "ts") if c in cols]
+    if order:
+        lf = lf.sort(order)
+    if limit:
+        lf = lf.tail(limit) if tail else lf.head(limit)
+    df = lf.collect()
+    return Out(df.to_dicts(), lines=[] if df.height else ["no rows match"])
+
+
+@command(app, "history")
+def history(
+    ctx: Ctx,
+    table: Annotated[str, typer.Argument(help="Table name.")],
+    limit: Annotated[int | None, typer.Option(help="Newest N versions only.")] = None,
+) -> Out:
+    """List a table's Delta versions (newest first) with the rows each added, updated or removed.
+
+    Example: t26 data history bars_1d
+    """
+    return Out(ctx.lake.history(table, limit=limit))
+
+
+@command(app, "vacuum")
+def vacuum(
+    ctx: Ctx,
+    table: Annotated[str, typer.Argument(help="Table name.")],
+    retention_hours: Annotated[int, typer.Option(help="Keep files needed by versions newer than this.")] = 168,
+    dry_run: Annotated[bool, typer.Option(help="List the files without deleting them.")] = False,
+) -> Out:
+    """Delete data files no longer referenced by recent versions (time travel past them is lost).
+
+    Example: t26 data vacuum bars_1d --retention-hours 0
+    """
+    if retention_hours < 0:
+        raise InputError("--retention-hours must be >= 0")
+    files = ctx.lake.vacuum(table, retention_hours=retention_hours, dry_run=dry_run)
+    data: dict[str, Any] = {"table": table, "dry_run": dry_run, "files": len(files), "paths": files}
+    return Out(data, tables=[("", [{"table": table, "dry_run": dry_run, "files_deleted" if not dry_run else "files_to_delete": len(files)}])])
+
+
+@command(app, "compact")
+def compact(ctx: Ctx, table: Annotated[str, typer.Argument(help="Table name.")]) -> Out:
+    """Rewrite a table's small files into larger ones (a new version; vacuum removes the old files).
+
+    Example: t26 data compact bars_1d
+    """
+    res = ctx.lake.compact(table)
+    return Out({"table": table, **res})

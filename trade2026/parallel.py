@@ -1,0 +1,139 @@
+"""One way to fan out work: ``serial``, local ``processes``, or a ``ray`` cluster.
+
+Parameter sweeps, walk-forward windows, CV folds and simulation seeds all go through
+:func:`run_tasks`, so a user moves from a laptop to a cluster by changing ``--executor``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from trade2026.errors import ConfigError, DependencyError
+
+T = TypeVar("T")
+R = TypeVar("R")
+EXECUTORS = ("serial", "processes", "ray")
+
+
+def _progress(total: int, description: str, enabled: bool) -> Any:
+    if not (enabled and sys.stderr.isatty()):
+        return None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    bar = Progress(console=Console(stderr=True), transient=True)
+    bar.start()
+    task = bar.add_task(description or "tasks", total=total)
+    return bar, task
+
+
+def run_tasks(
+    fn: Callable[[T], R],
+    tasks: Iterable[T],
+    *,
+    executor: str = "serial",
+    ray_address: str | None = None,
+    max_workers: int | None = None,
+    progress: bool = False,
+    description: str = "",
+) -> list[R]:
+    """Apply ``fn`` to every task and return the results in task order.
+
+    Parameters
+    ----------
+    fn : callable
+        A picklable top-level function of one argument (processes and Ray ship it to workers).
+    tasks : iterable
+        The task arguments.
+    executor : {"serial", "processes", "ray"}
+        Where to run: in this process, in a local process pool (spawned, so safe with polars and
+        numba threads), or on Ray (``ray_address`` of a cluster, or a local Ray started with
+        ``max_workers`` CPUs and shut down afterwards).
+    max_workers : int, optional
+        Pool size; defaults to the number of CPUs.
+    progress : bool
+        Show a progress bar on stderr when it is a terminal.
+    """
+    items: Sequence[T] = list(tasks)
+    if executor not in EXECUTORS:
+        msg = f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}"
+        raise ConfigError(msg)
+    if max_workers is not None and max_workers < 1:
+        msg = f"max_workers must be >= 1, got {max_workers}"
+        raise ConfigError(msg)
+    if not items:
+        return []
+    bar = _progress(len(items), description, progress)
+    try:
+        if executor == "serial":
+            out = []
+            for item in items:
+                out.append(fn(item))
+                if bar:
+                    bar[0].advance(bar[1])
+            return out
+        if executor == "processes":
+            return _processes(fn, items, max_workers, bar)
+        return _ray(fn, items, ray_address, max_workers, bar)
+    finally:
+        if bar:
+            bar[0].stop()
+
+
+def _processes(fn: Callable[[T], R], items: Sequence[T], max_workers: int | None, bar: Any) -> list[R]:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    workers = min(max_workers or os.cpu_count() or 1, len(items))
+    results: list[Any] = [None] * len(items)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+        futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
+        for fut in as_completed(futures):
+            results[futures[fut]] = fut.result()
+            if bar:
+                bar[0].advance(bar[1])
+    return results
+
+
+def _ray(fn: Callable[[T], R], items: Sequence[T], address: str | None, max_workers: int | None, bar: Any) -> list[R]:
+    try:
+        import ray
+    except ImportError as exc:
+        msg = "the ray executor needs Ray: pip install 'trade2026[distributed]'"
+        raise DependencyError(msg) from exc
+    started = False
+    if not ray.is_initialized():
+        kwargs: dict[str, Any] = {
+            "ignore_reinit_error": True,
+            "include_dashboard": False,
+            "log_to_driver": False,
+            "logging_level": "ERROR",
+        }
+        if address:
+            kwargs["address"] = address
+        else:
+            kwargs["num_cpus"] = max_workers or os.cpu_count() or 1
+        ray.init(**kwargs)
+        started = True
+    try:
+        remote = ray.remote(fn)
+        refs = [remote.remote(item) for item in items]
+        index = {ref: i for i, ref in enumerate(refs)}
+        results: list[Any] = [None] * len(items)
+        pending = list(refs)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for ref in done:
+                results[index[ref]] = ray.get(ref)
+                if bar:
+                    bar[0].advance(bar[1])
+        return results
+    finally:
+        if started:
+            ray.shutdown()
+
+
+__all__ = ["EXECUTORS", "run_tasks"]

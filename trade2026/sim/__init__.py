@@ -1,0 +1,1 @@
+"""Market simulation (PRISM) and Monte Carlo validation."""
