@@ -49,7 +49,13 @@ def _to_polars(df: Any) -> pl.DataFrame:
         return df.collect()
     mod = type(df).__module__
     if mod.startswith("pandas"):
-        return pl.from_pandas(df, include_index=False)
+        import warnings
+
+        with warnings.catch_warnings():
+            # pandas 3.1 warns when pyarrow/polars read tz-aware columns through Series.values;
+            # the conversion is correct and the warning is not the user's to act on.
+            warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+            return pl.from_pandas(df, include_index=False)
     if mod.startswith("pyarrow"):
         return pl.DataFrame(pl.from_arrow(df))
     if isinstance(df, dict):
@@ -347,7 +353,7 @@ class Lake:
         assert keys is not None
         on = " AND ".join(f's."{k}" = t."{k}"' for k in keys)
         others = [c for c in data.schema.names if c not in keys]
-        changed = " OR ".join(f's."{c}" IS DISTINCT FROM t."{c}"' for c in others) or "false"
+        changed = " OR ".join(f'(s."{c}" IS DISTINCT FROM t."{c}")' for c in others) or "false"
         metrics = (
             target.merge(data, predicate=on, source_alias="s", target_alias="t")
             .when_matched_update_all(predicate=changed)
@@ -407,7 +413,7 @@ def _count_where(table: Any, predicate: str) -> int:
     con = duckdb.connect()
     try:
         con.register("t", table.to_pyarrow_dataset())
-        row = con.sql(f"SELECT count(*) FROM t WHERE {predicate}").fetchone()
+        row = con.execute(f"SELECT count(*) FROM t WHERE {predicate}").fetchone()
         return int(row[0]) if row else 0
     finally:
         con.close()

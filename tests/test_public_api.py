@@ -1,0 +1,54 @@
+"""Pin the public names of the foundation so a change to them is deliberate."""
+
+from __future__ import annotations
+
+import trade2026
+import trade2026.datasets
+import trade2026.lake
+import trade2026.parallel
+import trade2026.tracking
+
+
+def test_lake_public_names() -> None:
+    assert trade2026.lake.__all__ == [
+        "BAR_COLUMNS",
+        "BAR_KEYS",
+        "BarSpec",
+        "IngestOptions",
+        "IngestResult",
+        "Lake",
+        "TICK_COLUMNS",
+        "WriteResult",
+        "bars_from_ticks",
+        "build_bars",
+        "check_table_name",
+        "ingest",
+        "read_files",
+        "validate_bars",
+        "validate_ticks",
+        "write_ticks",
+    ]
+
+
+def test_datasets_public_names() -> None:
+    assert trade2026.datasets.__all__ == [
+        "SECTORS",
+        "SampleData",
+        "SampleSpec",
+        "build_recipe",
+        "fetch_yfinance",
+        "from_yfinance_frame",
+        "generate",
+        "load_recipe",
+        "write_sample",
+    ]
+
+
+def test_top_level_and_modules() -> None:
+    assert trade2026.__all__ == ["ConfigError", "DataError", "NotFoundError", "T26Error", "__version__"]
+    assert trade2026.parallel.__all__ == ["EXECUTORS", "run_tasks"]
+    assert trade2026.tracking.__all__ == ["EXPERIMENT", "NullRun", "Run", "get_run", "list_runs", "null_run", "start_run"]
+    for mod in (trade2026.lake, trade2026.datasets):
+        assert mod.__all__ == sorted(mod.__all__)
+        for name in mod.__all__:
+            assert hasattr(mod, name)
