@@ -208,13 +208,11 @@ def fail(exc: BaseException, *, debug: bool) -> typing.NoReturn:
     raise typer.Exit(code)
 
 
-def _root_obj() -> dict[str, Any]:
-    import click
-
-    ctx = click.get_current_context(silent=True)
-    if ctx is None:
+def _root_obj(tctx: Any) -> dict[str, Any]:
+    """The options given before the subcommand (``t26 --home X data ls``)."""
+    if tctx is None:
         return {}
-    root = ctx.find_root()
+    root = tctx.find_root()
     return root.obj if isinstance(root.obj, dict) else {}
 
 
@@ -233,6 +231,7 @@ def command(
         ]
         kwonly = inspect.Parameter.KEYWORD_ONLY
         extra = [
+            inspect.Parameter("typer_ctx", kwonly, annotation=typer.Context),
             inspect.Parameter("json_", kwonly, default=False, annotation=JsonOpt),
             inspect.Parameter("home", kwonly, default=None, annotation=HomeOpt),
             inspect.Parameter("debug", kwonly, default=False, annotation=DebugOpt),
@@ -241,7 +240,7 @@ def command(
             extra.append(inspect.Parameter("no_track", kwonly, default=False, annotation=NoTrackOpt))
 
         def wrapper(**kwargs: Any) -> None:
-            root = _root_obj()
+            root = _root_obj(kwargs.pop("typer_ctx", None))
             as_json = bool(kwargs.pop("json_"))
             home = kwargs.pop("home") or root.get("home")
             debug = bool(kwargs.pop("debug")) or bool(root.get("debug"))

@@ -105,6 +105,7 @@ def _ray(fn: Callable[[T], R], items: Sequence[T], address: str | None, max_work
         msg = "the ray executor needs Ray: pip install 'trade2026[distributed]'"
         raise DependencyError(msg) from exc
     started = False
+    old: str | None = None
     if not ray.is_initialized():
         kwargs: dict[str, Any] = {
             "ignore_reinit_error": True,
@@ -116,7 +117,19 @@ def _ray(fn: Callable[[T], R], items: Sequence[T], address: str | None, max_work
             kwargs["address"] = address
         else:
             kwargs["num_cpus"] = max_workers or os.cpu_count() or 1
-        ray.init(**kwargs)
+            # Workers of a local Ray inherit the environment: give them the driver's import path
+            # so functions from scripts, notebooks' folders and test modules resolve there too.
+            paths = [p for p in sys.path if p and os.path.isdir(p)]
+            old = os.environ.get("PYTHONPATH")
+            os.environ["PYTHONPATH"] = os.pathsep.join([*paths, *([old] if old else [])])
+        try:
+            ray.init(**kwargs)
+        finally:
+            if not address:
+                if old is None:
+                    os.environ.pop("PYTHONPATH", None)
+                else:
+                    os.environ["PYTHONPATH"] = old
         started = True
     try:
         remote = ray.remote(fn)

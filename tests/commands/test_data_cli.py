@@ -1,0 +1,84 @@
+"""End-to-end CLI tests: run the command, check the exit code, then read the lake back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from trade2026.lake import Lake
+
+
+def test_sample_writes_the_universe(cli: Any, lake: Lake) -> None:
+    r = cli("data", "sample", "--symbols", "6", "--years", "2", "--seed", "3", "--intraday-symbols", "1", "--intraday-days", "1", "--json")
+    assert r.exit_code == 0, r.output
+    out = {row["table"]: row["rows"] for row in json.loads(r.stdout)}
+    assert set(out) == {"bars_1d", "bars_1m", "ticks", "symbols"}
+    assert lake.count("bars_1d") == out["bars_1d"] and lake.read("bars_1d")["symbol"].n_unique() == 6
+    r = cli("data", "sample", "--symbols", "1")
+    assert r.exit_code == 2 and "symbols must be" in r.output
+
+
+def test_ls_show_history_sql(cli: Any, sample_lake: Lake) -> None:
+    r = cli("data", "ls", "--json")
+    listed = json.loads(r.stdout)
+    assert [t["table"] for t in listed] == sample_lake.tables()
+    assert {t["table"]: t["rows"] for t in listed}["bars_1d"] == sample_lake.count("bars_1d")
+    sym = sample_lake.read("symbols")["symbol"][0]
+    r = cli("data", "show", "bars_1d", "--symbol", sym, "--start", "2014-01-01", "--end", "2014-01-31", "--limit", "0", "--json")
+    rows = json.loads(r.stdout)
+    assert rows and all(x["symbol"] == sym and x["ts"].startswith("2014-01") for x in rows)
+    r = cli("data", "show", "bars_1d", "--limit", "3", "--tail", "--json")
+    assert len(json.loads(r.stdout)) == 3
+    r = cli("data", "history", "bars_1d", "--json")
+    assert json.loads(r.stdout)[0]["version"] == 0
+    r = cli("sql", "SELECT count(*) AS n FROM bars_1d", "--json")
+    assert json.loads(r.stdout) == [{"n": sample_lake.count("bars_1d")}]
+    r = cli("sql", "SELECT * FROM bars_1d", "--limit", "5")
+    assert r.exit_code == 0 and "5 of" in r.output
+
+
+def test_vacuum_and_compact(cli: Any, lake: Lake, tmp_path: Path) -> None:
+    for i in range(3):
+        f = tmp_path / f"{i}.csv"
+        f.write_text(f"date,symbol,open,high,low,close,volume\n2024-01-0{i + 2},AAA,1,2,0.5,1.5,10\n")
+        assert cli("data", "ingest", str(f)).exit_code == 0
+    r = cli("data", "compact", "bars_1d", "--json")
+    assert json.loads(r.stdout)["files_removed"] == 3
+    r = cli("data", "vacuum", "bars_1d", "--retention-hours", "0", "--dry-run", "--json")
+    assert json.loads(r.stdout)["files"] == 3
+    r = cli("data", "vacuum", "bars_1d", "--retention-hours", "0", "--json")
+    assert json.loads(r.stdout)["files"] == 3
+    assert lake.count("bars_1d") == 3 and lake.info("bars_1d")["files"] == 1
+
+
+def test_errors_are_one_line_with_exit_2(cli: Any, lake: Lake) -> None:
+    for args, text in [
+        (("data", "show", "nope"), "no table 'nope'"),
+        (("data", "history", "nope"), "no table 'nope'"),
+        (("sql", "SELECT * FROM nope"), "SQL error"),
+        (("data", "show", "BAD NAME"), "invalid table name"),
+        (("data", "show", "bars_1d", "--start", "someday"), "no table"),
+    ]:
+        r = cli(*args)
+        assert r.exit_code == 2, (args, r.output)
+        assert text in r.output and "Traceback" not in r.output
+        assert r.output.startswith("error: ")
+
+
+def test_home_flag_and_root_flags(cli: Any, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    r = cli("--home", str(other), "data", "sample", "--symbols", "3", "--years", "1", "--intraday-symbols", "0")
+    assert r.exit_code == 0, r.output
+    assert Lake(other).count("bars_1d") > 0
+    r = cli("data", "ls", "--home", str(other), "--json")
+    assert {t["table"] for t in json.loads(r.stdout)} >= {"bars_1d", "symbols"}
+    assert cli("--version").output.startswith("t26 ")
+
+
+def test_demo_end_to_end(cli: Any, lake: Lake) -> None:
+    r = cli("demo", "--symbols", "5", "--years", "1", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert {s["sector"] for s in out["sectors"]} and out["dollar_bars"] == lake.count("bars_dollar") > 0
+    assert {t["table"] for t in out["tables"]} == set(lake.tables())

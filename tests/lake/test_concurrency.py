@@ -1,0 +1,99 @@
+"""Concurrent writers and killed writers (subprocesses, real files)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from trade2026.lake import Lake
+
+pytestmark = pytest.mark.slow
+
+WRITER = textwrap.dedent(
+    """
+    import sys, time, datetime as dt
+    import polars as pl
+    from trade2026.lake import Lake, ingest
+    home, csv, go = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    while time.time() < go:
+        time.sleep(0.001)
+    res = ingest(Lake(home), [csv])
+    print(res.inserted, res.updated, flush=True)
+    """
+)
+
+
+def make_csv(path: Path, symbol: str, n: int) -> Path:
+    lines = ["date,symbol,open,high,low,close,volume"]
+    for i in range(n):
+        day = f"{2000 + i // 365:04d}-01-01"
+        lines.append(f"{day},{symbol}{i % 365},10,11,9,10.5,100")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_two_ingest_processes_at_once_both_succeed(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    a = make_csv(tmp_path / "a.csv", "A", 3000)
+    b = make_csv(tmp_path / "b.csv", "B", 2000)
+    script = tmp_path / "w.py"
+    script.write_text(WRITER)
+    for round_ in range(2):  # first round races on creating the table, second on merging into it
+        go = time.time() + 4.0
+        procs = [
+            subprocess.Popen([sys.executable, str(script), str(home), str(f), str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for f in (a, b)
+        ]
+        outs = [p.communicate(timeout=120) for p in procs]
+        for p, (out, err) in zip(procs, outs, strict=True):
+            assert p.returncode == 0, err
+        inserted = sorted(int(o.split()[0]) for o, _ in outs)
+        assert inserted == ([2000, 3000] if round_ == 0 else [0, 0])
+        assert Lake(home).count("bars_1d") == 5000
+
+
+KILLED = textwrap.dedent(
+    """
+    import sys
+    import numpy as np, polars as pl
+    from trade2026.lake import Lake
+    lake = Lake(sys.argv[1])
+    n = 2_000_000
+    i = 0
+    while True:
+        df = pl.DataFrame({"k": np.arange(i * n, (i + 1) * n), "v": np.random.default_rng(i).random(n)})
+        lake.write("big", df, mode="append")
+        print("committed", i, flush=True)
+        i += 1
+    """
+)
+
+
+def test_sigkilled_writer_leaves_last_committed_version(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    script = tmp_path / "k.py"
+    script.write_text(KILLED)
+    proc = subprocess.Popen([sys.executable, str(script), str(home)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # the first batch is committed
+    assert line.startswith("committed 0"), proc.stderr.read() if proc.stderr else ""
+    time.sleep(0.35)  # part-way through writing a later batch
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    if proc.stderr is not None:
+        proc.stderr.close()
+    lake = Lake(home)
+    versions = lake.history("big")
+    latest = versions[0]["version"]
+    count = lake.count("big")
+    assert count == (latest + 1) * 2_000_000  # only whole committed batches
+    keys = lake.read("big", columns=["k"])["k"]
+    assert keys.n_unique() == count and keys.min() == 0 and keys.max() == count - 1  # nothing lost
