@@ -1,0 +1,386 @@
+"""Alphalens-style evaluation of a cross-sectional factor.
+
+Definitions follow alphalens' tear sheets (Quantopian, ``alphalens.performance``):
+
+- forward return over ``h`` periods at date t: ``price[t+h] / price[t] - 1`` on the price dates;
+- information coefficient (IC) per date: Spearman rank correlation of the factor with the forward
+  return across assets; summary: mean, std (ddof=1), risk-adjusted IC ``mean/std``, one-sample
+  t-statistic and p-value;
+- quantiles: each date's factor values cut at their quantiles (``pandas.qcut`` bins, right
+  closed), 1 = lowest; quantile mean returns are demeaned by each date's cross-sectional mean
+  and pooled over all (date, asset) observations, with standard error ``std/sqrt(count)``;
+- long-short spread: per date, mean (demeaned) return of the top minus the bottom quantile;
+- factor rank autocorrelation at lag ``p``: per date, Pearson correlation across assets of the
+  factor's cross-sectional ranks at t and t-p;
+- quantile turnover at lag ``p``: share of the names in a quantile at t that were not in it at t-p.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from trade2026.errors import ConfigError, DataError
+from trade2026.factors._panel import require_columns, to_panel, to_polars
+
+
+def forward_returns(prices: np.ndarray, periods: Sequence[int]) -> dict[int, np.ndarray]:
+    """``{h: price[t+h]/price[t] - 1}`` over a (n_days, n_assets) price panel (NaN past the end)."""
+    out = {}
+    for h in periods:
+        fr = np.full_like(prices, np.nan)
+        if h < prices.shape[0]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fr[:-h] = prices[h:] / prices[:-h] - 1.0
+        out[int(h)] = fr
+    return out
+
+
+def _rank_rows(x: np.ndarray) -> np.ndarray:
+    """Average ranks (1..n) of each row's finite values; NaN elsewhere."""
+    from scipy.stats import rankdata
+
+    r = rankdata(np.where(np.isfinite(x), x, np.inf), axis=1, method="average").astype(np.float64)
+    r[~np.isfinite(x)] = np.nan
+    return r
+
+
+def _row_corr(a: np.ndarray, b: np.ndarray, min_obs: int = 3) -> np.ndarray:
+    """Pearson correlation per row over the columns where both are finite."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    n = ok.sum(axis=1)
+    a0 = np.where(ok, a, 0.0)
+    b0 = np.where(ok, b, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ma = a0.sum(axis=1) / n
+        mb = b0.sum(axis=1) / n
+        da = np.where(ok, a - ma[:, None], 0.0)
+        db = np.where(ok, b - mb[:, None], 0.0)
+        c = (da * db).sum(axis=1) / np.sqrt((da * da).sum(axis=1) * (db * db).sum(axis=1))
+    c[n < min_obs] = np.nan
+    return c
+
+
+def rank_ic(factor: np.ndarray, fwd: np.ndarray, min_obs: int = 3) -> np.ndarray:
+    """Spearman IC per date: ranks are taken over the assets where both values exist."""
+    ok = np.isfinite(factor) & np.isfinite(fwd)
+    return _row_corr(_rank_rows(np.where(ok, factor, np.nan)), _rank_rows(np.where(ok, fwd, np.nan)), min_obs)
+
+
+def quantize(factor: np.ndarray, quantiles: int) -> np.ndarray:
+    """Per-date quantile labels 1..quantiles (0 = missing), bins as ``pandas.qcut``'s."""
+    q = np.zeros(factor.shape, dtype=np.int64)
+    probs = np.linspace(0.0, 1.0, quantiles + 1)
+    for t in range(factor.shape[0]):
+        ok = np.isfinite(factor[t])
+        if ok.sum() < quantiles:
+            continue
+        x = factor[t, ok]
+        edges = np.quantile(x, probs)
+        q[t, ok] = np.searchsorted(edges[1:-1], x, side="left") + 1
+    return q
+
+
+@dataclass(frozen=True)
+class FactorEvaluation:
+    """Tables of an alphalens-style evaluation (all polars frames or row lists)."""
+
+    factor: str
+    periods: list[int]
+    quantiles: int
+    ic: pl.DataFrame  # ts, ic_1d, ic_5d, ...
+    ic_summary: list[dict[str, Any]]
+    quantile_returns: list[dict[str, Any]]
+    spread: list[dict[str, Any]]
+    rank_autocorrelation: float
+    turnover: list[dict[str, Any]]
+    ic_decay: list[dict[str, Any]]
+    n_dates: int
+    n_assets: int
+    spread_series: pl.DataFrame = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "factor": self.factor,
+            "periods": self.periods,
+            "quantiles": self.quantiles,
+            "n_dates": self.n_dates,
+            "n_assets": self.n_assets,
+            "ic_summary": self.ic_summary,
+            "quantile_returns": self.quantile_returns,
+            "spread": self.spread,
+            "rank_autocorrelation": self.rank_autocorrelation,
+            "turnover": self.turnover,
+            "ic_decay": self.ic_decay,
+        }
+
+
+def evaluate_factor(
+    factor: Any,
+    prices: Any,
+    *,
+    factor_column: str | None = None,
+    price_column: str = "close",
+    periods: Sequence[int] = (1, 5, 21),
+    quantiles: int = 5,
+    decay: Sequence[int] = (1, 2, 3, 5, 10, 15, 21),
+    time: str = "ts",
+    entity: str = "symbol",
+) -> FactorEvaluation:
+    """Evaluate a factor against forward returns computed from prices.
+
+    Parameters
+    ----------
+    factor : long frame (time, entity, value column) of factor values known at each date's close
+    prices : long frame (time, entity, ``price_column``) with the price dates (e.g. daily bars)
+    periods : forward-return horizons (in price rows, i.e. trading days)
+    quantiles : number of quantile buckets per date
+    decay : horizons for the IC decay curve
+    """
+    from scipy import stats
+
+    periods = sorted({int(p) for p in periods})
+    decay = sorted({int(p) for p in decay} | set(periods))
+    if not periods or periods[0] < 1:
+        msg = f"periods must be positive integers, got {periods}"
+        raise ConfigError(msg)
+    if quantiles < 2:
+        msg = f"quantiles must be >= 2, got {quantiles}"
+        raise ConfigError(msg)
+    fdf, _ = to_polars(factor)
+    pdf, _ = to_polars(prices)
+    col = factor_column or next((c for c in fdf.columns if c not in (time, entity)), None)
+    if col is None:
+        msg = "the factor frame needs a value column besides the time and symbol columns"
+        raise DataError(msg)
+    require_columns(fdf, [time, entity, col], "the factor frame")
+    require_columns(pdf, [time, entity, price_column], "the price frame")
+    pp = to_panel(pdf.select(time, entity, price_column), [price_column], index=time, entity=entity)
+    # Align the factor on the price grid; factor dates absent from the prices are dropped.
+    grid = pl.DataFrame({time: pp.dates}).join(pl.DataFrame({entity: pp.symbols}), how="cross")
+    fvals = grid.join(
+        fdf.select(time, pl.col(entity).cast(pl.String), pl.col(col).cast(pl.Float64)),
+        on=[time, entity],
+        how="left",
+    )
+    F = fvals.get_column(col).fill_null(np.nan).to_numpy().reshape(len(pp.dates), len(pp.symbols))
+    if not np.isfinite(F).any():
+        msg = f"no value of {col!r} matches a (date, symbol) of the prices"
+        raise DataError(msg)
+    P = pp[price_column]
+    fwd = forward_returns(P, decay)
+    dates = pp.dates
+    ic_cols = {}
+    summary = []
+    for h in periods:
+        ic = rank_ic(F, fwd[h])
+        ic_cols[f"ic_{h}d"] = ic
+        v = ic[np.isfinite(ic)]
+        n = v.size
+        mean = float(v.mean()) if n else float("nan")
+        sd = float(v.std(ddof=1)) if n > 1 else float("nan")
+        tt = stats.ttest_1samp(v, 0.0) if n > 1 and sd > 0 else None
+        summary.append(
+            {
+                "period": h,
+                "ic_mean": mean,
+                "ic_std": sd,
+                "ic_ir": mean / sd if n > 1 and sd > 0 else float("nan"),
+                "ic_tstat": float(tt.statistic) if tt else float("nan"),
+                "ic_pvalue": float(tt.pvalue) if tt else float("nan"),
+                "ic_positive": float((v > 0).mean()) if n else float("nan"),
+                "n_dates": n,
+            }
+        )
+    ic_frame = pl.DataFrame({time: dates}).with_columns([pl.Series(k, v).fill_nan(None) for k, v in ic_cols.items()])
+    decay_rows = []
+    for h in decay:
+        ic = rank_ic(F, fwd[h])
+        decay_rows.append({"period": h, "ic_mean": float(np.nanmean(ic)) if np.isfinite(ic).any() else float("nan")})
+
+    Q = quantize(F, quantiles)
+    qrows, srows = [], []
+    spread_cols: dict[str, np.ndarray] = {}
+    for h in periods:
+        r = fwd[h]
+        use = (Q > 0) & np.isfinite(r)
+        cnt = use.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dmean = np.where(use, r, 0.0).sum(axis=1) / cnt
+        dm = r - dmean[:, None]
+        for q in range(1, quantiles + 1):
+            m = use & (q == Q)
+            vals = dm[m]
+            n = vals.size
+            qrows.append(
+                {
+                    "period": h,
+                    "quantile": q,
+                    "mean_return": float(vals.mean()) if n else float("nan"),
+                    "std_error": float(vals.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan"),
+                    "count": int(n),
+                }
+            )
+        top, bot = use & (quantiles == Q), use & (Q == 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s = (np.where(top, r, 0).sum(1) / top.sum(1)) - (np.where(bot, r, 0).sum(1) / bot.sum(1))
+        spread_cols[f"spread_{h}d"] = s
+        v = s[np.isfinite(s)]
+        n = v.size
+        sd = float(v.std(ddof=1)) if n > 1 else float("nan")
+        srows.append(
+            {
+                "period": h,
+                "mean_spread": float(v.mean()) if n else float("nan"),
+                "std_error": sd / np.sqrt(n) if n > 1 else float("nan"),
+                "tstat": float(v.mean() / (sd / np.sqrt(n))) if n > 1 and sd > 0 else float("nan"),
+                "n_dates": int(n),
+            }
+        )
+    spread_frame = pl.DataFrame({time: dates}).with_columns(
+        [pl.Series(k, v).fill_nan(None) for k, v in spread_cols.items()]
+    )
+
+    ranks = _rank_rows(F)
+    ac = factor_rank_autocorrelation(ranks, lag=1)
+    trows = []
+    for h in periods:
+        for q in (1, quantiles):
+            to = quantile_turnover(Q, q, lag=h)
+            trows.append(
+                {
+                    "period": h,
+                    "quantile": q,
+                    "turnover": float(np.nanmean(to)) if np.isfinite(to).any() else float("nan"),
+                }
+            )
+    return FactorEvaluation(
+        factor=col,
+        periods=periods,
+        quantiles=quantiles,
+        ic=ic_frame,
+        ic_summary=summary,
+        quantile_returns=qrows,
+        spread=srows,
+        rank_autocorrelation=float(np.nanmean(ac)) if np.isfinite(ac).any() else float("nan"),
+        turnover=trows,
+        ic_decay=decay_rows,
+        n_dates=int(np.isfinite(F).any(axis=1).sum()),
+        n_assets=len(pp.symbols),
+        spread_series=spread_frame,
+    )
+
+
+def factor_rank_autocorrelation(ranks: np.ndarray, *, lag: int = 1) -> np.ndarray:
+    """Per-date correlation of cross-sectional ranks (n_days, n_assets) with those ``lag`` rows earlier."""
+    prev = np.full_like(ranks, np.nan)
+    prev[lag:] = ranks[:-lag]
+    return _row_corr(ranks, prev, min_obs=3)
+
+
+def quantile_turnover(labels: np.ndarray, quantile: int, *, lag: int = 1) -> np.ndarray:
+    """Per-date share of the names in ``quantile`` that were not in it ``lag`` rows earlier."""
+    cur = labels == quantile
+    prev = np.zeros_like(cur)
+    prev[lag:] = cur[:-lag]
+    n = cur.sum(axis=1)
+    new = (cur & ~prev).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = new / n
+    out = out.astype(np.float64)
+    out[:lag] = np.nan
+    out[n == 0] = np.nan
+    # A date right after one without any labels has no previous set to compare with.
+    had_prev = np.zeros(labels.shape[0], dtype=bool)
+    had_prev[lag:] = (labels[:-lag] > 0).any(axis=1)
+    out[~had_prev] = np.nan
+    return out
+
+
+def plot_evaluation(ev: FactorEvaluation, path: str | Path) -> Path:
+    """Save a tear sheet: rolling IC, quantile returns, cumulative spread, IC decay (PNG or HTML)."""
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(path)
+    suffix = out.suffix.lower()
+    if suffix not in {".png", ".html"}:
+        msg = f"plot path must end in .png or .html, got {out.name!r}"
+        raise ConfigError(msg)
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+    ts = ev.ic.get_column(ev.ic.columns[0]).to_list()
+    h0 = ev.periods[0]
+    ic = ev.ic.get_column(f"ic_{h0}d").fill_null(np.nan).to_numpy()
+    ax = axes[0, 0]
+    ax.plot(ts, ic, lw=0.5, alpha=0.5, label=f"IC {h0}d")
+    roll = pl.Series(ic).fill_nan(None).rolling_mean(21, min_samples=5).to_numpy()
+    ax.plot(ts, roll, lw=1.5, label="21-day mean")
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_title(f"{ev.factor}: Spearman IC")
+    ax.legend()
+    ax = axes[0, 1]
+    width = 0.8 / len(ev.periods)
+    for i, h in enumerate(ev.periods):
+        rows = [r for r in ev.quantile_returns if r["period"] == h]
+        ax.bar(
+            [r["quantile"] + i * width for r in rows],
+            [r["mean_return"] * 1e4 for r in rows],
+            width=width,
+            label=f"{h}d",
+        )
+    ax.set_title("Mean demeaned forward return by quantile (bps)")
+    ax.legend()
+    ax = axes[1, 0]
+    sp = ev.spread_series.get_column(f"spread_{h0}d").fill_null(0.0).to_numpy()
+    ax.plot(ts, np.cumprod(1 + sp) - 1)
+    ax.set_title(f"Cumulative top-minus-bottom spread ({h0}d, daily)")
+    ax = axes[1, 1]
+    ax.plot([r["period"] for r in ev.ic_decay], [r["ic_mean"] for r in ev.ic_decay], marker="o")
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_title("IC decay (mean IC by horizon, days)")
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".png":
+        fig.savefig(out, dpi=100)
+    else:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100)
+        img = base64.b64encode(buf.getvalue()).decode()
+        tables = "".join(
+            _html_table(title, rows)
+            for title, rows in (
+                ("IC summary", ev.ic_summary),
+                ("Quantile returns", ev.quantile_returns),
+                ("Long-short spread", ev.spread),
+                ("Turnover", ev.turnover),
+                ("IC decay", ev.ic_decay),
+            )
+        )
+        out.write_text(
+            f"<!doctype html><html><head><meta charset='utf-8'><title>{ev.factor}</title></head><body>"
+            f"<h1>Factor evaluation: {ev.factor}</h1><img src='data:image/png;base64,{img}'/>{tables}"
+            f"<p>Factor rank autocorrelation (lag 1): {ev.rank_autocorrelation:.4f}</p></body></html>"
+        )
+    plt.close(fig)
+    return out
+
+
+def _html_table(title: str, rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    head = "".join(f"<th>{k}</th>" for k in rows[0])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{v:.6g}</td>" if isinstance(v, float) else f"<td>{v}</td>" for v in r.values()) + "</tr>"
+        for r in rows
+    )
+    return f"<h2>{title}</h2><table border='1'><tr>{head}</tr>{body}</table>"
