@@ -4,6 +4,7 @@ Sharpe ratios passed to the PSR/DSR/MinTRL family are per observation and kurtos
 (normal = 3), as in Bailey and Lopez de Prado's papers.
 """
 
+from trade2026.backtest._engine import BacktestConfig, BacktestResult, run_backtest
 from trade2026.backtest._stats import (
     PBOResult,
     bootstrap_ci,
@@ -28,6 +29,8 @@ from trade2026.backtest._strategies import (
 
 __all__ = [
     "STRATEGIES",
+    "BacktestConfig",
+    "BacktestResult",
     "PBOResult",
     "bootstrap_ci",
     "deflated_sharpe_ratio",
@@ -42,6 +45,7 @@ __all__ = [
     "pbo",
     "probabilistic_sharpe_ratio",
     "returns_metrics",
+    "run_backtest",
     "sharpe_ratio",
     "strategy_positions",
 ]

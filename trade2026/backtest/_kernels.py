@@ -110,3 +110,315 @@ def breakout_positions_nb(
             out[i, j] = pos
             valid += 1
     return out
+
+
+@njit(cache=True)
+def hold_scale_nb(signal: np.ndarray, scale: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Scale a signal by ``scale`` taken when the signal last changed (sizing fixed at entry)."""
+    t, k = signal.shape
+    out = np.zeros((t, k))
+    for j in range(k):
+        prev = 0.0
+        cur = 0.0
+        for i in range(t):
+            s = signal[i, j]
+            if s != prev:
+                sc = scale[i, j]
+                cur = s * sc if np.isfinite(sc) else 0.0
+                prev = s
+            out[i, j] = cur if s != 0.0 else 0.0
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# The fill engine
+
+REASON_SIGNAL = 0
+REASON_STOP_LOSS = 1
+REASON_TAKE_PROFIT = 2
+REASON_TRAILING = 3
+
+
+@njit(cache=True)
+def _slip(base: float, hi: float, lo: float, slip_bps: float, slip_range: float) -> float:  # pragma: no cover
+    return base * slip_bps * 1e-4 + slip_range * (hi - lo)
+
+
+@njit(cache=True)
+def _target_shares(
+    w: float,
+    equity: float,
+    s0: float,
+    p_buy: float,
+    p_sell: float,
+    base: float,
+    sizing: int,
+    notional: float,
+    c_rate: float,
+    c_share: float,
+    c_fixed: float,
+) -> float:  # pragma: no cover - compiled
+    """Shares after rebalancing to weight ``w`` (see ``_engine`` for the convention)."""
+    if w == 0.0 or not np.isfinite(w):
+        return 0.0
+    if sizing == 1:  # fixed notional per unit of weight
+        want = w * notional / base
+        if want > s0:
+            return w * notional / p_buy
+        if want < s0:
+            return w * notional / p_sell
+        return s0
+    if equity <= 0.0:
+        return 0.0
+    # Fraction of equity, net of this order's own costs: s * p = w * (E - cost(s - s0)).
+    want = w * equity / base
+    if want > s0:
+        s = w * (equity - c_fixed + s0 * (c_rate * p_buy + c_share)) / (p_buy * (1.0 + w * c_rate) + w * c_share)
+        return s if s > s0 else s0
+    if want < s0:
+        s = w * (equity - c_fixed - s0 * (c_rate * p_sell + c_share)) / (p_sell * (1.0 - w * c_rate) - w * c_share)
+        return s if s < s0 else s0
+    return s0
+
+
+@njit(cache=True)
+def simulate_nb(
+    open_: np.ndarray,
+    high: np.ndarray,
+    low: np.ndarray,
+    close: np.ndarray,
+    target: np.ndarray,
+    col_symbol: np.ndarray,
+    group_start: np.ndarray,
+    group_book: np.ndarray,
+    n_books: int,
+    init_cash: float,
+    fill_close: bool,
+    sizing: int,
+    notional: float,
+    c_bps: float,
+    c_share: float,
+    c_fixed: float,
+    slip_bps: float,
+    slip_range: float,
+    borrow_per_bar: float,
+    stop_loss: float,
+    take_profit: float,
+    trailing: float,
+    record: bool,
+):  # pragma: no cover - compiled
+    """Simulate every group of columns; returns per-book equity (n_bars, n_books) and accumulators.
+
+    ``target[t, c]`` is column c's target weight decided on bar t's close; it is traded on bar t+1
+    (at the open, or at the close when ``fill_close``), only when it differs from the previous target.
+    Groups are contiguous column ranges ``group_start[g]:group_start[g+1]`` sharing one cash account;
+    a book sums the equity of its groups.
+    """
+    n_bars = close.shape[0]
+    n_cols = target.shape[1]
+    n_groups = group_start.shape[0] - 1
+    book_equity = np.zeros((n_bars, n_books))
+    book_turnover = np.zeros(n_books)
+    book_exposure = np.zeros(n_books)
+    book_fills = np.zeros(n_books, dtype=np.int64)
+    cap = n_bars * n_cols * 2 if record else 1
+    f_bar = np.zeros(cap, dtype=np.int64)
+    f_col = np.zeros(cap, dtype=np.int64)
+    f_qty = np.zeros(cap)
+    f_price = np.zeros(cap)
+    f_cost = np.zeros(cap)
+    f_reason = np.zeros(cap, dtype=np.int64)
+    n_f = 0
+    c_rate = c_bps * 1e-4
+    use_stops = stop_loss > 0.0 or take_profit > 0.0 or trailing > 0.0
+
+    for g in range(n_groups):
+        c0 = group_start[g]
+        c1 = group_start[g + 1]
+        nc = c1 - c0
+        b = group_book[g]
+        cash = init_cash
+        shares = np.zeros(nc)
+        mark = np.full(nc, np.nan)
+        entry = np.zeros(nc)
+        extreme = np.zeros(nc)
+        last_target = np.zeros(nc)
+        pending = np.zeros(nc, dtype=np.bool_)
+        pend_w = np.zeros(nc)
+        turnover = 0.0
+        exposure = 0.0
+        for t in range(n_bars):
+            for phase in range(2):
+                # phase 0: open fills (then stops); phase 1: stops (then close fills)
+                do_fills = (phase == 0 and not fill_close) or (phase == 1 and fill_close)
+                if do_fills:
+                    equity = cash
+                    for i in range(nc):
+                        if shares[i] != 0.0:
+                            k = col_symbol[c0 + i]
+                            px = close[t, k] if fill_close else open_[t, k]
+                            equity += shares[i] * (px if np.isfinite(px) else mark[i])
+                    for i in range(nc):
+                        if not pending[i]:
+                            continue
+                        k = col_symbol[c0 + i]
+                        base = close[t, k] if fill_close else open_[t, k]
+                        if not np.isfinite(base):
+                            continue
+                        pending[i] = False
+                        sl = _slip(base, high[t, k], low[t, k], slip_bps, slip_range)
+                        s0 = shares[i]
+                        s1 = _target_shares(
+                            pend_w[i],
+                            equity,
+                            s0,
+                            base + sl,
+                            base - sl,
+                            base,
+                            sizing,
+                            notional,
+                            c_rate,
+                            c_share,
+                            c_fixed,
+                        )
+                        dq = s1 - s0
+                        if dq == 0.0:
+                            continue
+                        price = base + sl if dq > 0.0 else base - sl
+                        cost = c_rate * abs(dq) * price + c_share * abs(dq) + c_fixed
+                        cash -= dq * price + cost
+                        shares[i] = s1
+                        if s0 == 0.0 or s0 * s1 < 0.0:
+                            entry[i] = base
+                            extreme[i] = base
+                        elif abs(s1) > abs(s0):
+                            entry[i] = (s0 * entry[i] + dq * base) / s1
+                        if equity > 0.0:
+                            turnover += abs(dq) * price / equity
+                        book_fills[b] += 1
+                        if record:
+                            f_bar[n_f] = t
+                            f_col[n_f] = c0 + i
+                            f_qty[n_f] = dq
+                            f_price[n_f] = price
+                            f_cost[n_f] = cost
+                            f_reason[n_f] = REASON_SIGNAL
+                            n_f += 1
+                elif use_stops:
+                    for i in range(nc):
+                        s0 = shares[i]
+                        if s0 == 0.0:
+                            continue
+                        k = col_symbol[c0 + i]
+                        o = open_[t, k]
+                        h = high[t, k]
+                        lo = low[t, k]
+                        if not np.isfinite(o):
+                            continue
+                        # a position entered at this bar's close has no intrabar path yet
+                        level = np.nan
+                        reason = -1
+                        if s0 > 0.0:
+                            stop = -np.inf
+                            sreason = REASON_STOP_LOSS
+                            if stop_loss > 0.0:
+                                stop = entry[i] * (1.0 - stop_loss)
+                            if trailing > 0.0:
+                                tr = extreme[i] * (1.0 - trailing)
+                                if tr > stop:
+                                    stop = tr
+                                    sreason = REASON_TRAILING
+                            tp = entry[i] * (1.0 + take_profit) if take_profit > 0.0 else np.inf
+                            if o <= stop:
+                                level, reason = o, sreason
+                            elif o >= tp:
+                                level, reason = o, REASON_TAKE_PROFIT
+                            elif lo <= stop:
+                                level, reason = stop, sreason
+                            elif h >= tp:
+                                level, reason = tp, REASON_TAKE_PROFIT
+                            else:
+                                extreme[i] = max(extreme[i], h)
+                        else:
+                            stop = np.inf
+                            sreason = REASON_STOP_LOSS
+                            if stop_loss > 0.0:
+                                stop = entry[i] * (1.0 + stop_loss)
+                            if trailing > 0.0:
+                                tr = extreme[i] * (1.0 + trailing)
+                                if tr < stop:
+                                    stop = tr
+                                    sreason = REASON_TRAILING
+                            tp = entry[i] * (1.0 - take_profit) if take_profit > 0.0 else -np.inf
+                            if o >= stop:
+                                level, reason = o, sreason
+                            elif o <= tp:
+                                level, reason = o, REASON_TAKE_PROFIT
+                            elif h >= stop:
+                                level, reason = stop, sreason
+                            elif lo <= tp:
+                                level, reason = tp, REASON_TAKE_PROFIT
+                            else:
+                                extreme[i] = min(extreme[i], lo)
+                        if reason < 0:
+                            continue
+                        sl = _slip(level, h, lo, slip_bps, slip_range)
+                        dq = -s0
+                        price = level + sl if dq > 0.0 else level - sl
+                        cost = c_rate * abs(dq) * price + c_share * abs(dq) + c_fixed
+                        eq_now = cash
+                        for q in range(nc):
+                            if shares[q] != 0.0:
+                                eq_now += shares[q] * (mark[q] if np.isfinite(mark[q]) else 0.0)
+                        cash -= dq * price + cost
+                        shares[i] = 0.0
+                        if eq_now > 0.0:
+                            turnover += abs(dq) * price / eq_now
+                        book_fills[b] += 1
+                        if record:
+                            f_bar[n_f] = t
+                            f_col[n_f] = c0 + i
+                            f_qty[n_f] = dq
+                            f_price[n_f] = price
+                            f_cost[n_f] = cost
+                            f_reason[n_f] = reason
+                            n_f += 1
+            # close: borrow on shorts, mark to market, then the new targets become orders for t+1
+            equity = cash
+            gross = 0.0
+            for i in range(nc):
+                k = col_symbol[c0 + i]
+                c = close[t, k]
+                if np.isfinite(c):
+                    mark[i] = c
+                if shares[i] != 0.0:
+                    if shares[i] < 0.0 and borrow_per_bar > 0.0:
+                        cash -= -shares[i] * mark[i] * borrow_per_bar
+                        equity -= -shares[i] * mark[i] * borrow_per_bar
+                    equity += shares[i] * mark[i]
+                    gross += abs(shares[i] * mark[i])
+            if equity > 0.0:
+                exposure += gross / equity
+            book_equity[t, b] += equity
+            for i in range(nc):
+                w = target[t, c0 + i]
+                if not np.isfinite(w):
+                    w = 0.0
+                if w != last_target[i]:
+                    last_target[i] = w
+                    pending[i] = True
+                    pend_w[i] = w
+        book_turnover[b] += turnover
+        book_exposure[b] += exposure
+    return (
+        book_equity,
+        book_turnover,
+        book_exposure,
+        book_fills,
+        f_bar[:n_f],
+        f_col[:n_f],
+        f_qty[:n_f],
+        f_price[:n_f],
+        f_cost[:n_f],
+        f_reason[:n_f],
+    )
