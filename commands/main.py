@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from commands import data, demo, runs, sql
+from commands import screen as screen_cmd
 
 app = typer.Typer(
     name="t26",
@@ -24,6 +25,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(runs.app, name="runs")
 sql.register(app)
 demo.register(app)
+screen_cmd.register(app)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,237 @@
+"""``t26 screen``: conditions, alpha ranks, saved screens and their forward-return history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from commands._cli import Ctx, Out, command
+from trade2026.errors import InputError
+
+SCREEN_HELP = """Screen the lake's daily bars: which symbols match a condition on a date, ranked by a score.
+
+The condition and --rank use a small expression language: comparisons (< <= > >= == !=), and / or /
+not, + - * /, parentheses, price fields (open high low close volume), indicators named name_param
+(rsi_14, sma_200, mom_252_21, macd_hist_12_26_9, bb_pctb_20_2; see --list-indicators), market
+regimes (regime == "bull", vol_regime == "calm", quadrant == "bull_calm"), element-wise functions
+(abs log sqrt exp sign min max) and cross-sectional ones over the symbols of each date
+(rank pct zscore demean).
+
+Examples:
+
+  t26 screen "rsi_14 < 30 and close > sma_200"
+
+  t26 screen --rank "0.5*zscore(mom_252_21) - 0.5*zscore(vol_63)" --top 10
+
+  t26 screen --saved oversold --config screens.toml --changes
+
+  t26 screen --history "rsi_14 < 30" --start 2020-01-01 --end 2023-12-31
+"""
+
+
+def _config_path(ctx: Ctx, config: Path | None) -> Path:
+    if config is not None:
+        return config
+    local = Path.cwd() / "screens.toml"
+    return local if local.exists() else Path(ctx.settings.home) / "screens.toml"
+
+
+def _horizons(text: str) -> list[int]:
+    try:
+        out = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        msg = f"--horizons must be comma-separated whole days like 1,5,21, got {text!r}"
+        raise InputError(msg) from None
+    if not out:
+        msg = "--horizons needs at least one horizon, e.g. 1,5,21"
+        raise InputError(msg)
+    return out
+
+
+def _list_indicators() -> Out:
+    from trade2026.features import indicators as ind
+
+    rows = [
+        {"name": i.example, "family": i.family, "params": ",".join(i.params), "summary": i.summary}
+        for i in ind.INDICATORS.values()
+    ]
+    return Out(rows, tables=[("Indicators (name_param; trailing parameters default)", rows)])
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "screen", tracked=True, help=SCREEN_HELP)
+    def screen(
+        ctx: Ctx,
+        condition: Annotated[
+            str | None, typer.Argument(help='Condition, e.g. "rsi_14 < 30 and close > sma_200".', show_default=False)
+        ] = None,
+        rank: Annotated[
+            str | None, typer.Option("--rank", help="Score to sort by, highest first.", show_default=False)
+        ] = None,
+        top: Annotated[int | None, typer.Option("--top", help="Keep the best N.", show_default=False)] = None,
+        date: Annotated[
+            str | None,
+            typer.Option("--date", help="Screen this date (YYYY-MM-DD) instead of the latest.", show_default=False),
+        ] = None,
+        universe: Annotated[
+            str | None,
+            typer.Option("--universe", help='Symbols "AAA,BBB" or "sector:NAME" (default: all).', show_default=False),
+        ] = None,
+        benchmark: Annotated[
+            str | None,
+            typer.Option(
+                "--benchmark", help="Symbol for beta_n/corr_n (default: equal-weight universe).", show_default=False
+            ),
+        ] = None,
+        table: Annotated[str, typer.Option("--table", help="Daily bars table to screen.")] = "bars_1d",
+        saved: Annotated[
+            str | None,
+            typer.Option(
+                "--saved",
+                help="Run the named screen from --config and record it in the screens table.",
+                show_default=False,
+            ),
+        ] = None,
+        config: Annotated[
+            Path | None,
+            typer.Option(
+                "--config",
+                help="Screens TOML file [default: ./screens.toml, else <home>/screens.toml].",
+                show_default=False,
+            ),
+        ] = None,
+        changes: Annotated[
+            bool, typer.Option("--changes", help="With --saved: show symbols that entered/left since the previous run.")
+        ] = False,
+        history: Annotated[
+            bool, typer.Option("--history", help="Run the screen on every date and measure forward returns.")
+        ] = False,
+        start: Annotated[str | None, typer.Option("--start", help="--history: first date.", show_default=False)] = None,
+        end: Annotated[str | None, typer.Option("--end", help="--history: last date.", show_default=False)] = None,
+        horizons: Annotated[str, typer.Option("--horizons", help="--history: forward horizons in days.")] = "1,5,21",
+        list_indicators: Annotated[
+            bool, typer.Option("--list-indicators", help="List the indicators and exit.")
+        ] = False,
+        list_saved: Annotated[bool, typer.Option("--list", help="List the screens in --config and exit.")] = False,
+    ) -> Out:
+        if list_indicators:
+            return _list_indicators()
+        from trade2026.screener import _saved as saved_mod
+
+        if list_saved:
+            path = _config_path(ctx, config)
+            rows = [s.to_dict() for s in saved_mod.load_screens(path).values()]
+            return Out(rows, tables=[(f"Screens in {path}", rows)])
+
+        name = None
+        if saved is not None:
+            if condition or rank:
+                msg = "--saved runs the condition and rank from the screens file; drop the condition/--rank"
+                raise InputError(msg)
+            spec = saved_mod.get_screen(_config_path(ctx, config), saved)
+            name = spec.name
+            condition, rank = spec.condition, spec.rank
+            top = top if top is not None else spec.top
+            universe = universe if universe is not None else spec.universe
+            benchmark = benchmark if benchmark is not None else spec.benchmark
+        if changes and name is None:
+            msg = "--changes compares with the previous recorded run of a saved screen; add --saved NAME"
+            raise InputError(msg)
+        if history and (changes or date):
+            msg = "--history takes --start/--end, not --date or --changes"
+            raise InputError(msg)
+        if not history and (start or end):
+            msg = "--start/--end only apply with --history (use --date for a single day)"
+            raise InputError(msg)
+        if condition is None and rank is None:
+            msg = 'give a condition (e.g. t26 screen "rsi_14 < 30"), --rank, --saved NAME or --list-indicators'
+            raise InputError(msg)
+
+        from trade2026.screener import _expr, _screen
+
+        # Parse before touching the lake so a bad expression fails fast with exit 2.
+        if condition:
+            _expr.compile_expression(condition, want=_expr.BOOL, role="the screen condition")
+        if rank:
+            _expr.compile_expression(rank, want=_expr.NUM, role="--rank")
+        symbols = _screen.resolve_universe(ctx.lake, universe, table=table)
+        exclude: list[str] = []
+        if symbols is not None and benchmark and benchmark not in symbols:
+            exclude = [benchmark]
+            symbols = [*symbols, benchmark]
+        if history:
+            return _history(ctx, table, symbols, condition, rank, top, benchmark, exclude, start, end, horizons)
+        bars = _screen.load_bars(ctx.lake, table=table, symbols=symbols, end=date)
+        result = _screen.screen(bars, condition, rank=rank, date=date, top=top, benchmark=benchmark, exclude=exclude)
+        data: dict[str, Any] = {"screen": name, **result.to_dict()}
+        shown = result.rows if rank else result.rows.drop("score")
+        rows = shown.to_dicts()
+        what = condition or "all symbols"
+        lines = [f"{result.matched} of {result.universe} symbols match {what!r} on {result.date}"]
+        if top is not None and result.matched > top:
+            lines.append(f"showing the top {top}")
+        tables: list[tuple[str, list[dict[str, Any]]]] = [(f"{name or 'screen'} on {result.date}", rows)]
+        if name is not None:
+            if changes:
+                diff = saved_mod.changes(ctx.lake, name, result.date, result.rows["symbol"].to_list())
+                data["changes"] = diff
+                since = diff["previous_date"] or "no previous run"
+                lines.append(
+                    f"since {since}: entered {', '.join(diff['entered']) or '-'}; left {', '.join(diff['left']) or '-'}"
+                )
+            data["written"] = saved_mod.record(ctx.lake, name, result.date, result.rows)
+            lines.append(f"recorded {result.rows.height} rows in the screens table (screen={name}, date={result.date})")
+        return Out(data, tables=tables, lines=lines)
+
+
+def _history(
+    ctx: Ctx,
+    table: str,
+    symbols: list[str] | None,
+    condition: str | None,
+    rank: str | None,
+    top: int | None,
+    benchmark: str | None,
+    exclude: list[str],
+    start: str | None,
+    end: str | None,
+    horizons: str,
+) -> Out:
+    from trade2026.screener import _screen
+
+    if not condition:
+        msg = 'history needs a condition, e.g. t26 screen --history "rsi_14 < 30"'
+        raise InputError(msg)
+    hs = _horizons(horizons)
+    bars = _screen.load_bars(ctx.lake, table=table, symbols=symbols)
+    res = _screen.screen_history(
+        bars, condition, start=start, end=end, rank=rank, top=top, horizons=hs, benchmark=benchmark, exclude=exclude
+    )
+    params = {
+        "condition": condition,
+        "rank": rank,
+        "top": top,
+        "start": str(res.start),
+        "end": str(res.end),
+        "universe": len(symbols) if symbols else "all",
+    }
+    with ctx.tracking_run("screen-history", params=params) as run:
+        metrics = {}
+        for row in res.summary.to_dicts():
+            for key in ("excess", "hit_rate", "t_stat"):
+                if row[key] is not None:
+                    metrics[f"{key}_{row['horizon']}d"] = row[key]
+        run.log_metrics(metrics)
+        run.log_dict(res.to_dict(), "screen_history.json")
+    data = {**res.to_dict(), "run_id": run.run_id}
+    matched_days = int((res.daily["matched"] > 0).sum())
+    lines = [
+        f"{res.daily.height} days from {res.start} to {res.end}; {matched_days} with matches, "
+        f"{data['mean_matched_per_day'] or 0:.2f} symbols per day on average",
+        "excess = mean daily (matched - universe) forward return; t_stat treats days as independent",
+    ]
+    if run.run_id:
+        lines.insert(0, f"MLflow run {run.run_id}")
+    return Out(data, tables=[(f"Forward returns of {condition!r}", res.summary.to_dicts())], lines=lines)

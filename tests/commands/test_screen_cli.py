@@ -1,0 +1,134 @@
+"""``t26 screen``: JSON shapes, exit codes, saved screens written to the lake, --changes, --history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+SCREENS = """
+[screens.uptrend]
+condition = "close > sma_50"
+rank = "zscore(mom_63_5)"
+top = 4
+"""
+
+
+def _json(r: Any) -> Any:
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def test_screen_json_shape(cli: Any, sample_lake: Any) -> None:
+    out = _json(cli("screen", "rsi_14 < 60 and close > sma_200", "--rank", "-rsi_14", "--top", "3", "--json"))
+    assert set(out) == {"screen", "date", "condition", "rank", "universe", "matched", "rows"}
+    assert out["screen"] is None and out["universe"] >= 1
+    assert len(out["rows"]) <= 3
+    for row in out["rows"]:
+        assert set(row) == {"symbol", "score", "close", "rsi_14", "sma_200"}
+        assert row["rsi_14"] < 60 and row["close"] > row["sma_200"]
+    scores = [r["score"] for r in out["rows"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_screen_universe_and_date(cli: Any, sample_lake: Any) -> None:
+    syms = sorted(sample_lake.read("bars_1d")["symbol"].unique().to_list())[:3]
+    out = _json(cli("screen", "close > 0", "--universe", ",".join(syms), "--date", "2014-06-30", "--json"))
+    assert out["date"] == "2014-06-30"
+    assert {r["symbol"] for r in out["rows"]} <= set(syms)
+    sector = sample_lake.read("symbols")["sector"][0]
+    out = _json(cli("screen", "close > 0", "--universe", f"sector:{sector}", "--json"))
+    members = set(sample_lake.read("symbols").filter(pl.col("sector") == sector)["symbol"])
+    assert {r["symbol"] for r in out["rows"]} <= members
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["rsi_14 < 30 and clse > sma_200"], "did you mean: close"),
+        (["rsi_14 <"], "ends too early"),
+        (["rsi_14 + 1"], "must be a condition"),
+        (["close > 0", "--rank", "close > 1"], "score is arithmetic"),
+        (["close > 0", "--universe", "NOPE1"], "unknown symbol"),
+        (["close > 0", "--universe", "sector:Nope"], "no sector"),
+        (["close > 0", "--date", "2024-13-45"], "date like"),
+        (["close > 0", "--top", "0"], "--top"),
+        (["close > 0", "--changes"], "--saved"),
+        (["close > 0", "--start", "2014-01-01"], "--history"),
+        ([], "give a condition"),
+        (["--saved", "nope", "--config", "missing.toml"], "does not exist"),
+        (["--history", "close > 0", "--horizons", "x"], "--horizons"),
+        (["close > 0", "--table", "nope"], "no table"),
+    ],
+)
+def test_bad_input_exits_2(cli: Any, sample_lake: Any, args: list[str], text: str) -> None:
+    r = cli("screen", *args)
+    assert r.exit_code == 2, r.output
+    assert text in r.output
+    assert "Traceback" not in r.output
+
+
+def test_saved_screen_records_and_shows_changes(cli: Any, sample_lake: Any, tmp_path: Path) -> None:
+    cfg = tmp_path / "screens.toml"
+    cfg.write_text(SCREENS, encoding="utf-8")
+    first = _json(
+        cli("screen", "--saved", "uptrend", "--config", str(cfg), "--date", "2014-06-02", "--changes", "--json")
+    )
+    assert first["screen"] == "uptrend" and first["changes"]["previous_date"] is None
+    assert first["written"]["table"] == "screens"
+    second = _json(cli("screen", "--saved", "uptrend", "--date", "2014-09-02", "--changes", "--json"))  # ./screens.toml
+    table = sample_lake.read("screens")
+    assert set(table["screen"]) == {"uptrend"}
+    got = {str(d): sorted(g["symbol"].to_list()) for (d,), g in table.group_by("date")}
+    before = sorted(r["symbol"] for r in first["rows"])
+    after = sorted(r["symbol"] for r in second["rows"])
+    assert got == {"2014-06-02": before, "2014-09-02": after}
+    ch = second["changes"]
+    assert ch["previous_date"] == "2014-06-02"
+    assert ch["entered"] == sorted(set(after) - set(before))
+    assert ch["left"] == sorted(set(before) - set(after))
+    listed = _json(cli("screen", "--list", "--json"))
+    assert listed[0]["name"] == "uptrend"
+
+
+def test_history_json_and_human(cli: Any, sample_lake: Any) -> None:
+    out = _json(
+        cli(
+            "screen", "--history", "rsi_14 < 40", "--start", "2014-01-01", "--end", "2014-12-31", "--no-track", "--json"
+        )
+    )
+    assert out["run_id"] is None
+    assert [s["horizon"] for s in out["summary"]] == [1, 5, 21]
+    assert set(out["summary"][0]) == {
+        "horizon",
+        "days",
+        "mean_matched",
+        "mean_universe",
+        "excess",
+        "hit_rate",
+        "t_stat",
+    }
+    assert out["daily"][0]["date"] >= "2014-01-01"
+    assert set(out["daily"][0]) == {
+        "date",
+        "universe",
+        "matched",
+        "fwd_1_matched",
+        "fwd_1_universe",
+        "fwd_5_matched",
+        "fwd_5_universe",
+        "fwd_21_matched",
+        "fwd_21_universe",
+    }
+    r = cli("screen", "--history", "rsi_14 < 40", "--start", "2014-01-01", "--end", "2014-03-31", "--horizons", "1")
+    assert r.exit_code == 0, r.output
+    assert "MLflow run" in r.output
+
+
+def test_list_indicators(cli: Any, home: Path) -> None:
+    out = _json(cli("screen", "--list-indicators", "--json"))
+    assert len(out) >= 30
+    assert {"rsi_14", "sma_20", "mom_252", "macd_hist_12_26_9"} <= {r["name"] for r in out}
