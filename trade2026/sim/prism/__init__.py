@@ -1,6 +1,40 @@
-"""PRISM: an agent-based market with a limit order book."""
+"""PRISM: an agent-based market around a numba limit order book.
+
+``simulate(load_config(...))`` runs a population of market makers, noise, value and momentum
+traders on an event-driven clock; ``PrismRun.frames()`` gives its trades, ticks, quotes, depth
+snapshots, 1-minute bars, fundamental path and agent results as polars frames.
+"""
 
 from trade2026.sim.prism._book import depth, new_book, resting_queues, run_stream
+from trade2026.sim.prism._config import (
+    AgentParams,
+    FundamentalParams,
+    PrismConfig,
+    config_from_mapping,
+    load_config,
+    parse_agents,
+    parse_duration_hours,
+)
 from trade2026.sim.prism._reference import ReferenceBook
+from trade2026.sim.prism._simulate import PrismDay, PrismRun, bars_from_trades, iter_days, run_id_for, simulate
 
-__all__ = ["ReferenceBook", "depth", "new_book", "resting_queues", "run_stream"]
+__all__ = [
+    "AgentParams",
+    "FundamentalParams",
+    "PrismConfig",
+    "PrismDay",
+    "PrismRun",
+    "ReferenceBook",
+    "bars_from_trades",
+    "config_from_mapping",
+    "depth",
+    "iter_days",
+    "load_config",
+    "new_book",
+    "parse_agents",
+    "parse_duration_hours",
+    "resting_queues",
+    "run_id_for",
+    "run_stream",
+    "simulate",
+]

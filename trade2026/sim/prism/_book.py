@@ -51,7 +51,8 @@ GTC, IOC = 0, 1
 BUY, SELL = 1, -1
 
 
-def new_book(n_levels: int, order_capacity: int = 1024, trade_capacity: int = 1024) -> tuple:
+@njit(cache=True)
+def new_book(n_levels, order_capacity, trade_capacity):
     """Empty book arrays ``(orders, levels, meta, trades)`` for prices ``0 .. n_levels - 1``."""
     orders = np.zeros((max(order_capacity, 1), NF), dtype=np.int64)
     levels = np.full((n_levels, 4), -1, dtype=np.int64)
