@@ -139,8 +139,11 @@ def _read_file(path: Path, opts: IngestOptions) -> pl.DataFrame:
     else:
         msg = f"{path}: unsupported file type {suffix!r}; ingest reads .csv/.tsv/.txt and .parquet"
         raise DataError(msg)
+    # Where each row came from, for error messages: the file name (categorical, so one string per
+    # file) and the 1-based line (CSV, after the header) or row (Parquet).
     return df.with_columns(
-        (pl.lit(f"{path.name} {'line' if line_offset else 'row'} ") + (pl.int_range(pl.len()) + max(line_offset, 1)).cast(pl.String)).alias("_source")
+        pl.lit(path.name).cast(pl.Categorical).alias("_source"),
+        (pl.int_range(pl.len(), dtype=pl.Int64) + (line_offset or 1)).alias("_line"),
     )
 
 
@@ -166,13 +169,13 @@ def _expand(paths: Sequence[str | Path]) -> list[Path]:
 
 def _map_columns(df: pl.DataFrame, wanted: Sequence[str], opts: IngestOptions, name: str) -> pl.DataFrame:
     """Rename source columns to canonical names (explicit mapping first, then aliases)."""
-    lower = {c.lower().strip(): c for c in df.columns if c != "_source"}
+    lower = {c.lower().strip(): c for c in df.columns if not c.startswith("_")}
     renames: dict[str, str] = {}
     for canon in wanted:
         if canon in opts.columns:
             src = opts.columns[canon]
             if src not in df.columns:
-                found = ", ".join(c for c in df.columns if c != "_source")
+                found = ", ".join(c for c in df.columns if not c.startswith("_"))
                 raise DataError(f"{name}: --map {canon}={src}: no column {src!r}; found: {found}")
             renames[src] = canon
             continue
@@ -185,7 +188,7 @@ def _map_columns(df: pl.DataFrame, wanted: Sequence[str], opts: IngestOptions, n
         raise InputError(f"--map names unknown field(s) {', '.join(sorted(unknown))}; fields: {', '.join(wanted)}")
     out = df.rename(renames)
     keep = [c for c in wanted if c in out.columns]
-    return out.select(*keep, "_source")
+    return out.select(*keep, "_source", "_line")
 
 
 def parse_timestamps(df: pl.DataFrame, opts: IngestOptions, name: str) -> pl.DataFrame:
@@ -236,7 +239,9 @@ def parse_timestamps(df: pl.DataFrame, opts: IngestOptions, name: str) -> pl.Dat
         raise DataError(f"{name}: cannot parse timestamps ({str(exc).splitlines()[0]}); pass --date-format") from exc
     bad = out.filter(pl.col("_ts_parsed").is_null())
     if bad.height:
-        shown = "; ".join(f"{r['_source']}: {r['ts']!r}" for r in bad.head(5).select("_source", "ts").iter_rows(named=True))
+        shown = "; ".join(
+            f"{r['_source']} line {r['_line']}: {r['ts']!r}" for r in bad.head(5).select("_source", "_line", "ts").iter_rows(named=True)
+        )
         hint = f" with format {fmt!r}" if fmt else ""
         msg = (
             f"{name}: {bad.height} timestamp(s) cannot be parsed{hint} ({shown}); "
@@ -269,10 +274,10 @@ def read_files(
             hint = "map them with --map NAME=SOURCE_COLUMN"
             if "symbol" in missing:
                 hint += " (or --symbol SYM for a single-symbol file)"
-            found = ", ".join(c for c in _read_file(path, opts).columns if c != "_source")
+            found = ", ".join(c for c in _read_file(path, opts).columns if not c.startswith("_"))
             raise DataError(f"{path}: missing required column(s) {', '.join(missing)}; found: {found}; {hint}")
         df = parse_timestamps(df, opts, str(path))
-        df = df.select(*wanted, "_source")
+        df = df.select(*wanted, "_source", "_line")
         numeric = [c for c in wanted if c not in ("symbol", "ts")]
         for c in numeric:
             if df.schema[c] == pl.String:
@@ -280,7 +285,7 @@ def read_files(
                 bad = df.filter(conv.is_null() & pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != ""))
                 if bad.height:
                     r = bad.row(0, named=True)
-                    raise DataError(f"{r['_source']}: {c}={r[c]!r} is not a number; fix the value or the column mapping")
+                    raise DataError(f"{r['_source']} line {r['_line']}: {c}={r[c]!r} is not a number; fix the value or the column mapping")
                 df = df.with_columns(conv.alias(c))
         frames.append(df.with_columns(pl.col("symbol").cast(pl.String)))
     df = pl.concat(frames, how="vertical_relaxed")
@@ -314,7 +319,7 @@ def ingest(
     files = _expand(paths)
     df = read_files(files, kind=kind, options=options)
     if kind == "bars":
-        res = lake.write(table, df, mode="merge", keys=list(BAR_KEYS))
+        res = lake.write(table, df, mode="merge", keys=list(BAR_KEYS), check_keys=False)  # validated above
         return IngestResult(table, len(files), df.height, res.inserted, res.updated, 0, res.version)
     return write_ticks(lake, df, table=table, files=len(files))
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from trade2026.errors import DataError, InputError, LakeError, NotFoundError
-from trade2026.lake._schema import check_keys, check_table_name
+from trade2026.lake._schema import check_keys as _check_keys
+from trade2026.lake._schema import check_table_name
 
 if TYPE_CHECKING:
     import polars as pl
@@ -266,6 +267,7 @@ class Lake:
         keys: Sequence[str] | None = None,
         partition_by: Sequence[str] | None = None,
         replace_where: str | None = None,
+        check_keys: bool = True,
     ) -> WriteResult:
         """Write a frame to a table, creating it if needed.
 
@@ -278,6 +280,9 @@ class Lake:
             Key columns for ``merge``; checked for nulls and duplicates before anything is written.
         replace_where : str, optional
             With ``overwrite``, replace only the rows matching this SQL predicate.
+        check_keys : bool
+            Check ``keys`` for nulls and duplicates first; pass False only for a frame the caller
+            has just validated (ingest does, to avoid a second pass).
 
         Concurrent writers retry on Delta commit conflicts; validation happens before any file is
         written, so a rejected frame leaves the table unchanged.
@@ -292,7 +297,8 @@ class Lake:
             if not keys:
                 msg = "mode='merge' needs keys=[...] naming the key columns"
                 raise InputError(msg)
-            check_keys(frame, tuple(keys))
+            if check_keys:
+                _check_keys(frame, tuple(keys))
         if frame.width == 0:
             msg = f"nothing to write to {table!r}: the frame has no columns"
             raise DataError(msg)
