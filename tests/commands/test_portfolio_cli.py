@@ -1,0 +1,98 @@
+"""``t26 portfolio``: JSON shapes, exit codes, weights written to the lake, runs logged."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+import pytest
+
+
+def _json(r: Any) -> Any:
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def _full_symbols(lake: Any, n: int = 5) -> list[str]:
+    """Symbols listed for the whole sample (the generator lists a few late and delists a few)."""
+    meta = lake.read("symbols")
+    full = meta.filter(pl.col("delisted").is_null() & (pl.col("listed") == meta["listed"].min()))
+    return sorted(full["symbol"].to_list())[:n]
+
+
+def test_methods_lists_the_registry(cli: Any) -> None:
+    out = _json(cli("portfolio", "methods", "--json"))
+    names = {m["name"] for m in out}
+    assert len(names) >= 15
+    assert {"hrp", "herc", "nco", "erc", "min_var", "black_litterman", "max_div"} <= names
+
+
+def test_optimize_writes_weights_and_logs_a_run(cli: Any, sample_lake: Any) -> None:
+    syms = _full_symbols(sample_lake)
+    out = _json(
+        cli("portfolio", "optimize", "--symbols", ",".join(syms), "--method", "erc", "--lookback", "126", "--json")
+    )
+    assert set(out) >= {
+        "portfolio_id",
+        "run_id",
+        "method",
+        "weights",
+        "expected_return",
+        "volatility",
+        "sharpe",
+        "risk_contributions",
+        "params",
+        "constraints",
+        "n_obs",
+        "start",
+        "end",
+        "excluded",
+    }
+    assert out["run_id"] and out["method"] == "erc" and out["n_obs"] == 126
+    assert sorted(out["weights"]) == syms
+    assert sum(out["weights"].values()) == pytest.approx(1.0)
+    stored = sample_lake.read("portfolio_weights").filter(pl.col("portfolio_id") == out["portfolio_id"])
+    assert stored.height == len(syms)
+    assert dict(stored.select("symbol", "weight").iter_rows()) == pytest.approx(out["weights"])
+    assert stored["run_id"][0] == out["run_id"]
+    from trade2026.tracking import get_run
+
+    run = get_run(out["run_id"])
+    assert run["params"]["method"] == "erc"
+
+
+def test_optimize_with_sector_caps_and_turnover(cli: Any, sample_lake: Any) -> None:
+    syms = _full_symbols(sample_lake, 6)
+    sectors = dict(sample_lake.read("symbols").select("symbol", "sector").iter_rows())
+    sector = sectors[syms[0]]
+    members = [s for s in syms if sectors[s] == sector]
+    args = ["portfolio", "optimize", "-s", ",".join(syms), "-m", "min_var", "--lookback", "126", "--no-track", "--json"]
+    first = _json(cli(*args, "--group-max", f"{sector}=0.1", "--max-weight", "0.4"))
+    assert first["run_id"] is None
+    assert sum(first["weights"][s] for s in members) <= 0.1 + 1e-5
+    assert max(first["weights"].values()) <= 0.4 + 1e-5
+    second = _json(cli(*args, "--max-turnover", "0.02", "--current", "latest"))
+    assert max(abs(second["weights"][s] - first["weights"][s]) for s in syms) <= 0.02 + 1e-5
+
+
+def test_infeasible_constraints_exit_2_naming_them(cli: Any, sample_lake: Any) -> None:
+    syms = _full_symbols(sample_lake, 4)
+    base = ["portfolio", "optimize", "-s", ",".join(syms), "-m", "min_var", "--lookback", "60", "--no-track"]
+    r = cli(*base, "--max-weight", "0.2")
+    assert r.exit_code == 2
+    assert "infeasible constraints" in r.stderr and "weight bounds" in r.stderr
+    sector = sample_lake.read("symbols").filter(pl.col("symbol") == syms[0])["sector"][0]
+    r = cli(*base, "--group-min", f"{sector}=0.9", "--group-max", f"{sector}=0.5")
+    assert r.exit_code == 2 and sector in r.stderr and "0.9" in r.stderr
+    assert not sample_lake.exists("portfolio_weights")
+
+
+def test_missing_and_short_symbols_exit_2(cli: Any, sample_lake: Any) -> None:
+    syms = _full_symbols(sample_lake, 3)
+    r = cli("portfolio", "optimize", "-s", ",".join([*syms, "NOPE"]), "--no-track")
+    assert r.exit_code == 2 and "NOPE" in r.stderr
+    r = cli("portfolio", "optimize", "-s", ",".join(syms), "--lookback", "5000", "--no-track")
+    assert r.exit_code == 2 and "not enough history" in r.stderr and syms[0] in r.stderr
+    r = cli("portfolio", "optimize", "-s", ",".join(syms), "-m", "hrp", "-p", "bogus=1", "--no-track")
+    assert r.exit_code == 2 and "bogus" in r.stderr
