@@ -8,12 +8,8 @@ from typing import Annotated
 import typer
 
 from commands import data, demo, runs, sql
-from commands import sim as sim_cmd
-from commands import fml as fml_cmd
-from commands import factors as factors_cmd
-from commands import regime as regime_cmd
-from commands import screen as screen_cmd
 from commands import portfolio as portfolio_cmd
+from commands import screen as screen_cmd
 
 app = typer.Typer(
     name="t26",
@@ -28,14 +24,10 @@ app = typer.Typer(
 # One line per subcommand; each module owns its typer app or command.
 app.add_typer(data.app, name="data")
 app.add_typer(runs.app, name="runs")
-app.add_typer(sim_cmd.app, name="sim")
-app.add_typer(factors_cmd.app, name="factors")
 app.add_typer(portfolio_cmd.app, name="portfolio")
 sql.register(app)
-fml_cmd.register(app)
 demo.register(app)
 screen_cmd.register(app)
-regime_cmd.register(app)
 
 
 def _version(value: bool) -> None:
