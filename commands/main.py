@@ -10,6 +10,7 @@ import typer
 from commands import data, demo, runs, sql
 from commands import portfolio as portfolio_cmd
 from commands import screen as screen_cmd
+from commands import factors as factors_cmd
 
 app = typer.Typer(
     name="t26",
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.add_typer(data.app, name="data")
 app.add_typer(runs.app, name="runs")
 app.add_typer(portfolio_cmd.app, name="portfolio")
+app.add_typer(factors_cmd.app, name="factors")
 sql.register(app)
 demo.register(app)
 screen_cmd.register(app)

@@ -103,10 +103,9 @@ def standardize_exposures(
     z = raw.copy()
     for _ in range(2):
         ok = np.isfinite(z)
+        w = ok.astype(np.float64)
         if cap_weighted and cap is not None:
             w = np.where(ok & np.isfinite(cap), cap, 0.0)
-        else:
-            w = ok.astype(np.float64)
         wsum = w.sum(axis=1, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = (w * np.nan_to_num(z)).sum(axis=1, keepdims=True) / wsum
