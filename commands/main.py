@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from commands import data, demo, runs, sql
+from commands import fml as fml_cmd
 from commands import portfolio as portfolio_cmd
 from commands import screen as screen_cmd
 from commands import factors as factors_cmd
@@ -28,6 +29,7 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(portfolio_cmd.app, name="portfolio")
 app.add_typer(factors_cmd.app, name="factors")
 sql.register(app)
+fml_cmd.register(app)
 demo.register(app)
 screen_cmd.register(app)
 

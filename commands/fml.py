@@ -1,0 +1,343 @@
+"""``t26 fracdiff``, ``t26 label``, ``t26 metalabel``: financial-ML steps over the lake's daily bars."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from commands._cli import Ctx, Out, command
+from trade2026.errors import ConfigError, NotFoundError
+
+SymbolsArg = Annotated[list[str], typer.Argument(help="One or more symbols in the bars table.", show_default=False)]
+TableOpt = Annotated[str, typer.Option("--table", help="Bars table to read.")]
+SaveOpt = Annotated[
+    str | None,
+    typer.Option("--save", help="Write the result rows to this lake table (merged on symbol, ts).", show_default=False),
+]
+
+FRACDIFF_HELP = """Fractionally differentiate log closes (AFML ch. 5), with a fixed d or the smallest d that passes ADF.
+
+With --d auto the command searches d in [0, 1] by 0.01 and prints, per symbol, the ADF statistic,
+p-value and correlation with the original series for d = 0, 0.1, ..., 1 (AFML fig. 5.5) and the
+chosen d. --save writes the differentiated series (symbol, ts, value, d) to a lake table.
+
+Examples:
+
+  t26 fracdiff AAA BBB --d auto
+
+  t26 fracdiff AAA --d 0.4 --thresh 1e-4 --save features_fracdiff
+"""
+
+LABEL_HELP = """Sample CUSUM events and label them with the triple barrier (AFML ch. 2-4).
+
+Events: a symmetric CUSUM filter on log closes with threshold --cusum x daily volatility. Barriers:
+profit-taking at --pt x volatility, stop-loss at --sl x volatility (0 disables either; they are
+independent), vertical after --vertical bars (or a duration such as 14d). --save writes one row per
+event (symbol, ts = t0, t1, barrier, ret, target, label, uniqueness, weight) to a lake table.
+
+Examples:
+
+  t26 label AAA BBB --pt 1 --sl 2 --vertical 10
+
+  t26 label AAA --save labels_1d --json
+"""
+
+METALABEL_HELP = """Meta-label a primary strategy's bets and measure what a secondary model adds (AFML 3.6, ch. 10).
+
+The primary (a strategy spec, or signal:COLUMN for a column of the bars table) gives each CUSUM event
+a side; triple-barrier labels say whether the bet paid; a classifier (rf, gb or logit) predicts that
+from features known at the bet, evaluated out of sample with purged k-fold. Reported: precision,
+recall, F1, accuracy and ROC AUC of the primary alone vs with the meta model, and Sharpe / drawdown of
+the primary's bets, the meta-filtered bets and the meta-sized bets (size from the probability,
+AFML 10.1, discretised by --step). Logged to MLflow with the fitted model.
+
+Examples:
+
+  t26 metalabel AAA --primary "sma_cross:fast=20,slow=50" --model rf
+
+  t26 metalabel AAA --primary signal:my_signal --model logit --json
+"""
+
+
+def _read_bars(ctx: Ctx, table: str, symbols: list[str], extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    import polars as pl
+
+    if not ctx.lake.exists(table):
+        msg = f"no table {table!r} in the lake; load bars first (t26 data sample, or t26 data ingest)"
+        raise NotFoundError(msg)
+    cols = ["symbol", "ts", "open", "high", "low", "close", "volume", *extra]
+    schema = ctx.lake.scan(table).collect_schema().names()
+    missing = [c for c in cols if c not in schema]
+    if missing:
+        msg = f"table {table!r} has no column(s) {', '.join(missing)}; columns: {', '.join(schema)}"
+        raise ConfigError(msg)
+    wanted = list(dict.fromkeys(s.strip() for s in symbols if s.strip()))
+    df = ctx.lake.read(table, columns=cols, filters=pl.col("symbol").is_in(wanted)).sort("symbol", "ts")
+    found = set(df["symbol"].unique().to_list())
+    unknown = [s for s in wanted if s not in found]
+    if unknown:
+        msg = (
+            f"symbol(s) {', '.join(unknown)} not in {table!r}; "
+            f'list them with: t26 sql "SELECT DISTINCT symbol FROM {table}"'
+        )
+        raise NotFoundError(msg)
+    return {s: df.filter(pl.col("symbol") == s) for s in wanted}
+
+
+def _vertical(value: str) -> Any:
+    text = value.strip()
+    return int(text) if text.isdigit() else text
+
+
+def register(app: typer.Typer) -> None:
+    @command(app, "fracdiff", help=FRACDIFF_HELP)
+    def fracdiff_cmd(
+        ctx: Ctx,
+        symbols: SymbolsArg,
+        d: Annotated[
+            str, typer.Option("--d", help="Order in [0, 2], or 'auto' for the smallest d passing ADF.")
+        ] = "auto",
+        thresh: Annotated[
+            float | None,
+            typer.Option(
+                "--thresh",
+                help="FFD weight threshold [default: 1e-5 for a given d, 1e-4 for auto].",
+                show_default=False,
+            ),
+        ] = None,
+        pvalue: Annotated[float, typer.Option("--pvalue", help="ADF p-value a d must reach (auto).")] = 0.05,
+        table: TableOpt = "bars_1d",
+        save: SaveOpt = None,
+    ) -> Out:
+        import numpy as np
+        import polars as pl
+
+        from trade2026.features import fracdiff, min_d
+        from trade2026.features._fracdiff import FFD_THRESH, SEARCH_THRESH, _adf_row
+
+        auto = d.strip().lower() == "auto"
+        if not auto:
+            try:
+                d_value = float(d)
+            except ValueError:
+                msg = f"--d must be a number in [0, 2] or 'auto', got {d!r}"
+                raise ConfigError(msg) from None
+        th = thresh if thresh is not None else (SEARCH_THRESH if auto else FFD_THRESH)
+        bars = _read_bars(ctx, table, symbols)
+        results, search, tables, saved_frames = [], {}, [], []
+        for sym, frame in ctx.progress(bars.items(), total=len(bars), description="fracdiff"):
+            logc = np.log(frame["close"].to_numpy())
+            if auto:
+                res = min_d(pl.Series(sym, logc), thresh=th, pvalue=pvalue)
+                chosen = res.d
+                rows = res.table.to_dicts()
+                search[sym] = rows
+                grid = [r for r in rows if abs(r["d"] * 10 - round(r["d"] * 10)) < 1e-9]
+                tables.append((f"{sym}: ADF of the FFD series by d (chosen d = {chosen:g})", grid))
+                best = next(r for r in rows if r["d"] == chosen)
+            else:
+                chosen = d_value
+                best = _adf_row(logc, chosen, thresh=th, window=None, maxlag=1, regression="c")
+                best["stationary"] = bool(best["pvalue"] <= pvalue)
+            series = fracdiff(pl.Series(sym, logc), chosen, thresh=th)
+            results.append(
+                {
+                    "symbol": sym,
+                    **{k: best[k] for k in ("d", "width", "n_obs", "adf_stat", "pvalue", "corr", "stationary")},
+                }
+            )
+            if save:
+                saved_frames.append(
+                    frame.select("symbol", "ts")
+                    .with_columns(value=series, d=pl.lit(chosen))
+                    .drop_nulls("value")
+                    .filter(pl.col("value").is_not_nan())
+                )
+        data: dict[str, Any] = {"thresh": th, "results": results}
+        if auto:
+            data["search"] = search
+        lines = []
+        if save:
+            out = pl.concat(saved_frames) if saved_frames else pl.DataFrame()
+            wr = ctx.lake.write(save, out, mode="merge", keys=["symbol", "ts"])
+            data["saved"] = {"table": save, "rows": out.height, "inserted": wr.inserted, "updated": wr.updated}
+            lines.append(f"saved {out.height} rows to {save} (inserted {wr.inserted}, updated {wr.updated})")
+        tables.append(("Fractional differentiation of log close" + (" (auto d)" if auto else ""), results))
+        return Out(data, tables=tables, lines=lines)
+
+    @command(app, "label", help=LABEL_HELP)
+    def label_cmd(
+        ctx: Ctx,
+        symbols: SymbolsArg,
+        pt: Annotated[
+            float, typer.Option("--pt", help="Profit-taking barrier, in daily volatilities (0 = off).")
+        ] = 1.0,
+        sl: Annotated[float, typer.Option("--sl", help="Stop-loss barrier, in daily volatilities (0 = off).")] = 1.0,
+        vertical: Annotated[
+            str, typer.Option("--vertical", help="Vertical barrier: bars (10) or a duration (14d).")
+        ] = "10",
+        cusum: Annotated[float, typer.Option("--cusum", help="CUSUM threshold, in daily volatilities.")] = 1.0,
+        span: Annotated[int, typer.Option("--span", help="EWM span of the daily volatility.")] = 100,
+        min_ret: Annotated[
+            float, typer.Option("--min-ret", help="Skip events whose volatility target is below this.")
+        ] = 0.0,
+        table: TableOpt = "bars_1d",
+        save: SaveOpt = None,
+    ) -> Out:
+        import numpy as np
+        import polars as pl
+
+        from trade2026.labeling import (
+            average_uniqueness,
+            cusum_filter,
+            daily_vol,
+            return_attribution,
+            triple_barrier,
+        )
+
+        if cusum <= 0:
+            msg = f"--cusum must be a positive multiple of the daily volatility, got {cusum}"
+            raise ConfigError(msg)
+        bars = _read_bars(ctx, table, symbols)
+        summary, frames = [], []
+        for sym, frame in ctx.progress(bars.items(), total=len(bars), description="labels"):
+            close = frame.select("ts", "close")
+            vol = daily_vol(close, span=span)["vol"].to_numpy()
+            events = cusum_filter(close.with_columns(pl.col("close").log()), cusum * vol)
+            tb = triple_barrier(close, events, pt=pt, sl=sl, vertical=_vertical(vertical), target=vol, min_ret=min_ret)
+            row: dict[str, Any] = {"symbol": sym, "bars": frame.height, "events": tb.height}
+            if tb.height:
+                uniq = average_uniqueness(close, tb)
+                weight = return_attribution(close, tb)
+                tb = tb.with_columns(uniq.alias("uniqueness"), weight.alias("weight"))
+                counts = tb["barrier"].value_counts()
+                by = dict(zip(counts["barrier"].to_list(), counts["count"].to_list(), strict=True))
+                lab = tb["label"].to_numpy()
+                row.update(
+                    pt=by.get("pt", 0),
+                    sl=by.get("sl", 0),
+                    vertical=by.get("vertical", 0),
+                    end=by.get("end", 0),
+                    label_up=int((lab == 1).sum()),
+                    label_down=int((lab == -1).sum()),
+                    label_zero=int((lab == 0).sum()),
+                    mean_ret=float(np.mean(tb["ret"].to_numpy())),
+                    avg_uniqueness=float(uniq.mean()),
+                )
+                frames.append(tb.rename({"t0": "ts"}).with_columns(pl.lit(sym).alias("symbol")))
+            summary.append(row)
+        data: dict[str, Any] = {
+            "params": {
+                "pt": pt,
+                "sl": sl,
+                "vertical": _vertical(vertical),
+                "cusum": cusum,
+                "span": span,
+                "min_ret": min_ret,
+            },
+            "summary": summary,
+        }
+        lines = []
+        if save:
+            out = (
+                pl.concat(frames).select(
+                    "symbol", "ts", "t1", "barrier", "ret", "target", "label", "uniqueness", "weight"
+                )
+                if frames
+                else None
+            )
+            if out is None:
+                lines.append("no events: nothing saved")
+                data["saved"] = {"table": save, "rows": 0}
+            else:
+                wr = ctx.lake.write(save, out, mode="merge", keys=["symbol", "ts"])
+                data["saved"] = {"table": save, "rows": out.height, "inserted": wr.inserted, "updated": wr.updated}
+                lines.append(f"saved {out.height} labels to {save} (inserted {wr.inserted}, updated {wr.updated})")
+        return Out(data, tables=[("Triple-barrier labels", summary)], lines=lines)
+
+    @command(app, "metalabel", tracked=True, help=METALABEL_HELP)
+    def metalabel_cmd(
+        ctx: Ctx,
+        symbol: Annotated[str, typer.Argument(help="The symbol to meta-label.", show_default=False)],
+        primary: Annotated[
+            str,
+            typer.Option(
+                "--primary", help='Primary model: a strategy spec ("sma_cross:fast=20,slow=50") or signal:COLUMN.'
+            ),
+        ] = "sma_cross:fast=20,slow=50",
+        model: Annotated[str, typer.Option("--model", help="Secondary model: rf, gb or logit.")] = "rf",
+        pt: Annotated[float, typer.Option("--pt", help="Profit-taking barrier, in daily volatilities.")] = 1.0,
+        sl: Annotated[float, typer.Option("--sl", help="Stop-loss barrier, in daily volatilities.")] = 1.0,
+        vertical: Annotated[str, typer.Option("--vertical", help="Vertical barrier: bars or a duration.")] = "10",
+        cusum: Annotated[float, typer.Option("--cusum", help="CUSUM event threshold, in daily volatilities.")] = 1.0,
+        splits: Annotated[int, typer.Option("--splits", help="Purged k-fold splits.")] = 5,
+        embargo: Annotated[float, typer.Option("--embargo", help="Embargo after each test fold (fraction).")] = 0.01,
+        step: Annotated[float, typer.Option("--step", help="Bet-size discretisation step.")] = 0.1,
+        seed: Annotated[int, typer.Option("--seed", help="Random seed of the classifier.")] = 0,
+        table: TableOpt = "bars_1d",
+        save: SaveOpt = None,
+    ) -> Out:
+        import pickle
+        import tempfile
+        from pathlib import Path
+
+        import polars as pl
+
+        from trade2026.backtest import parse_strategy
+        from trade2026.labeling._meta import MODELS, metalabel
+
+        if model not in MODELS:
+            msg = f"--model must be one of {', '.join(MODELS)}, got {model!r}"
+            raise ConfigError(msg)
+        name, params = parse_strategy(primary)
+        extra = (params["column"],) if name == "signal" else ()
+        frame = _read_bars(ctx, table, [symbol], extra)[symbol]
+        res = metalabel(
+            frame,
+            primary,
+            model=model,
+            pt=pt,
+            sl=sl,
+            vertical=_vertical(vertical),
+            cusum=cusum,
+            n_splits=splits,
+            embargo=embargo,
+            step=step,
+            random_state=seed,
+        )
+        data: dict[str, Any] = {"symbol": symbol, **res.to_dict()}
+        metrics = {f"{variant}_{k}": v for variant, m in res.classification.items() for k, v in m.items()}
+        metrics.update({f"{variant}_{k}": v for variant, m in res.returns.items() for k, v in m.items()})
+        with ctx.tracking_run("metalabel", params={"symbol": symbol, **res.params}) as run:
+            run.log_metrics(metrics)
+            run.log_dict(data, "metalabel.json")
+            if run.run_id is not None:
+                with tempfile.TemporaryDirectory() as tmp:
+                    path = Path(tmp) / "meta_model.pkl"
+                    path.write_bytes(pickle.dumps({"model": res.model, "features": res.feature_names}))
+                    run.log_artifact(path)
+            data["run_id"] = run.run_id
+        lines = []
+        if save:
+            out = res.events.rename({"t0": "ts"}).with_columns(pl.lit(symbol).alias("symbol"))
+            wr = ctx.lake.write(
+                save,
+                out.select("symbol", *[c for c in out.columns if c != "symbol"]),
+                mode="merge",
+                keys=["symbol", "ts"],
+            )
+            data["saved"] = {"table": save, "rows": out.height, "inserted": wr.inserted, "updated": wr.updated}
+            lines.append(f"saved {out.height} bets to {save}")
+        if data["run_id"]:
+            lines.append(f"MLflow run {data['run_id']}")
+        cls_rows = [{"model": k, **v} for k, v in res.classification.items()]
+        ret_rows = [{"bets": k, **v} for k, v in res.returns.items()]
+        return Out(
+            data,
+            tables=[
+                (f"{symbol}: {res.events.height} bets of {primary}, out-of-sample ({splits}-fold purged)", cls_rows),
+                ("Strategy returns", ret_rows),
+            ],
+            lines=lines,
+        )
