@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from commands import data, demo, runs, sql
+from commands import sim as sim_cmd
 from commands import fml as fml_cmd
 from commands import portfolio as portfolio_cmd
 from commands import screen as screen_cmd
@@ -26,6 +27,7 @@ app = typer.Typer(
 # One line per subcommand; each module owns its typer app or command.
 app.add_typer(data.app, name="data")
 app.add_typer(runs.app, name="runs")
+app.add_typer(sim_cmd.app, name="sim")
 app.add_typer(portfolio_cmd.app, name="portfolio")
 app.add_typer(factors_cmd.app, name="factors")
 sql.register(app)
