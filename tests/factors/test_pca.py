@@ -80,3 +80,18 @@ def test_mp_edge_formula_and_errors():
         PCAFactorModel(method="bogus").fit(np.zeros((5, 3)))
     with pytest.raises(DataError):
         PCAFactorModel().fit(np.ones((10, 3)))
+
+
+def test_white_noise_has_no_factor_above_the_edges():
+    from trade2026.factors import tracy_widom_edge
+
+    rng = np.random.default_rng(0)
+    above_mp = above_tw = 0
+    for _ in range(20):
+        m = PCAFactorModel().fit(rng.normal(size=(300, 30)))
+        above_mp += m.eigenvalues_[0] > marchenko_pastur_edge(300, 30)
+        above_tw += m.eigenvalues_[0] > m.mp_edge_
+        assert m.n_factors_ == 1  # at least one factor is always kept
+    assert above_tw == 0 and above_mp <= 3
+    # Johnstone's margin: the 95% bound sits above the asymptotic edge.
+    assert tracy_widom_edge(300, 30) > marchenko_pastur_edge(300, 30)

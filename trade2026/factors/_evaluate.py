@@ -13,6 +13,10 @@ Definitions follow alphalens' tear sheets (Quantopian, ``alphalens.performance``
 - factor rank autocorrelation at lag ``p``: per date, Pearson correlation across assets of the
   factor's cross-sectional ranks at t and t-p;
 - quantile turnover at lag ``p``: share of the names in a quantile at t that were not in it at t-p.
+
+One difference: alphalens drops a (date, asset) row when the forward return of *any* horizon is
+missing; here each horizon uses every row where its own forward return exists, so the short
+horizons keep the last days of the sample.
 """
 
 from __future__ import annotations

@@ -63,9 +63,9 @@ class PCAFactorModel:
         Standardise each asset's returns to unit variance first (PCA of the correlation matrix);
         otherwise PCA of the covariance matrix of demeaned returns.
     tracy_widom : bool
-        Add the finite-sample margin to the edge (:func:`tracy_widom_edge`): the asymptotic
-        edge sits right at the top of a finite noise bulk, so without it noise eigenvalues
-        cross it about half the time.
+        Add the finite-sample margin to the edge (:func:`tracy_widom_edge`). The asymptotic
+        edge is a limit: with the noise variance fitted after removing strong factors, the top
+        of a finite noise bulk lands right at it, and noise eigenvalues are counted as factors.
     min_coverage : float
         Assets with fewer than this fraction of days observed are dropped; remaining gaps are
         filled with the asset's mean (zero after standardising).
