@@ -1,9 +1,10 @@
-"""Events, labels and sample weights (AFML ch. 2-4): the CUSUM filter, daily volatility, the
-triple-barrier method, sample uniqueness, return attribution, time decay and the sequential
-bootstrap."""
+"""Events, labels and sample weights (AFML ch. 2-4, 10): the CUSUM filter, daily volatility, the
+triple-barrier method, meta-labeling and bet sizing, sample uniqueness, return attribution, time
+decay and the sequential bootstrap."""
 
 from trade2026.labeling._barriers import triple_barrier
 from trade2026.labeling._events import cusum_filter, daily_vol
+from trade2026.labeling._meta import MetaLabelResult, bet_size, meta_features, metalabel
 from trade2026.labeling._weights import (
     average_uniqueness,
     concurrent_events,
@@ -13,10 +14,14 @@ from trade2026.labeling._weights import (
 )
 
 __all__ = [
+    "MetaLabelResult",
     "average_uniqueness",
+    "bet_size",
     "concurrent_events",
     "cusum_filter",
     "daily_vol",
+    "meta_features",
+    "metalabel",
     "return_attribution",
     "sequential_bootstrap",
     "time_decay",
