@@ -11,6 +11,7 @@ from commands import data, demo, runs, sql
 from commands import sim as sim_cmd
 from commands import fml as fml_cmd
 from commands import portfolio as portfolio_cmd
+from commands import regime as regime_cmd
 from commands import screen as screen_cmd
 from commands import factors as factors_cmd
 
@@ -34,6 +35,7 @@ sql.register(app)
 fml_cmd.register(app)
 demo.register(app)
 screen_cmd.register(app)
+regime_cmd.register(app)
 
 
 def _version(value: bool) -> None:

@@ -1,4 +1,9 @@
-"""Screens over the lake: the expression language, alpha ranks, forward-return history and regimes."""
+"""Screens over the lake: the expression language, alpha ranks, forward-return history and regimes.
+
+``screen(bars, "rsi_14 < 30 and close > sma_200", rank=..., top=...)`` evaluates a screen on one
+date; ``screen_history`` runs it on every date and measures forward returns; ``fit_markov`` and
+``rule_regimes`` classify market regimes; saved screens live in TOML files and the ``screens`` table.
+"""
 
 from trade2026.screener._expr import (
     FUNCTIONS,
@@ -9,13 +14,41 @@ from trade2026.screener._expr import (
     parse,
     tokenize,
 )
+from trade2026.screener._regime import MarkovRegimes, RegimeFitError, fit_markov, quadrant_summary
+from trade2026.screener._rules import market_index, rule_regimes
+from trade2026.screener._saved import SavedScreen, changes, get_screen, load_screens, record
+from trade2026.screener._screen import (
+    HistoryResult,
+    ScreenResult,
+    load_bars,
+    resolve_universe,
+    screen,
+    screen_history,
+)
 
 __all__ = [
-    "FUNCTIONS",
-    "MARKET_COLUMNS",
     "Compiled",
     "ExpressionError",
+    "FUNCTIONS",
+    "HistoryResult",
+    "MARKET_COLUMNS",
+    "MarkovRegimes",
+    "RegimeFitError",
+    "SavedScreen",
+    "ScreenResult",
+    "changes",
     "compile_expression",
+    "fit_markov",
+    "get_screen",
+    "load_bars",
+    "load_screens",
+    "market_index",
     "parse",
+    "quadrant_summary",
+    "record",
+    "resolve_universe",
+    "rule_regimes",
+    "screen",
+    "screen_history",
     "tokenize",
 ]

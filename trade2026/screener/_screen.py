@@ -373,7 +373,7 @@ def resolve_universe(lake: Any, spec: str | None, *, table: str = "bars_1d") -> 
         for s in unknown:
             close = difflib.get_close_matches(s, known, n=3)
             parts.append(f"{s} (did you mean {', '.join(close)}?)" if close else s)
-        msg = f"unknown symbol(s) in --universe: {'; '.join(parts)}"
+        msg = f"unknown symbol(s): {'; '.join(parts)}"
         raise NotFoundError(msg)
     return list(dict.fromkeys(syms))
 

@@ -1,0 +1,62 @@
+"""``t26 regime``: JSON shape, the MLflow run, and exit 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+
+def test_regime_json_shape(cli: Any, sample_lake: Any) -> None:
+    r = cli("regime", "--json", "--probabilities", "2")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert {
+        "series",
+        "model",
+        "k_regimes",
+        "order",
+        "n_obs",
+        "start",
+        "end",
+        "converged",
+        "log_likelihood",
+        "aic",
+        "bic",
+        "regimes",
+        "transition",
+        "current",
+        "rules",
+        "probabilities",
+        "run_id",
+    } <= set(out)
+    assert out["series"] == "universe" and out["run_id"]
+    assert [g["regime"] for g in out["regimes"]] == ["bear", "bull"]
+    assert set(out["regimes"][0]) == {"regime", "mean", "vol", "ann_mean", "ann_vol", "expected_duration", "share"}
+    assert len(out["transition"]) == 2 and len(out["probabilities"]) == 2
+    assert set(out["rules"]) == {"current", "quadrants"}
+    assert out["rules"]["current"]["regime"] in ("bull", "bear")
+
+
+def test_regime_symbol_human(cli: Any, sample_lake: Any) -> None:
+    sym = sorted(sample_lake.read("bars_1d")["symbol"].unique().to_list())[0]
+    r = cli("regime", sym, "--no-track")
+    assert r.exit_code == 0, r.output
+    assert "Markov regime on" in r.output and "Rule-based on" in r.output
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["NOPE1"], "unknown symbol"),
+        (["--k", "4"], "2 or 3"),
+        (["--model", "hmm"], "--model"),
+        (["--start", "2015-11-01"], "too little data"),
+        (["--start", "tomorrow"], "date like"),
+    ],
+)
+def test_regime_bad_input_exits_2(cli: Any, sample_lake: Any, args: list[str], text: str) -> None:
+    r = cli("regime", *args, "--no-track")
+    assert r.exit_code == 2, r.output
+    assert text in r.output
