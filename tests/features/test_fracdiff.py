@@ -239,3 +239,10 @@ def test_transformer() -> None:
     assert pipe.fit_transform(X.to_numpy()).shape == (1500, 2)
     with pytest.raises(DataError, match="fitted on 2 columns"):
         fd.transform(X[["a"]])
+
+
+def test_public_names() -> None:
+    import trade2026.features as features
+
+    assert features.__all__ == ["FracDiff", "MinDResult", "fracdiff", "fracdiff_weights", "min_d"]
+    assert all(callable(getattr(features, n)) for n in features.__all__)

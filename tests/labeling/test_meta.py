@@ -44,3 +44,22 @@ def test_metalabel_pipeline() -> None:
         metalabel(bars, "sma_cross", model="svm")
     with pytest.raises(DataError, match="at least 200"):
         metalabel(bars.head(100), "sma_cross")
+
+
+def test_public_names() -> None:
+    import trade2026.labeling as labeling
+
+    assert labeling.__all__ == [
+        "MetaLabelResult",
+        "average_uniqueness",
+        "bet_size",
+        "concurrent_events",
+        "cusum_filter",
+        "daily_vol",
+        "meta_features",
+        "metalabel",
+        "return_attribution",
+        "sequential_bootstrap",
+        "time_decay",
+        "triple_barrier",
+    ]

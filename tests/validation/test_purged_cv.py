@@ -142,3 +142,9 @@ def test_bad_input() -> None:
         CombinatorialPurgedCV(4, 4, t1=(t0, t0)).get_n_splits()
     with pytest.raises(DataError, match="cannot make 20 groups"):
         list(CombinatorialPurgedCV(20, 2, t1=(t0, t0)).split())
+
+
+def test_public_names() -> None:
+    import trade2026.validation as validation
+
+    assert validation.__all__ == ["CombinatorialPurgedCV", "PurgedKFold", "label_spans"]
