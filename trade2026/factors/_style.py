@@ -19,8 +19,9 @@ Style descriptors (raw, before standardisation):
 - ``amihud`` (not in the default set): log of Amihud's (2002) illiquidity, mean ``|r| / dollar volume``.
 - ``size``: log market cap (close x shares outstanding); only with a ``shares_out`` column.
 
-Each day the descriptors are winsorised at ``winsor`` standard deviations and standardised to a
-cap-weighted (or equal-weighted) mean of 0 and an equal-weighted standard deviation of 1.
+Each day the descriptors are winsorised at ``winsor`` robust (MAD-based) standard deviations and
+standardised to a cap-weighted (or equal-weighted) mean of 0 and an equal-weighted standard
+deviation of 1.
 """
 
 from __future__ import annotations
@@ -96,26 +97,35 @@ def standardize_exposures(
 ) -> np.ndarray:
     """Winsorise and standardise each day's cross-section of ``raw`` (n_days, n_assets).
 
-    The mean is cap-weighted when ``cap_weighted`` and caps are given, the standard deviation
-    equal-weighted; values beyond ``winsor`` standard deviations are clipped, then the day is
-    standardised again.
+    Values are first clipped at ``median +- winsor * 1.4826 * MAD`` (a robust standard deviation:
+    one extreme value cannot inflate the scale and squash everyone else), then standardised to a
+    cap-weighted (when ``cap_weighted`` and caps are given) mean of 0 and an equal-weighted
+    standard deviation of 1, then clipped at ``+-winsor``.
     """
-    z = raw.copy()
-    for _ in range(2):
-        ok = np.isfinite(z)
-        w = ok.astype(np.float64)
-        if cap_weighted and cap is not None:
-            w = np.where(ok & np.isfinite(cap), cap, 0.0)
-        wsum = w.sum(axis=1, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = (w * np.nan_to_num(z)).sum(axis=1, keepdims=True) / wsum
-            n = ok.sum(axis=1, keepdims=True)
-            eq_mean = np.nansum(z, axis=1, keepdims=True) / n
-            sd = np.sqrt(np.nansum((z - eq_mean) ** 2, axis=1, keepdims=True) / (n - 1))
-            z = (z - mean) / sd
-        z[~np.isfinite(z)] = np.nan
-        if winsor and winsor > 0:
-            z = np.clip(z, -winsor, winsor)
+    z = raw.astype(np.float64, copy=True)
+    z[~np.isfinite(z)] = np.nan
+    ok = np.isfinite(z)
+    has = ok.any(axis=1)
+    if winsor and winsor > 0 and has.any():
+        zz = z[has]
+        med = np.nanmedian(zz, axis=1, keepdims=True)
+        mad = 1.4826 * np.nanmedian(np.abs(zz - med), axis=1, keepdims=True)
+        sd = np.nanstd(zz, axis=1, keepdims=True)
+        scale = np.where(mad > 0, mad, sd)
+        z[has] = np.clip(zz, med - winsor * scale, med + winsor * scale)
+    w = ok.astype(np.float64)
+    if cap_weighted and cap is not None:
+        w = np.where(ok & np.isfinite(cap), cap, 0.0)
+    wsum = w.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = (w * np.nan_to_num(z)).sum(axis=1, keepdims=True) / wsum
+        n = ok.sum(axis=1, keepdims=True)
+        eq_mean = np.nansum(z, axis=1, keepdims=True) / n
+        sd = np.sqrt(np.nansum((z - eq_mean) ** 2, axis=1, keepdims=True) / (n - 1))
+        z = (z - mean) / sd
+    z[~np.isfinite(z)] = np.nan
+    if winsor and winsor > 0:
+        z = np.clip(z, -winsor, winsor)
     return z
 
 
