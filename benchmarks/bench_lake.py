@@ -77,7 +77,9 @@ def main() -> None:
 
         t_bare = best(bare, args.repeat)
         t_ours = best(ours, args.repeat)
-        print(f"ingest {df.height:,} bars from Parquet: t26 {t_ours:6.3f}s  bare write_deltalake {t_bare:6.3f}s  ratio {t_ours / t_bare:5.2f}x (target <= 1.5x)")
+        print(
+            f"ingest {df.height:,} bars from Parquet: t26 {t_ours:6.3f}s  bare write_deltalake {t_bare:6.3f}s  ratio {t_ours / t_bare:5.2f}x (target <= 1.5x)"
+        )
 
         lake = Lake(root / "q")
         big = pl.concat([df, frame(args.rows, seed=1).with_columns(pl.col("symbol") + "b")])
@@ -107,8 +109,12 @@ def main() -> None:
         t_raw = statistics.median([best(raw, 1) for _ in range(args.repeat + 2)])
         t_lake = statistics.median([best(via_lake, 1) for _ in range(args.repeat + 2)])
         t_cli = statistics.median([best(via_cli, 1) for _ in range(args.repeat + 2)])
-        print(f"group-by over {big.height:,} bars: Lake.sql {t_lake:6.3f}s  raw DuckDB on the arrow dataset {t_raw:6.3f}s  ratio {t_lake / t_raw:5.2f}x (target <= 1.2x)")
-        print(f"  the same through `t26 sql --json` in-process (render included): {t_cli:6.3f}s  ratio {t_cli / t_raw:5.2f}x")
+        print(
+            f"group-by over {big.height:,} bars: Lake.sql {t_lake:6.3f}s  raw DuckDB on the arrow dataset {t_raw:6.3f}s  ratio {t_lake / t_raw:5.2f}x (target <= 1.2x)"
+        )
+        print(
+            f"  the same through `t26 sql --json` in-process (render included): {t_cli:6.3f}s  ratio {t_cli / t_raw:5.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,9 @@ def main() -> None:
     sub = median_ms([*help_cmd[:-1], "data", "ingest", "--help"], args.repeat)
     print(f"python -c pass            {base:8.1f} ms")
     print(f"python -c 'import typer'  {typer_only:8.1f} ms")
-    print(f"t26 --help                {cli:8.1f} ms   ratio vs bare python {cli / base:5.2f}x, vs typer import {cli / typer_only:5.2f}x (target < 250 ms)")
+    print(
+        f"t26 --help                {cli:8.1f} ms   ratio vs bare python {cli / base:5.2f}x, vs typer import {cli / typer_only:5.2f}x (target < 250 ms)"
+    )
     print(f"t26 data ingest --help    {sub:8.1f} ms")
 
 

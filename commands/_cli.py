@@ -29,9 +29,7 @@ from trade2026.errors import T26Error
 
 T = TypeVar("T")
 
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print a machine-readable JSON result on stdout.")
-]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON result on stdout.")]
 HomeOpt = Annotated[
     Path | None,
     typer.Option(
@@ -41,9 +39,7 @@ HomeOpt = Annotated[
     ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
-NoTrackOpt = Annotated[
-    bool, typer.Option("--no-track", help="Do not log this run to MLflow.")
-]
+NoTrackOpt = Annotated[bool, typer.Option("--no-track", help="Do not log this run to MLflow.")]
 
 
 @dataclass
@@ -92,9 +88,7 @@ class Ctx:
         if not self.json:
             _stderr_console().print(message, highlight=False)
 
-    def progress(
-        self, items: Iterable[T], *, total: int | None = None, description: str = "working"
-    ) -> Iterator[T]:
+    def progress(self, items: Iterable[T], *, total: int | None = None, description: str = "working") -> Iterator[T]:
         """Iterate with a progress bar on stderr, shown only when stderr is a terminal."""
         if not sys.stderr.isatty():
             yield from items
@@ -225,9 +219,7 @@ def command(
         hints = typing.get_type_hints(fn, include_extras=True)
         sig = inspect.signature(fn)
         params = [
-            p.replace(annotation=hints.get(p.name, p.annotation))
-            for p in sig.parameters.values()
-            if p.name != "ctx"
+            p.replace(annotation=hints.get(p.name, p.annotation)) for p in sig.parameters.values() if p.name != "ctx"
         ]
         kwonly = inspect.Parameter.KEYWORD_ONLY
         extra = [

@@ -50,7 +50,9 @@ def sample(
     """
     from trade2026.datasets import SampleSpec, generate, write_sample
 
-    spec = SampleSpec(symbols=symbols, years=years, seed=seed, intraday_symbols=intraday_symbols, intraday_days=intraday_days)
+    spec = SampleSpec(
+        symbols=symbols, years=years, seed=seed, intraday_symbols=intraday_symbols, intraday_days=intraday_days
+    )
     ctx.log(f"generating {symbols} symbols x {years} years (seed {seed})")
     data = generate(spec)
     written = write_sample(ctx.lake, data)
@@ -82,10 +84,14 @@ def ingest(
     table: Annotated[str, typer.Option(help="Target table: bars_* (merged on symbol, ts) or ticks.")] = "bars_1d",
     map_: Annotated[
         list[str] | None,
-        typer.Option("--map", help="Column mapping FIELD=SOURCE (fields: symbol ts open high low close volume price size side)."),
+        typer.Option(
+            "--map", help="Column mapping FIELD=SOURCE (fields: symbol ts open high low close volume price size side)."
+        ),
     ] = None,
     symbol: Annotated[str | None, typer.Option(help="Symbol for single-symbol files.")] = None,
-    tz: Annotated[str, typer.Option(help="Time zone of naive timestamps (date-only values stay at midnight UTC).")] = "UTC",
+    tz: Annotated[
+        str, typer.Option(help="Time zone of naive timestamps (date-only values stay at midnight UTC).")
+    ] = "UTC",
     date_format: Annotated[
         str | None, typer.Option(help="strftime format of the ts column, or epoch_s / epoch_ms / epoch_us.")
     ] = None,
@@ -142,8 +148,22 @@ def bars(
     syms = [s.strip() for s in symbols.split(",") if s.strip()] if symbols else None
     built, res = bars_from_ticks(ctx.lake, source=from_, target=to, kind=spec, symbols=syms)
     per = built.group_by("symbol").len().sort("symbol").to_dicts()
-    data = {"table": to, "kind": str(spec), "bars": built.height, "inserted": res.inserted, "updated": res.updated, "version": res.version, "per_symbol": {r["symbol"]: r["len"] for r in per}}
-    return Out(data, tables=[("", [{k: v for k, v in data.items() if k != "per_symbol"}]), ("bars per symbol", [{"symbol": r["symbol"], "bars": r["len"]} for r in per])])
+    data = {
+        "table": to,
+        "kind": str(spec),
+        "bars": built.height,
+        "inserted": res.inserted,
+        "updated": res.updated,
+        "version": res.version,
+        "per_symbol": {r["symbol"]: r["len"] for r in per},
+    }
+    return Out(
+        data,
+        tables=[
+            ("", [{k: v for k, v in data.items() if k != "per_symbol"}]),
+            ("bars per symbol", [{"symbol": r["symbol"], "bars": r["len"]} for r in per]),
+        ],
+    )
 
 
 @command(app, "ls")
@@ -229,7 +249,21 @@ def vacuum(
         raise InputError("--retention-hours must be >= 0")
     files = ctx.lake.vacuum(table, retention_hours=retention_hours, dry_run=dry_run)
     data: dict[str, Any] = {"table": table, "dry_run": dry_run, "files": len(files), "paths": files}
-    return Out(data, tables=[("", [{"table": table, "dry_run": dry_run, "files_deleted" if not dry_run else "files_to_delete": len(files)}])])
+    return Out(
+        data,
+        tables=[
+            (
+                "",
+                [
+                    {
+                        "table": table,
+                        "dry_run": dry_run,
+                        "files_deleted" if not dry_run else "files_to_delete": len(files),
+                    }
+                ],
+            )
+        ],
+    )
 
 
 @command(app, "compact")

@@ -35,7 +35,9 @@ def ls(
         }
         for r in rows
     ]
-    return Out(rows, tables=[("runs", human)], lines=[] if rows else ["no runs yet (commands that compute results log one)"])
+    return Out(
+        rows, tables=[("runs", human)], lines=[] if rows else ["no runs yet (commands that compute results log one)"]
+    )
 
 
 @command(app, "show")

@@ -23,7 +23,7 @@ def test_notebook_runs(path: Path, home: Path) -> None:
             continue
         source = "".join(cell["source"])
         code = compile(source, f"{path.name}[cell {i}]", "exec")
-        exec(code, namespace)  # noqa: S102 - executing our own notebooks is the point
+        exec(code, namespace)
 
 
 def test_there_is_a_notebook() -> None:

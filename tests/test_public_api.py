@@ -47,7 +47,15 @@ def test_datasets_public_names() -> None:
 def test_top_level_and_modules() -> None:
     assert trade2026.__all__ == ["ConfigError", "DataError", "NotFoundError", "T26Error", "__version__"]
     assert trade2026.parallel.__all__ == ["EXECUTORS", "run_tasks"]
-    assert trade2026.tracking.__all__ == ["EXPERIMENT", "NullRun", "Run", "get_run", "list_runs", "null_run", "start_run"]
+    assert trade2026.tracking.__all__ == [
+        "EXPERIMENT",
+        "NullRun",
+        "Run",
+        "get_run",
+        "list_runs",
+        "null_run",
+        "start_run",
+    ]
     for mod in (trade2026.lake, trade2026.datasets):
         assert mod.__all__ == sorted(mod.__all__)
         for name in mod.__all__:

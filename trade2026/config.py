@@ -76,11 +76,7 @@ def load_settings(
     toml = _read_toml()
     raw_home = home or os.environ.get("T26_HOME") or toml.get("home") or "~/.t26"
     home_path = Path(str(raw_home)).expanduser().resolve()
-    tracking = (
-        os.environ.get("T26_MLFLOW_URI")
-        or toml.get("tracking_uri")
-        or f"sqlite:///{home_path / 'mlflow.db'}"
-    )
+    tracking = os.environ.get("T26_MLFLOW_URI") or toml.get("tracking_uri") or f"sqlite:///{home_path / 'mlflow.db'}"
     ex = executor or os.environ.get("T26_EXECUTOR") or toml.get("executor") or "serial"
     if ex not in EXECUTORS:
         msg = f"unknown executor {ex!r}; choose one of {', '.join(EXECUTORS)}"

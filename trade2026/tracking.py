@@ -177,7 +177,9 @@ def list_runs(
     if exp is None:
         return []
     flt = f"attributes.run_name = '{name}'" if name else ""
-    runs = client.search_runs([exp.experiment_id], filter_string=flt, max_results=limit, order_by=["attributes.start_time DESC"])
+    runs = client.search_runs(
+        [exp.experiment_id], filter_string=flt, max_results=limit, order_by=["attributes.start_time DESC"]
+    )
     return [_row(r) for r in runs]
 
 

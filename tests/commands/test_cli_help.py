@@ -14,7 +14,23 @@ from typer.testing import CliRunner
 
 from commands.main import app
 
-HEAVY = ["numpy", "polars", "duckdb", "deltalake", "numba", "sklearn", "statsmodels", "riskfolio", "mlflow", "torch", "pandas", "pyarrow", "ray", "cvxpy", "scipy"]
+HEAVY = [
+    "numpy",
+    "polars",
+    "duckdb",
+    "deltalake",
+    "numba",
+    "sklearn",
+    "statsmodels",
+    "riskfolio",
+    "mlflow",
+    "torch",
+    "pandas",
+    "pyarrow",
+    "ray",
+    "cvxpy",
+    "scipy",
+]
 
 
 def walk(cmd: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -28,8 +44,21 @@ ALL = list(walk(typer.main.get_command(app)))
 
 def test_the_foundation_commands_are_registered() -> None:
     paths = {" ".join(p) for p, _ in ALL}
-    for expected in ("data sample", "data build", "data ingest", "data bars", "data ls", "data show", "data history",
-                     "data vacuum", "data compact", "sql", "runs ls", "runs show", "demo"):
+    for expected in (
+        "data sample",
+        "data build",
+        "data ingest",
+        "data bars",
+        "data ls",
+        "data show",
+        "data history",
+        "data vacuum",
+        "data compact",
+        "sql",
+        "runs ls",
+        "runs show",
+        "demo",
+    ):
         assert expected in paths
 
 
@@ -66,7 +95,9 @@ def test_help_imports_no_heavy_library() -> None:
 
 
 def test_t26_help_in_a_subprocess() -> None:
-    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "commands.main", "--help"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "commands.main", "--help"], capture_output=True, text=True
+    )
     assert out.returncode == 0
     assert "data" in out.stdout and "sql" in out.stdout
     imported = {line.split("|")[-1].strip().split(".")[0] for line in out.stderr.splitlines() if "|" in line}

@@ -10,7 +10,21 @@ from trade2026.lake import Lake
 
 
 def test_sample_writes_the_universe(cli: Any, lake: Lake) -> None:
-    r = cli("data", "sample", "--symbols", "6", "--years", "2", "--seed", "3", "--intraday-symbols", "1", "--intraday-days", "1", "--json")
+    r = cli(
+        "data",
+        "sample",
+        "--symbols",
+        "6",
+        "--years",
+        "2",
+        "--seed",
+        "3",
+        "--intraday-symbols",
+        "1",
+        "--intraday-days",
+        "1",
+        "--json",
+    )
     assert r.exit_code == 0, r.output
     out = {row["table"]: row["rows"] for row in json.loads(r.stdout)}
     assert set(out) == {"bars_1d", "bars_1m", "ticks", "symbols"}
@@ -25,7 +39,20 @@ def test_ls_show_history_sql(cli: Any, sample_lake: Lake) -> None:
     assert [t["table"] for t in listed] == sample_lake.tables()
     assert {t["table"]: t["rows"] for t in listed}["bars_1d"] == sample_lake.count("bars_1d")
     sym = sample_lake.read("symbols")["symbol"][0]
-    r = cli("data", "show", "bars_1d", "--symbol", sym, "--start", "2014-01-01", "--end", "2014-01-31", "--limit", "0", "--json")
+    r = cli(
+        "data",
+        "show",
+        "bars_1d",
+        "--symbol",
+        sym,
+        "--start",
+        "2014-01-01",
+        "--end",
+        "2014-01-31",
+        "--limit",
+        "0",
+        "--json",
+    )
     rows = json.loads(r.stdout)
     assert rows and all(x["symbol"] == sym and x["ts"].startswith("2014-01") for x in rows)
     r = cli("data", "show", "bars_1d", "--limit", "3", "--tail", "--json")
@@ -82,3 +109,18 @@ def test_demo_end_to_end(cli: Any, lake: Lake) -> None:
     out = json.loads(r.stdout)
     assert {s["sector"] for s in out["sectors"]} and out["dollar_bars"] == lake.count("bars_dollar") > 0
     assert {t["table"] for t in out["tables"]} == set(lake.tables())
+
+
+def test_runtime_failure_exits_1_with_debug_traceback(cli: Any, lake: Lake, monkeypatch: Any) -> None:
+    import trade2026.lake._lake as lake_mod
+
+    def broken(self: Any) -> list[str]:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(lake_mod.Lake, "tables", broken)
+    r = cli("data", "ls")
+    assert r.exit_code == 1
+    assert "unexpected failure: RuntimeError: disk on fire" in r.output and "--debug" in r.output
+    assert "Traceback" not in r.output
+    r = cli("data", "ls", "--debug")
+    assert r.exit_code == 1 and "Traceback" in r.output

@@ -37,7 +37,9 @@ def test_yfinance_recorded_response_converts(monkeypatch: pytest.MonkeyPatch, tm
 
     monkeypatch.setitem(sys.modules, "yfinance", types.SimpleNamespace(download=download))
     recipe = tmp_path / "etfs.toml"
-    recipe.write_text('[[sources]]\nkind = "yfinance"\nsymbols = ["SPY", "QQQ"]\nstart = "2024-01-02"\nend = "2024-01-06"\n')
+    recipe.write_text(
+        '[[sources]]\nkind = "yfinance"\nsymbols = ["SPY", "QQQ"]\nstart = "2024-01-02"\nend = "2024-01-06"\n'
+    )
     lake = Lake(tmp_path / "home")
     rows = build_recipe(lake, recipe)
     assert calls[0]["tickers"] == ["SPY", "QQQ"] and calls[0]["auto_adjust"] is True
@@ -81,7 +83,9 @@ def test_bad_recipes(tmp_path: Path, text: str, pattern: str) -> None:
 
 def test_cli_build_sample_recipe(cli: Any, lake: Lake, tmp_path: Path) -> None:
     recipe = tmp_path / "small.toml"
-    recipe.write_text("[[sources]]\nkind = 'sample'\nsymbols = 4\nyears = 1\nintraday_symbols = 1\nintraday_days = 1\nticks_per_day = 200\n")
+    recipe.write_text(
+        "[[sources]]\nkind = 'sample'\nsymbols = 4\nyears = 1\nintraday_symbols = 1\nintraday_days = 1\nticks_per_day = 200\n"
+    )
     r = cli("data", "build", str(recipe), "--json")
     assert r.exit_code == 0, r.output
     assert {row["table"] for row in json.loads(r.stdout)} == {"bars_1d", "bars_1m", "ticks", "symbols"}

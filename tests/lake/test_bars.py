@@ -41,13 +41,26 @@ def reference_threshold_bars(df: pl.DataFrame, measure: str, threshold: float) -
             acc += {"tick": 1.0, "volume": r["size"], "dollar": r["price"] * r["size"]}[measure]
             if acc >= threshold:
                 prices = [c["price"] for c in cur]
-                out.append({"symbol": sym, "ts": cur[-1]["ts"], "open": prices[0], "high": max(prices), "low": min(prices),
-                            "close": prices[-1], "volume": sum(c["size"] for c in cur), "n_ticks": len(cur)})
+                out.append(
+                    {
+                        "symbol": sym,
+                        "ts": cur[-1]["ts"],
+                        "open": prices[0],
+                        "high": max(prices),
+                        "low": min(prices),
+                        "close": prices[-1],
+                        "volume": sum(c["size"] for c in cur),
+                        "n_ticks": len(cur),
+                    }
+                )
                 acc, cur = 0.0, []
     return out
 
 
-@pytest.mark.parametrize(("kind", "measure", "threshold"), [("tick:37", "tick", 37), ("volume:500", "volume", 500), ("dollar:40000", "dollar", 40000)])
+@pytest.mark.parametrize(
+    ("kind", "measure", "threshold"),
+    [("tick:37", "tick", 37), ("volume:500", "volume", 500), ("dollar:40000", "dollar", 40000)],
+)
 def test_information_bars_match_reference(kind: str, measure: str, threshold: float) -> None:
     df = ticks(400)
     got = build_bars(df, kind)
@@ -80,12 +93,14 @@ def test_volume_bars_conserve_and_close_at_threshold(sizes: list[int], threshold
     """Every completed bar holds >= threshold volume, and < threshold before its last tick;
     completed bars plus the dropped remainder account for every tick."""
     n = len(sizes)
-    df = pl.DataFrame({
-        "symbol": ["A"] * n,
-        "ts": [T0 + dt.timedelta(seconds=i) for i in range(n)],
-        "price": [10.0] * n,
-        "size": [float(s) for s in sizes],
-    })
+    df = pl.DataFrame(
+        {
+            "symbol": ["A"] * n,
+            "ts": [T0 + dt.timedelta(seconds=i) for i in range(n)],
+            "price": [10.0] * n,
+            "size": [float(s) for s in sizes],
+        }
+    )
     bars = build_bars(df, f"volume:{threshold}")
     assert (bars["volume"] >= threshold).all()
     used = int(bars["n_ticks"].sum())
@@ -106,7 +121,9 @@ def test_bar_spec_parsing() -> None:
 
 
 def test_bars_from_ticks_table_writes_and_merges(lake: Lake) -> None:
-    lake.write("ticks", ticks(200).with_columns(pl.col("ts").dt.date().alias("date")), mode="append", partition_by=["date"])
+    lake.write(
+        "ticks", ticks(200).with_columns(pl.col("ts").dt.date().alias("date")), mode="append", partition_by=["date"]
+    )
     built, res = bars_from_ticks(lake, source="ticks", target="bars_vol", kind="volume:300", symbols=["A"])
     assert set(built["symbol"]) == {"A"} and res.inserted == built.height
     _, again = bars_from_ticks(lake, source="ticks", target="bars_vol", kind="volume:300", symbols=["A"])

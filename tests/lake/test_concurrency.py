@@ -48,11 +48,16 @@ def test_two_ingest_processes_at_once_both_succeed(tmp_path: Path) -> None:
     for round_ in range(2):  # first round races on creating the table, second on merging into it
         go = time.time() + 4.0
         procs = [
-            subprocess.Popen([sys.executable, str(script), str(home), str(f), str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [sys.executable, str(script), str(home), str(f), str(go)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             for f in (a, b)
         ]
         outs = [p.communicate(timeout=120) for p in procs]
-        for p, (out, err) in zip(procs, outs, strict=True):
+        for p, (_out, err) in zip(procs, outs, strict=True):
             assert p.returncode == 0, err
         inserted = sorted(int(o.split()[0]) for o, _ in outs)
         assert inserted == ([2000, 3000] if round_ == 0 else [0, 0])
@@ -80,7 +85,9 @@ def test_sigkilled_writer_leaves_last_committed_version(tmp_path: Path) -> None:
     home = tmp_path / "home"
     script = tmp_path / "k.py"
     script.write_text(KILLED)
-    proc = subprocess.Popen([sys.executable, str(script), str(home)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(home)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()  # the first batch is committed
     assert line.startswith("committed 0"), proc.stderr.read() if proc.stderr else ""

@@ -36,7 +36,9 @@ def test_ingest_csv_then_reingest_is_noop_and_correction_updates(lake: Lake, tmp
     assert df["ts"].dt.hour().to_list() == [0, 0, 0, 0]
     again = ingest(lake, [f])
     assert (again.inserted, again.updated, again.version) == (0, 0, res.version)
-    fixed = write(tmp_path, "fixed.csv", GOOD.replace("10.8,1200", "10.7,1250") + "2024-01-04,AAA,10.7,11,10.5,10.9,900\n")
+    fixed = write(
+        tmp_path, "fixed.csv", GOOD.replace("10.8,1200", "10.7,1250") + "2024-01-04,AAA,10.7,11,10.5,10.9,900\n"
+    )
     res2 = ingest(lake, [fixed])
     assert (res2.inserted, res2.updated) == (1, 1)
     row = lake.read("bars_1d", filters=[("symbol", "=", "AAA")]).sort("ts").row(1, named=True)
@@ -47,7 +49,14 @@ def test_mapping_symbol_option_timezone_and_format(lake: Lake, tmp_path: Path) -
     text = "When,Px Open,Px High,Px Low,Adj Close,Vol\n02/01/2024 09:30,10,11,9,10.5,5\n02/01/2024 09:31,10.5,10.6,10.4,10.6,7\n"
     f = write(tmp_path, "one.csv", text)
     opts = IngestOptions(
-        columns={"ts": "When", "open": "Px Open", "high": "Px High", "low": "Px Low", "close": "Adj Close", "volume": "Vol"},
+        columns={
+            "ts": "When",
+            "open": "Px Open",
+            "high": "Px High",
+            "low": "Px Low",
+            "close": "Adj Close",
+            "volume": "Vol",
+        },
         symbol="SPY",
         tz="America/New_York",
         date_format="%d/%m/%Y %H:%M",
@@ -82,8 +91,14 @@ def test_ticks_ingest_replaces_symbol_days(lake: Lake, tmp_path: Path) -> None:
 
 
 BAD_CASES: dict[str, tuple[bytes | str, str]] = {
-    "missing column": ("date,ticker,open,high,low,volume\n2024-01-02,AAA,1,2,0.5,10\n", "missing required column.*close"),
-    "unparseable date": (GOOD.replace("2024-01-03,BBB", "2024-13-45,BBB"), "cannot be parsed.*2024-13-45.*--date-format"),
+    "missing column": (
+        "date,ticker,open,high,low,volume\n2024-01-02,AAA,1,2,0.5,10\n",
+        "missing required column.*close",
+    ),
+    "unparseable date": (
+        GOOD.replace("2024-01-03,BBB", "2024-13-45,BBB"),
+        "cannot be parsed.*2024-13-45.*--date-format",
+    ),
     "negative price": (GOOD.replace("50.0,51.0,49.5,50.5", "-50.0,51.0,49.5,50.5"), "price <= 0"),
     "high below low": (GOOD.replace("10.0,10.5,9.8,10.2", "10.0,9.0,9.8,10.2"), "high < max"),
     "duplicate keys": (GOOD + "2024-01-02,AAA,10.0,10.5,9.8,10.2,1000\n", "share a key"),

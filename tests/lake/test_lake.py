@@ -51,7 +51,9 @@ def test_merge_is_idempotent_and_updates_changed_rows(lake: Lake) -> None:
     lake.write("t", df, mode="merge", keys=["symbol", "ts"])
     again = lake.write("t", df, mode="merge", keys=["symbol", "ts"])
     assert (again.inserted, again.updated, again.version) == (0, 0, 0)  # no new version either
-    fixed = df.with_columns(pl.when(pl.col("ts") == df["ts"][1]).then(pl.col("close") + 0.25).otherwise(pl.col("close")).alias("close"))
+    fixed = df.with_columns(
+        pl.when(pl.col("ts") == df["ts"][1]).then(pl.col("close") + 0.25).otherwise(pl.col("close")).alias("close")
+    )
     more = pl.concat([fixed, bars(["A"], 2, day0=4)])
     res = lake.write("t", more, mode="merge", keys=["symbol", "ts"])
     assert (res.inserted, res.updated, res.version) == (2, 1, 1)

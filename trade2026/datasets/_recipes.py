@@ -110,7 +110,9 @@ def build_recipe(lake: Any, recipe: dict[str, Any] | str | Path) -> list[dict[st
             from trade2026.datasets._yfinance import fetch_yfinance
             from trade2026.lake._schema import validate_bars
 
-            df = fetch_yfinance(src["symbols"], start=src.get("start"), end=src.get("end"), interval=src.get("interval", "1d"))
+            df = fetch_yfinance(
+                src["symbols"], start=src.get("start"), end=src.get("end"), interval=src.get("interval", "1d")
+            )
             validate_bars(df)
             staged.append(("bars", src.get("table", "bars_1d"), df))
     rows: list[dict[str, Any]] = []
@@ -120,8 +122,25 @@ def build_recipe(lake: Any, recipe: dict[str, Any] | str | Path) -> list[dict[st
                 rows.append({"table": name, "source": "sample", "rows": info["rows"], "version": info["version"]})
         elif kind == "bars":
             res = lake.write(table, payload, mode="merge", keys=list(BAR_KEYS))
-            rows.append({"table": table, "source": "bars", "rows": payload.height, "inserted": res.inserted, "updated": res.updated, "version": res.version})
+            rows.append(
+                {
+                    "table": table,
+                    "source": "bars",
+                    "rows": payload.height,
+                    "inserted": res.inserted,
+                    "updated": res.updated,
+                    "version": res.version,
+                }
+            )
         else:
             res = write_ticks(lake, payload, table=table)
-            rows.append({"table": table, "source": "ticks", "rows": payload.height, "inserted": res.inserted, "version": res.version})
+            rows.append(
+                {
+                    "table": table,
+                    "source": "ticks",
+                    "rows": payload.height,
+                    "inserted": res.inserted,
+                    "version": res.version,
+                }
+            )
     return rows

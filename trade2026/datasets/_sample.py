@@ -194,7 +194,16 @@ def generate(spec: SampleSpec | None = None, **kw: Any) -> SampleData:
     for i in range(spec.intraday_symbols):
         for j, day in enumerate(intraday_days):
             t_idx = n_days - spec.intraday_days + j
-            ticks = _day_ticks(rng, names[i], day, open_[t_idx, i], close[t_idx, i], idio_vol[i] + 0.1, spec.ticks_per_day, volume[t_idx, i])
+            ticks = _day_ticks(
+                rng,
+                names[i],
+                day,
+                open_[t_idx, i],
+                close[t_idx, i],
+                idio_vol[i] + 0.1,
+                spec.ticks_per_day,
+                volume[t_idx, i],
+            )
             high[t_idx, i] = ticks["price"].max()
             low[t_idx, i] = ticks["price"].min()
             open_[t_idx, i] = ticks["price"][0]
@@ -219,11 +228,7 @@ def generate(spec: SampleSpec | None = None, **kw: Any) -> SampleData:
                 }
             )
         )
-    bars = (
-        pl.concat(frames)
-        .with_columns(pl.col("ts").dt.replace_time_zone("UTC"))
-        .sort("symbol", "ts")
-    )
+    bars = pl.concat(frames).with_columns(pl.col("ts").dt.replace_time_zone("UTC")).sort("symbol", "ts")
     if tick_frames:
         ticks_df = (
             pl.DataFrame(
@@ -243,7 +248,14 @@ def generate(spec: SampleSpec | None = None, **kw: Any) -> SampleData:
         from trade2026.lake._bars import _empty
 
         ticks_df = pl.DataFrame(
-            schema={"symbol": pl.String, "ts": pl.Datetime("us", "UTC"), "price": pl.Float64, "size": pl.Float64, "side": pl.Int8, "date": pl.Date}
+            schema={
+                "symbol": pl.String,
+                "ts": pl.Datetime("us", "UTC"),
+                "price": pl.Float64,
+                "size": pl.Float64,
+                "side": pl.Int8,
+                "date": pl.Date,
+            }
         )
         bars_1m = _empty()
     meta = pl.DataFrame(
@@ -264,8 +276,14 @@ def generate(spec: SampleSpec | None = None, **kw: Any) -> SampleData:
 
 
 def _day_ticks(
-    rng: np.random.Generator, symbol: str, day: np.datetime64, open_px: float, close_px: float,
-    ann_vol: float, n_mean: int, daily_volume: float,
+    rng: np.random.Generator,
+    symbol: str,
+    day: np.datetime64,
+    open_px: float,
+    close_px: float,
+    ann_vol: float,
+    n_mean: int,
+    daily_volume: float,
 ) -> dict[str, Any]:
     """One session of ticks, 14:30-21:00 UTC, from ``open_px`` to ``close_px``."""
     import numpy as np

@@ -15,11 +15,11 @@ from trade2026.lake._schema import (
 __all__ = [
     "BAR_COLUMNS",
     "BAR_KEYS",
-    "TICK_COLUMNS",
     "BarSpec",
     "IngestOptions",
     "IngestResult",
     "Lake",
+    "TICK_COLUMNS",
     "WriteResult",
     "bars_from_ticks",
     "build_bars",

@@ -101,14 +101,23 @@ def build_bars(ticks: Any, kind: str | BarSpec) -> pl.DataFrame:
 
         assert spec.threshold is not None
         ids, complete = threshold_bar_ids(
-            np.ascontiguousarray(m["g"].to_numpy()), np.ascontiguousarray(m["m"].to_numpy(), dtype=np.float64), float(spec.threshold)
+            np.ascontiguousarray(m["g"].to_numpy()),
+            np.ascontiguousarray(m["m"].to_numpy(), dtype=np.float64),
+            float(spec.threshold),
         )
         df = df.with_columns(pl.Series("_bar", ids))
         out = df.group_by("_bar", maintain_order=True).agg(pl.col("symbol").first(), pl.col("ts").last(), *_agg())
         out = out.filter(pl.Series(complete)[out["_bar"]]).drop("_bar")
     return out.select(
-        "symbol", "ts", "open", "high", "low", "close",
-        pl.col("volume").cast(pl.Float64), pl.col("vwap").fill_null(float("nan")), "n_ticks",
+        "symbol",
+        "ts",
+        "open",
+        "high",
+        "low",
+        "close",
+        pl.col("volume").cast(pl.Float64),
+        pl.col("vwap").fill_null(float("nan")),
+        "n_ticks",
     ).sort("symbol", "ts")
 
 
@@ -117,8 +126,15 @@ def _empty() -> pl.DataFrame:
 
     return pl.DataFrame(
         schema={
-            "symbol": pl.String, "ts": pl.Datetime("us", "UTC"), "open": pl.Float64, "high": pl.Float64,
-            "low": pl.Float64, "close": pl.Float64, "volume": pl.Float64, "vwap": pl.Float64, "n_ticks": pl.Int64,
+            "symbol": pl.String,
+            "ts": pl.Datetime("us", "UTC"),
+            "open": pl.Float64,
+            "high": pl.Float64,
+            "low": pl.Float64,
+            "close": pl.Float64,
+            "volume": pl.Float64,
+            "vwap": pl.Float64,
+            "n_ticks": pl.Int64,
         }
     )
 

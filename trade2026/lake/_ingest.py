@@ -6,7 +6,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from trade2026.errors import DataError, InputError, NotFoundError
 from trade2026.lake._schema import (
@@ -199,13 +199,19 @@ def parse_timestamps(df: pl.DataFrame, opts: IngestOptions, name: str) -> pl.Dat
     ts = pl.col("ts")
     fmt = opts.date_format
     if fmt in ("epoch_s", "epoch_ms", "epoch_us"):
-        unit = {"epoch_s": "s", "epoch_ms": "ms", "epoch_us": "us"}[fmt]
-        parsed = pl.from_epoch(ts.cast(pl.Int64, strict=False), time_unit=unit).dt.replace_time_zone("UTC")
+        units: dict[str, Literal["s", "ms", "us"]] = {"epoch_s": "s", "epoch_ms": "ms", "epoch_us": "us"}
+        parsed = pl.from_epoch(ts.cast(pl.Int64, strict=False), time_unit=units[fmt]).dt.replace_time_zone("UTC")
     elif col == pl.Date:
         parsed = ts.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
     elif isinstance(col, pl.Datetime):
         parsed = ts.dt.cast_time_unit("us")
-        parsed = parsed.dt.convert_time_zone("UTC") if col.time_zone else parsed.dt.replace_time_zone(opts.tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+        parsed = (
+            parsed.dt.convert_time_zone("UTC")
+            if col.time_zone
+            else parsed.dt.replace_time_zone(opts.tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone(
+                "UTC"
+            )
+        )
     elif col == pl.String:
         s = ts.str.strip_chars()
         if fmt:
@@ -222,10 +228,14 @@ def parse_timestamps(df: pl.DataFrame, opts: IngestOptions, name: str) -> pl.Dat
             )
             aware = s.str.to_datetime("%Y-%m-%dT%H:%M:%S%#z", strict=False, time_unit="us", time_zone="UTC")
             aware2 = s.str.to_datetime("%Y-%m-%d %H:%M:%S%#z", strict=False, time_unit="us", time_zone="UTC")
-            localized = naive.dt.replace_time_zone(opts.tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+            localized = naive.dt.replace_time_zone(
+                opts.tz, ambiguous="earliest", non_existent="null"
+            ).dt.convert_time_zone("UTC")
             parsed = pl.coalesce(aware, aware2, localized)
         if fmt:
-            parsed = naive.dt.replace_time_zone(opts.tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+            parsed = naive.dt.replace_time_zone(
+                opts.tz, ambiguous="earliest", non_existent="null"
+            ).dt.convert_time_zone("UTC")
         # Date-only values are trading dates: keep them at midnight UTC whatever the zone.
         date_only = s.str.contains(r"^\d{4}-?\d{2}-?\d{2}$")
         midnight = s.str.to_datetime("%Y-%m-%d", strict=False, time_unit="us").dt.replace_time_zone("UTC")
@@ -240,7 +250,8 @@ def parse_timestamps(df: pl.DataFrame, opts: IngestOptions, name: str) -> pl.Dat
     bad = out.filter(pl.col("_ts_parsed").is_null())
     if bad.height:
         shown = "; ".join(
-            f"{r['_source']} line {r['_line']}: {r['ts']!r}" for r in bad.head(5).select("_source", "_line", "ts").iter_rows(named=True)
+            f"{r['_source']} line {r['_line']}: {r['ts']!r}"
+            for r in bad.head(5).select("_source", "_line", "ts").iter_rows(named=True)
         )
         hint = f" with format {fmt!r}" if fmt else ""
         msg = (
@@ -285,7 +296,10 @@ def read_files(
                 bad = df.filter(conv.is_null() & pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != ""))
                 if bad.height:
                     r = bad.row(0, named=True)
-                    raise DataError(f"{r['_source']} line {r['_line']}: {c}={r[c]!r} is not a number; fix the value or the column mapping")
+                    msg = (
+                        f"{r['_source']} line {r['_line']}: {c}={r[c]!r} is not a number; fix the value or the mapping"
+                    )
+                    raise DataError(msg)
                 df = df.with_columns(conv.alias(c))
         frames.append(df.with_columns(pl.col("symbol").cast(pl.String)))
     df = pl.concat(frames, how="vertical_relaxed")

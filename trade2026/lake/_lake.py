@@ -122,9 +122,7 @@ class Lake:
             if not base.is_dir():
                 return []
             return sorted(
-                p.name
-                for p in base.iterdir()
-                if (p / "_delta_log").is_dir() and re.match(r"^[a-z][a-z0-9_]*$", p.name)
+                p.name for p in base.iterdir() if (p / "_delta_log").is_dir() and re.match(r"^[a-z][a-z0-9_]*$", p.name)
             )
         import pyarrow.fs as pafs
 
@@ -237,7 +235,9 @@ class Lake:
                     "rows_updated": _metric(metrics, "num_target_rows_updated"),
                     "rows_removed": _metric(metrics, "num_deleted_rows", "num_target_rows_deleted"),
                     "files_added": _metric(metrics, "num_added_files", "num_files_added", "num_target_files_added"),
-                    "files_removed": _metric(metrics, "num_removed_files", "num_files_removed", "num_target_files_removed"),
+                    "files_removed": _metric(
+                        metrics, "num_removed_files", "num_files_removed", "num_target_files_removed"
+                    ),
                 }
             )
         return rows
@@ -445,16 +445,20 @@ def _filter_expr(filters: Any, names: Iterable[str]) -> Any:
         if op not in _OPS:
             raise InputError(f"bad filter operator {op!r}; use one of {', '.join(sorted(_OPS))}")
         c = pl.col(col)
-        part = {
-            "=": lambda: c == value,
-            "==": lambda: c == value,
-            "!=": lambda: c != value,
-            "<": lambda: c < value,
-            "<=": lambda: c <= value,
-            ">": lambda: c > value,
-            ">=": lambda: c >= value,
-            "in": lambda: c.is_in(list(value)),
-        }[op]()
+        if op in ("=", "=="):
+            part = c == value
+        elif op == "!=":
+            part = c != value
+        elif op == "<":
+            part = c < value
+        elif op == "<=":
+            part = c <= value
+        elif op == ">":
+            part = c > value
+        elif op == ">=":
+            part = c >= value
+        else:
+            part = c.is_in(list(value))
         expr = expr & part
     return expr
 

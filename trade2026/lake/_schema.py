@@ -106,7 +106,11 @@ def check_keys(df: pl.DataFrame, keys: tuple[str, ...] | list[str]) -> None:
         df,
         [
             (null_mask, f"have a missing key ({names})", "fill or drop them"),
-            (dup, f"share a key ({names}) with another row of the input", "drop the duplicates so each key appears once"),
+            (
+                dup,
+                f"share a key ({names}) with another row of the input",
+                "drop the duplicates so each key appears once",
+            ),
         ],
         keys,
     )
