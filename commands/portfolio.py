@@ -280,3 +280,121 @@ def optimize(
     if run.run_id:
         lines.insert(0, f"MLflow run {run.run_id}")
     return Out(data, tables=[(f"{res.method} weights", rows), ("ex-ante, annualised", stats)], lines=lines)
+
+
+def _safe_metric_name(label: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "_-./ " else "_" for ch in label)
+
+
+@command(app, "backtest", tracked=True)
+def backtest(
+    ctx: Ctx,
+    methods: Annotated[
+        str,
+        typer.Option(help="Comma-separated methods; parameters as name:key=value;key=value (e.g. mean_risk:rm=cvar)."),
+    ] = "hrp,herc,erc,min_var,ew",
+    symbols: SymbolsOpt = None,
+    rebalance: Annotated[int, typer.Option(help="Periods between rebalances (21 = monthly on daily bars).")] = 21,
+    lookback: LookbackOpt = 252,
+    cost_bps: Annotated[float, typer.Option(help="Trading cost in basis points of the traded value.")] = 10.0,
+    returns: ReturnsOpt = "simple",
+    table: TableOpt = "bars_1d",
+    start: Annotated[str | None, typer.Option(help="First date of prices used (YYYY-MM-DD).")] = None,
+    end: EndOpt = None,
+    mean: MeanOpt = "hist",
+    cov: CovOpt = "ledoit_wolf",
+    long_short: LongShortOpt = False,
+    gross: GrossOpt = 1.6,
+    min_weight: MinWOpt = None,
+    max_weight: MaxWOpt = None,
+    group_min: GroupMinOpt = None,
+    group_max: GroupMaxOpt = None,
+    alpha: AlphaOpt = 0.05,
+    plots: Annotated[
+        Path | None, typer.Option(help="Directory for equity.png and weights_<method>.png (also logged to MLflow).")
+    ] = None,
+    executor: Annotated[str, typer.Option(help="serial, processes or ray (fan-out over rebalance dates).")] = "serial",
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (with --executor ray).")] = None,
+    max_workers: Annotated[int | None, typer.Option(help="Worker processes (default: CPUs).")] = None,
+) -> Out:
+    """Walk-forward backtest of several methods: costs on turnover, side-by-side metrics, DSR of the best.
+
+    Example: t26 portfolio backtest --methods hrp,herc,erc,min_var,ew --rebalance 21 --lookback 252 --cost-bps 10
+    """
+    import tempfile
+    import uuid
+
+    import polars as pl
+
+    from trade2026.portfolio._backtest import backtest as run_backtest
+    from trade2026.portfolio._backtest import metrics_table, parse_methods, plot_backtest
+    from trade2026.portfolio._inputs import load_prices
+
+    parse_methods(methods)  # bad names exit 2 before any data is read
+    syms = _split(symbols)
+    prices = load_prices(ctx.lake, syms or None, table=table, end=_end(end))
+    if start is not None:
+        first = _end(start)
+        assert first is not None
+        prices = prices[prices.index >= first - dt.timedelta(days=1) + dt.timedelta(microseconds=1)]
+    if syms:
+        short = [s for s in syms if prices[s].notna().sum() < lookback + 1]
+        if short:
+            msg = f"not enough history for a {lookback}-period lookback: {', '.join(short)}; shorten --lookback"
+            raise InputError(msg)
+    universe = [str(c) for c in prices.columns]
+    cons = _constraints(
+        ctx, universe, long_short=long_short, gross=gross, min_weight=min_weight, max_weight=max_weight,
+        group_min=group_min, group_max=group_max,
+    )  # fmt: skip
+    ctx.log(f"backtesting {methods} on {len(universe)} symbols: rebalance every {rebalance}, lookback {lookback}")
+    res = run_backtest(
+        prices, methods, rebalance=rebalance, lookback=lookback, cost_bps=cost_bps, returns_kind=returns, mean=mean,
+        cov=cov, constraints=cons, alpha=alpha, executor=executor, ray_address=ray_address, max_workers=max_workers,
+        progress=not ctx.json,
+    )  # fmt: skip
+    bid = uuid.uuid4().hex
+    params = {"methods": methods, **{k: v for k, v in res.settings.items() if k not in ("symbols", "constraints")}}
+    with tempfile.TemporaryDirectory() as tmp, ctx.tracking_run("portfolio-backtest", params=params) as run:
+        flat = {}
+        for m in res.metrics:
+            for key in ("cagr", "ann_vol", "sharpe", "max_drawdown", "turnover", "avg_holdings"):
+                flat[f"{_safe_metric_name(m['method'])}.{key}"] = m[key]
+        run.log_metrics({**flat, "dsr": res.dsr})
+        run.log_dict(res.to_dict(), "backtest.json")
+        plot_paths = plot_backtest(res, plots or tmp) if (plots or run.run_id) else []
+        for p in plot_paths:
+            run.log_artifact(p, "plots")
+    eq = res.equity()
+    ret_frame = pl.DataFrame(
+        {
+            "ts": [t for t in res.returns.index for _ in res.methods],
+            "method": [m for _ in res.returns.index for m in res.methods],
+            "return": res.returns.to_numpy().ravel(),
+            "equity": eq.to_numpy().ravel(),
+        }
+    ).with_columns(
+        pl.col("ts").cast(pl.Datetime("us", "UTC")),
+        pl.lit(bid).alias("backtest_id"),
+        pl.lit(run.run_id, dtype=pl.String).alias("run_id"),
+    )
+    ctx.lake.write(
+        "portfolio_backtest_returns", ret_frame.select("backtest_id", "run_id", "method", "ts", "return", "equity")
+    )
+    wts = res.weights.with_columns(pl.lit(bid).alias("backtest_id"))
+    ctx.lake.write("portfolio_backtest_weights", wts.select("backtest_id", "method", "ts", "symbol", "weight"))
+    data = {
+        "backtest_id": bid,
+        "run_id": run.run_id,
+        **res.to_dict(),
+        "plots": [str(p) for p in plot_paths] if plots else [],
+    }
+    lines = [f"best: {res.best}, deflated Sharpe ratio {res.dsr:.3f} given {len(res.methods)} methods tried"]
+    lines += [f"[yellow]note:[/yellow] {n}" for n in res.notes]
+    lines.append(f"[dim]backtest {bid}: portfolio_backtest_returns, portfolio_backtest_weights[/dim]")
+    if plots:
+        lines.append(f"[dim]plots in {plots}[/dim]")
+    if run.run_id:
+        lines.insert(0, f"MLflow run {run.run_id}")
+    rows = metrics_table(res)
+    return Out(data, tables=[(f"{len(res.rebalance_dates)} rebalances, net of {cost_bps:g} bps", rows)], lines=lines)

@@ -96,3 +96,29 @@ def test_missing_and_short_symbols_exit_2(cli: Any, sample_lake: Any) -> None:
     assert r.exit_code == 2 and "not enough history" in r.stderr and syms[0] in r.stderr
     r = cli("portfolio", "optimize", "-s", ",".join(syms), "-m", "hrp", "-p", "bogus=1", "--no-track")
     assert r.exit_code == 2 and "bogus" in r.stderr
+
+
+def test_backtest_json_lake_tables_and_plots(cli: Any, sample_lake: Any, tmp_path: Any) -> None:
+    syms = _full_symbols(sample_lake, 5)
+    out = _json(
+        cli(
+            "portfolio", "backtest", "--symbols", ",".join(syms), "--methods", "ew,hrp,min_var", "--lookback", "126",
+            "--rebalance", "63", "--cost-bps", "10", "--plots", str(tmp_path / "plots"), "--json",
+        )
+    )  # fmt: skip
+    assert set(out) >= {"backtest_id", "run_id", "methods", "metrics", "best", "dsr", "n_rebalances", "settings"}
+    assert out["methods"] == ["ew", "hrp", "min_var"]
+    for m in out["metrics"]:
+        assert {"method", "cagr", "ann_vol", "sharpe", "max_drawdown", "turnover", "avg_holdings"} <= set(m)
+    assert out["best"] in out["methods"] and 0 <= out["dsr"] <= 1
+    rets = sample_lake.read("portfolio_backtest_returns").filter(pl.col("backtest_id") == out["backtest_id"])
+    assert set(rets["method"].unique()) == set(out["methods"])
+    wts = sample_lake.read("portfolio_backtest_weights").filter(pl.col("backtest_id") == out["backtest_id"])
+    sums = wts.group_by("method", "ts").agg(pl.col("weight").sum())
+    assert (sums["weight"] - 1).abs().max() < 1e-6
+    assert (tmp_path / "plots" / "equity.png").exists()
+
+
+def test_backtest_bad_method_exits_2(cli: Any, sample_lake: Any) -> None:
+    r = cli("portfolio", "backtest", "--methods", "hrp,nope", "--no-track")
+    assert r.exit_code == 2 and "nope" in r.stderr

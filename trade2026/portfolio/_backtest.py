@@ -1,0 +1,376 @@
+"""Walk-forward rebalancing backtests that compare portfolio methods on the same dates.
+
+Timing: at a rebalance date ``t`` a method sees the ``lookback`` returns ending at ``t``'s close
+and its weights earn from ``t + 1`` on. Between rebalances the weights drift with prices. Trading
+costs are ``cost_bps`` of the traded value ``sum |w_new - w_drifted|``, charged on the next
+period's return. The universe at each rebalance is every symbol with a close on all
+``lookback + 1`` dates of its window (no look-ahead: later listings and delistings are unknown); a
+symbol that stops trading while held earns 0 (its weight is held as cash) until the next rebalance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from trade2026.errors import ConfigError, DataError, T26Error
+from trade2026.portfolio._constraints import Constraints
+
+
+@dataclass(frozen=True)
+class _Task:
+    method: str
+    params: dict[str, Any]
+    date_index: int
+    window: Any  # pandas DataFrame of returns (lookback, n_eligible)
+    mean: str
+    cov: str
+    constraints: Constraints | None
+    alpha: float
+    periods_per_year: int
+
+
+def _solve(task: _Task) -> tuple[dict[str, float] | None, str | None]:
+    """Top-level (picklable) worker: the weights of one method at one rebalance date."""
+    from trade2026.portfolio._optimize import optimize
+
+    try:
+        res = optimize(
+            task.window,
+            task.method,
+            params=task.params,
+            mean=task.mean,
+            cov=task.cov,
+            constraints=task.constraints,
+            alpha=task.alpha,
+            periods_per_year=task.periods_per_year,
+        )
+    except T26Error as exc:
+        return None, str(exc)
+    return res.weights, None
+
+
+@dataclass(frozen=True)
+class PortfolioBacktest:
+    """Side-by-side results of a rebalancing backtest.
+
+    ``metrics``: one dict per method (shared snake_case names plus ``avg_holdings``,
+    ``turnover_per_rebalance``, ``n_rebalances``, ``failed_rebalances``); ``returns``: pandas
+    DataFrame (index ts, one column per method) of net simple returns; ``weights``: polars
+    DataFrame[method, ts, symbol, weight] at each rebalance; ``best``/``dsr``: the method with
+    the highest Sharpe ratio and its deflated Sharpe ratio given the number of methods tried.
+    """
+
+    methods: tuple[str, ...]
+    metrics: list[dict[str, Any]]
+    returns: Any
+    weights: Any
+    rebalance_dates: tuple[Any, ...]
+    best: str
+    dsr: float
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def equity(self) -> Any:
+        return (1.0 + self.returns).cumprod()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "methods": list(self.methods),
+            "metrics": self.metrics,
+            "best": self.best,
+            "dsr": self.dsr,
+            "n_rebalances": len(self.rebalance_dates),
+            "start": _py(self.returns.index[0]) if len(self.returns) else None,
+            "end": _py(self.returns.index[-1]) if len(self.returns) else None,
+            "settings": self.settings,
+            "notes": list(self.notes),
+        }
+
+
+def parse_methods(spec: str | Sequence[str]) -> list[tuple[str, str, dict[str, str]]]:
+    """``"hrp,erc,mean_risk:rm=cvar;objective=sharpe"`` -> [(label, name, params)].
+
+    A method may carry parameters after ``:`` as ``key=value`` pairs separated by ``;``; the same
+    method twice needs distinct parameters (its label then includes them).
+    """
+    from trade2026.portfolio._methods import get_method
+
+    items = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if s.strip()]
+    if not items:
+        msg = "no methods given; e.g. --methods hrp,herc,erc,min_var,ew"
+        raise ConfigError(msg)
+    out: list[tuple[str, str, dict[str, str]]] = []
+    for item in items:
+        name, _, rest = item.partition(":")
+        params: dict[str, str] = {}
+        for part in filter(None, (p.strip() for p in rest.split(";"))):
+            k, sep, v = part.partition("=")
+            if not sep:
+                msg = f"bad method parameter {part!r} in {item!r}; use name:key=value;key=value"
+                raise ConfigError(msg)
+            params[k.strip()] = v.strip()
+        m = get_method(name)
+        m.resolve_params(params)  # validate names and types early
+        label = m.name if not params else f"{m.name}({';'.join(f'{k}={v}' for k, v in params.items())})"
+        if label in {o[0] for o in out}:
+            msg = f"method {label} is listed twice"
+            raise ConfigError(msg)
+        out.append((label, m.name, params))
+    return out
+
+
+def backtest(
+    prices: Any,
+    methods: str | Sequence[str] = "ew,inv_vol,hrp,erc,min_var",
+    *,
+    rebalance: int = 21,
+    lookback: int = 252,
+    cost_bps: float = 10.0,
+    returns_kind: str = "simple",
+    mean: str = "hist",
+    cov: str = "ledoit_wolf",
+    constraints: Constraints | None = None,
+    alpha: float = 0.05,
+    periods_per_year: int = 252,
+    executor: str = "serial",
+    ray_address: str | None = None,
+    max_workers: int | None = None,
+    progress: bool = False,
+) -> PortfolioBacktest:
+    """Walk-forward re-optimisation of several methods over a price panel.
+
+    Parameters
+    ----------
+    prices : pandas DataFrame
+        Closes, index = dates (sorted), one column per symbol, NaN where a symbol has no bar.
+    methods : str or list of str
+        Method names (optionally with parameters, see :func:`parse_methods`).
+    rebalance : int
+        Periods between rebalances.
+    lookback : int
+        Return periods each estimate uses.
+    cost_bps : float
+        Cost in basis points of the traded value at each rebalance.
+    returns_kind : {"simple", "log"}
+        Returns the estimators see (the P&L always uses simple returns).
+    executor, ray_address, max_workers, progress
+        Fan-out over (method, rebalance date) through :func:`trade2026.parallel.run_tasks`.
+    """
+    from trade2026.backtest import deflated_sharpe_ratio, returns_metrics
+    from trade2026.parallel import run_tasks
+    from trade2026.portfolio._inputs import to_returns
+
+    specs = parse_methods(methods)
+    if rebalance < 1:
+        raise ConfigError(f"rebalance must be >= 1 period, got {rebalance}")
+    if cost_bps < 0:
+        raise ConfigError(f"cost_bps must be >= 0, got {cost_bps}")
+    if lookback < 3:
+        raise ConfigError(f"lookback must be at least 3 periods, got {lookback}")
+    if constraints is not None and constraints.max_turnover is not None:
+        msg = "a turnover limit is not available in backtests (each rebalance is solved independently); use --cost-bps"
+        raise ConfigError(msg)
+    px = prices.sort_index().astype(float)
+    n_rows, n_sym = px.shape
+    if n_rows < lookback + 2:
+        msg = f"{n_rows} dates of prices: a {lookback}-period lookback needs at least {lookback + 2} for one rebalance"
+        raise DataError(msg)
+    simple = (px / px.shift(1) - 1.0).to_numpy()  # row i: close_i / close_{i-1} - 1 (NaN if either is missing)
+    have = px.notna().to_numpy()
+    dates = list(range(lookback, n_rows - 1, rebalance))
+    tasks: list[_Task] = []
+    universes: dict[int, list[str]] = {}
+    for t in dates:
+        ok = have[t - lookback : t + 1].all(axis=0)
+        if ok.sum() < 2:
+            continue
+        cols = [str(c) for c, good in zip(px.columns, ok, strict=True) if good]
+        universes[t] = cols
+        window = to_returns(px.iloc[t - lookback : t + 1][cols], returns_kind)
+        for label, name, params in specs:
+            del label
+            tasks.append(_Task(name, params, t, window, mean, cov, constraints, alpha, periods_per_year))
+    if not tasks:
+        msg = "no rebalance date has 2 symbols with a full lookback window; shorten --lookback"
+        raise DataError(msg)
+    results = run_tasks(
+        _solve,
+        tasks,
+        executor=executor,
+        ray_address=ray_address,
+        max_workers=max_workers,
+        progress=progress,
+        description="rebalances",
+    )
+    by_key: dict[tuple[str, int], tuple[dict[str, float] | None, str | None]] = {}
+    k = 0
+    for t in universes:
+        for label, _, _ in specs:
+            by_key[(label, t)] = results[k]
+            k += 1
+
+    col_index = {str(c): j for j, c in enumerate(px.columns)}
+    t0 = min(universes)
+    start = t0 + 1
+    cost = cost_bps / 1e4
+    all_returns: dict[str, np.ndarray] = {}
+    weight_rows: list[tuple[str, Any, str, float]] = []
+    metrics: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for label, _, _ in specs:
+        w = np.zeros(n_sym)
+        out = np.zeros(n_rows - start)
+        traded = []
+        holdings = []
+        failed = []
+        pending_cost = 0.0
+        for i in range(t0, n_rows):
+            if i > t0:
+                r = np.nan_to_num(simple[i], nan=0.0)
+                gross = float(w @ r)
+                out[i - start] = gross - pending_cost
+                pending_cost = 0.0
+                if gross > -1.0:
+                    w = w * (1.0 + r) / (1.0 + gross)
+            if i in universes and i < n_rows - 1:
+                new, err = by_key[(label, i)]
+                if new is None:
+                    failed.append(f"{_py(px.index[i])}: {err}")
+                    continue
+                target = np.zeros(n_sym)
+                for s, v in new.items():
+                    target[col_index[s]] = v
+                trade = float(np.abs(target - w).sum())
+                traded.append(trade)
+                pending_cost = cost * trade
+                w = target
+                holdings.append(int((np.abs(target) > 1e-6).sum()))
+                ts = _py(px.index[i])
+                weight_rows.extend((label, ts, s, float(v)) for s, v in new.items())
+        all_returns[label] = out
+        one_way = np.array(traded) / 2.0
+        m = returns_metrics(out, periods_per_year, turnover=float(one_way.sum()) / max(len(out), 1))
+        m = {
+            "method": label,
+            **m,
+            "turnover_per_rebalance": float(one_way.mean()) if len(one_way) else 0.0,
+            "avg_holdings": float(np.mean(holdings)) if holdings else 0.0,
+            "n_rebalances": len(traded),
+            "failed_rebalances": len(failed),
+        }
+        metrics.append(m)
+        if failed:
+            notes.append(f"{label}: {len(failed)} rebalance(s) failed and kept the drifted weights; first: {failed[0]}")
+
+    import pandas as pd
+    import polars as pl
+
+    rets = pd.DataFrame(all_returns, index=px.index[start:])
+    srs = np.array([m["sharpe_per_period"] for m in metrics], dtype=float)
+    finite = np.isfinite(srs)
+    if not finite.any():
+        best, dsr = metrics[0]["method"], float("nan")
+    else:
+        b = int(np.nanargmax(np.where(finite, srs, -np.inf)))
+        best = metrics[b]["method"]
+        var_trials = float(np.var(srs[finite], ddof=1)) if finite.sum() > 1 else 0.0
+        m = metrics[b]
+        dsr = float(
+            deflated_sharpe_ratio(
+                float(srs[b]),
+                n_trials=len(specs),
+                var_trials=var_trials,
+                n_obs=int(m["n_obs"]),
+                skew=float(m["skew"]),
+                kurtosis=float(m["kurtosis"]),
+            )
+        )
+    weights = pl.DataFrame(
+        weight_rows,
+        schema={"method": pl.String, "ts": pl.Datetime("us", "UTC"), "symbol": pl.String, "weight": pl.Float64},
+        orient="row",
+    )
+    settings = {
+        "rebalance": rebalance,
+        "lookback": lookback,
+        "cost_bps": cost_bps,
+        "returns": returns_kind,
+        "mean": mean,
+        "cov": cov,
+        "alpha": alpha,
+        "constraints": (constraints or Constraints()).to_dict(),
+        "symbols": [str(c) for c in px.columns],
+    }
+    return PortfolioBacktest(
+        methods=tuple(label for label, _, _ in specs),
+        metrics=metrics,
+        returns=rets,
+        weights=weights,
+        rebalance_dates=tuple(_py(px.index[t]) for t in universes),
+        best=best,
+        dsr=dsr,
+        settings=settings,
+        notes=tuple(notes),
+    )
+
+
+def plot_backtest(result: PortfolioBacktest, directory: Any) -> list[Any]:
+    """Write ``equity.png`` and ``weights_<method>.png`` (stacked weights at rebalances) to ``directory``."""
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out_dir = Path(directory)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    eq = result.equity()
+    for col in eq.columns:
+        ax.plot(eq.index, eq[col].to_numpy(), label=col, linewidth=1.2)
+    ax.set_title("Equity (net of costs)")
+    ax.set_ylabel("growth of 1")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = out_dir / "equity.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    paths.append(path)
+    wide_all = result.weights.to_pandas()
+    for label in result.methods:
+        sub = wide_all[wide_all["method"] == label]
+        if sub.empty:
+            continue
+        wide = sub.pivot_table(index="ts", columns="symbol", values="weight", fill_value=0.0)
+        fig, ax = plt.subplots(figsize=(9, 4.5))
+        pos = wide.clip(lower=0.0)
+        ax.stackplot(wide.index, pos.to_numpy().T, labels=list(wide.columns), step="post")
+        ax.set_title(f"Weights over time: {label}")
+        ax.set_ylim(0, max(1.0, float(pos.sum(axis=1).max())))
+        if wide.shape[1] <= 20:
+            ax.legend(fontsize=6, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        fig.tight_layout()
+        safe = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in label)
+        path = out_dir / f"weights_{safe}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def _py(v: Any) -> Any:
+    if hasattr(v, "to_pydatetime"):
+        return v.to_pydatetime()
+    return v
+
+
+def metrics_table(result: PortfolioBacktest, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    cols = columns or ("cagr", "ann_vol", "sharpe", "max_drawdown", "turnover_per_rebalance", "avg_holdings")
+    return [{"method": m["method"], **{c: m.get(c) for c in cols}} for m in result.metrics]
