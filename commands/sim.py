@@ -14,17 +14,22 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-ExecutorOpt = Annotated[
-    str | None, typer.Option("--executor", help="serial | processes | ray (default: settings).")
-]
+ExecutorOpt = Annotated[str | None, typer.Option("--executor", help="serial | processes | ray (default: settings).")]
 RayOpt = Annotated[str | None, typer.Option("--ray-address", help="Ray cluster address (with --executor ray).")]
 
 
 def _facts_rows(facts: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for f in facts.get("facts", []):
-        rows.append({"fact": f["name"], "statistic": f["statistic"], "value": f["value"], "band": _band(f),
-                     "pass": "yes" if f["passed"] else "NO"})
+        rows.append(
+            {
+                "fact": f["name"],
+                "statistic": f["statistic"],
+                "value": f["value"],
+                "band": _band(f),
+                "pass": "yes" if f["passed"] else "NO",
+            }
+        )
     return rows
 
 
@@ -41,13 +46,17 @@ def prism(
         str | None,
         typer.Argument(help="Leave out to simulate; 'facts TABLE' reports the stylized facts of any bars table."),
     ] = None,
-    table: Annotated[str | None, typer.Argument(help="With 'facts': the bars table (e.g. bars_1d, bars_1m_prism).")] = None,
+    table: Annotated[
+        str | None, typer.Argument(help="With 'facts': the bars table (e.g. bars_1d, bars_1m_prism).")
+    ] = None,
     agents: Annotated[
         str | None, typer.Option(help="Agent counts, e.g. mm=4,noise=20,value=10,momentum=6 (the default).")
     ] = None,
     days: Annotated[int | None, typer.Option(help="Simulated sessions (default 5).")] = None,
     session: Annotated[str | None, typer.Option(help="Session length, e.g. 6.5h (default), 90m, 3600s.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default 7); same seed and config, same output.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (default 7); same seed and config, same output.")
+    ] = None,
     seeds: Annotated[
         str | None, typer.Option(help="Several seeds, e.g. 1,2,3 or 1-8: one run each, symbol <symbol>_<seed>.")
     ] = None,
@@ -101,8 +110,17 @@ def _parse_seeds(text: str) -> list[int]:
 
 
 def _run(
-    ctx: Ctx, agents: str | None, days: int | None, session: str | None, seed: int | None, seeds: str | None,
-    tick_size: float | None, symbol: str | None, config: Path | None, write: bool, executor: str | None,
+    ctx: Ctx,
+    agents: str | None,
+    days: int | None,
+    session: str | None,
+    seed: int | None,
+    seeds: str | None,
+    tick_size: float | None,
+    symbol: str | None,
+    config: Path | None,
+    write: bool,
+    executor: str | None,
     ray_address: str | None,
 ) -> Out:
     from trade2026.sim.prism import load_config, parse_agents, parse_duration_hours
@@ -122,8 +140,15 @@ def _run(
     ex = executor or ctx.settings.executor
     ctx.log(f"simulating {len(configs)} run(s) of {cfg.days} day(s), {cfg.n_agents} agents ({ex})")
     results = run_many(configs, executor=ex, ray_address=ray_address or ctx.settings.ray_address, progress=True)
-    params = {"agents": cfg.agents, "days": cfg.days, "session_hours": cfg.session_hours, "seeds": seed_list,
-              "tick_size": cfg.tick_size, "symbol": cfg.symbol, "config_file": str(config) if config else None}
+    params = {
+        "agents": cfg.agents,
+        "days": cfg.days,
+        "session_hours": cfg.session_hours,
+        "seeds": seed_list,
+        "tick_size": cfg.tick_size,
+        "symbol": cfg.symbol,
+        "config_file": str(config) if config else None,
+    }
     with ctx.tracking_run("sim-prism", params=params) as run:
         written = write_runs(ctx.lake, results) if write else {}
         summaries = [r["summary"] for r in results]
@@ -138,13 +163,29 @@ def _run(
         run.log_dict({"config": results[0]["config"], "summaries": summaries}, "prism.json")
     data = {"run_id": run.run_id, "runs": summaries, "tables": written}
     tables: list[tuple[str, list[dict[str, Any]]]] = [
-        ("PRISM runs", [{"symbol": s["symbol"], "prism_run": s["prism_run"], "seed": s["seed"], "days": s["days"],
-                         "trades": s["n_trades"], "bars": s["n_bars"], "messages": s["n_messages"],
-                         "seconds": s["sim_seconds"],
-                         "facts": f"{s['facts'].get('n_passed')}/{s['facts'].get('n_facts')}"
-                         if s["facts"] and "n_passed" in s["facts"] else "n/a"} for s in summaries]),
-        (f"Liquidity and price discovery ({first['symbol']})",
-         [{"metric": k, "value": v} for k, v in {**first["liquidity"], **first["price_discovery"]}.items()]),
+        (
+            "PRISM runs",
+            [
+                {
+                    "symbol": s["symbol"],
+                    "prism_run": s["prism_run"],
+                    "seed": s["seed"],
+                    "days": s["days"],
+                    "trades": s["n_trades"],
+                    "bars": s["n_bars"],
+                    "messages": s["n_messages"],
+                    "seconds": s["sim_seconds"],
+                    "facts": f"{s['facts'].get('n_passed')}/{s['facts'].get('n_facts')}"
+                    if s["facts"] and "n_passed" in s["facts"]
+                    else "n/a",
+                }
+                for s in summaries
+            ],
+        ),
+        (
+            f"Liquidity and price discovery ({first['symbol']})",
+            [{"metric": k, "value": v} for k, v in {**first["liquidity"], **first["price_discovery"]}.items()],
+        ),
         (f"Execution quality by agent type ({first['symbol']})", first["execution"]),
     ]
     if "facts" in facts:
@@ -180,3 +221,194 @@ def _facts(ctx: Ctx, table: str | None, symbols: str | None) -> Out:
     title = f"Stylized facts of {table}: {rep.n_passed}/{len(rep.facts)} pass ({rep.n_returns:,} returns)"
     kurt = ", ".join(f"{h} bars: {k:.2f}" for h, k in rep.kurtosis_by_horizon.items())
     return Out(data, tables=[(title, _facts_rows(data))], lines=[f"excess kurtosis by horizon: {kurt}"])
+
+
+@command(app, "mc", tracked=True)
+def mc(
+    ctx: Ctx,
+    strategy: Annotated[
+        str | None, typer.Option(help="Strategy spec to backtest and validate, e.g. sma_cross:fast=20,slow=50.")
+    ] = None,
+    table: Annotated[str, typer.Option(help="Bars table for --strategy.")] = "bars_1d",
+    symbol: Annotated[
+        str | None, typer.Option(help="The symbol to backtest (needed when the table has several).")
+    ] = None,
+    returns_table: Annotated[
+        str | None, typer.Option(help="Validate a returns column of this table instead of a strategy.")
+    ] = None,
+    column: Annotated[str, typer.Option(help="With --returns-table: the simple-returns column.")] = "return",
+    methods: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated: bootstrap, reshuffle, gbm, garch, regime (default: all that apply)."),
+    ] = None,
+    paths: Annotated[int, typer.Option(help="Bootstrap / reshuffle paths.")] = 1000,
+    synthetic_paths: Annotated[
+        int, typer.Option(help="Synthetic price paths rerun through the backtest engine.")
+    ] = 200,
+    ruin_limit: Annotated[
+        float, typer.Option(help="Ruin = equity below 1 - this fraction of the start, at any time.")
+    ] = 0.3,
+    periods_per_year: Annotated[float, typer.Option(help="Bars per year for annualising.")] = 252,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    plot: Annotated[
+        Path | None, typer.Option(help="Write a PNG of the distributions here (also logged to MLflow).")
+    ] = None,
+    executor: ExecutorOpt = None,
+    ray_address: RayOpt = None,
+) -> Out:
+    """Monte Carlo validation: stationary bootstrap (Politis-White block length), trade reshuffling and
+    synthetic price paths (GBM, GARCH(1,1), regime switching) rerun through the backtest engine.
+
+    Examples: t26 sim mc --strategy sma_cross:fast=20,slow=50 --symbol AAA ;
+    t26 sim mc --returns-table backtest_returns --column return --paths 5000
+    """
+    from trade2026.errors import InputError, NotFoundError
+    from trade2026.sim import _mc
+
+    if (strategy is None) == (returns_table is None):
+        msg = "give exactly one of --strategy (with --table/--symbol) or --returns-table"
+        raise InputError(msg)
+    if paths < 10 or synthetic_paths < 1:
+        msg = "--paths must be >= 10 and --synthetic-paths >= 1"
+        raise InputError(msg)
+    if not 0 < ruin_limit <= 1:
+        msg = f"--ruin-limit must be in (0, 1], got {ruin_limit}"
+        raise InputError(msg)
+    method_list = tuple(m.strip() for m in methods.split(",") if m.strip()) if methods else None
+    src = table if strategy else returns_table
+    assert src is not None
+    if not ctx.lake.exists(src):
+        msg = f"table {src!r} does not exist; see 't26 data tables'"
+        raise NotFoundError(msg)
+    import polars as pl
+
+    observed: dict[str, Any]
+    if strategy:
+        bars = ctx.lake.read(src)
+        if symbol:
+            bars = bars.filter(pl.col("symbol") == symbol)
+            if bars.height == 0:
+                msg = f"symbol {symbol!r} is not in {src!r}"
+                raise NotFoundError(msg)
+        elif bars["symbol"].n_unique() > 1:
+            some = ", ".join(sorted(bars["symbol"].unique().to_list())[:5])
+            msg = f"{src!r} has {bars['symbol'].n_unique()} symbols; pick one with --symbol (e.g. {some})"
+            raise InputError(msg)
+        observed, results = _mc.validate_strategy(
+            bars,
+            strategy,
+            methods=method_list or _mc.METHODS,
+            n_paths=paths,
+            synthetic_paths=synthetic_paths,
+            ruin_limit=ruin_limit,
+            periods_per_year=periods_per_year,
+            seed=seed,
+            executor=executor or ctx.settings.executor,
+            ray_address=ray_address or ctx.settings.ray_address,
+        )
+    else:
+        frame = ctx.lake.read(src)
+        if column not in frame.columns:
+            msg = f"{src!r} has no column {column!r}; columns: {', '.join(frame.columns)}"
+            raise InputError(msg)
+        if method_list and set(method_list) - {"bootstrap"}:
+            msg = (
+                "with --returns-table only the bootstrap method applies "
+                "(reshuffling and synthetic paths need --strategy)"
+            )
+            raise InputError(msg)
+        if "ts" in frame.columns:
+            frame = frame.sort("ts")
+        rets = frame[column].cast(pl.Float64).to_numpy()
+        from trade2026.backtest import returns_metrics
+
+        observed = returns_metrics(rets, periods_per_year=periods_per_year)
+        results = _mc.validate_returns(
+            rets, n_paths=paths, ruin_limit=ruin_limit, periods_per_year=periods_per_year, seed=seed
+        )
+    summaries = [r.summary() for r in results]
+    obs = {k: observed.get(k) for k in ("total_return", "cagr", "sharpe", "max_drawdown")}
+    params = {
+        "strategy": strategy,
+        "table": src,
+        "symbol": symbol,
+        "paths": paths,
+        "synthetic_paths": synthetic_paths,
+        "ruin_limit": ruin_limit,
+        "seed": seed,
+        "methods": [s["method"] for s in summaries],
+    }
+    with ctx.tracking_run("sim-mc", params=params) as run:
+        metrics = {f"observed_{k}": v for k, v in obs.items() if v is not None}
+        for s in summaries:
+            metrics[f"{s['method']}_prob_loss"] = s["prob_loss"]
+            metrics[f"{s['method']}_risk_of_ruin"] = s["risk_of_ruin"]
+            metrics[f"{s['method']}_sharpe_p50"] = s["sharpe"]["p50"]
+        run.log_metrics(metrics)
+        run.log_dict({"observed": obs, "methods": summaries}, "mc.json")
+        if plot is not None:
+            _plot(results, obs, plot)
+            run.log_artifact(plot)
+    data = {
+        "run_id": run.run_id,
+        "strategy": strategy,
+        "table": src,
+        "symbol": symbol,
+        "observed": obs,
+        "methods": summaries,
+    }
+    rows = []
+    for s in summaries:
+        for m in _mc.METRICS:
+            rows.append(
+                {
+                    "method": s["method"],
+                    "metric": m,
+                    "observed": obs.get(m),
+                    **{k: v for k, v in s[m].items() if k != "mean"},
+                }
+            )
+    risk = [
+        {
+            "method": s["method"],
+            "paths": s["n_paths"],
+            "prob_loss": s["prob_loss"],
+            "risk_of_ruin": s["risk_of_ruin"],
+            "prob_drawdown_breach": s["prob_drawdown_breach"],
+        }
+        for s in summaries
+    ]
+    lines = [f"ruin = equity below {1 - ruin_limit:.0%} of the start at any time"]
+    if plot is not None:
+        lines.append(f"plot written to {plot}")
+    if run.run_id:
+        lines.insert(0, f"MLflow run {run.run_id}")
+    return Out(data, tables=[("Monte Carlo distributions (percentiles)", rows), ("Loss and ruin", risk)], lines=lines)
+
+
+def _plot(results: list[Any], observed: dict[str, Any], path: Path) -> None:
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from trade2026.sim._mc import METRICS
+
+    fig, axes = plt.subplots(1, len(METRICS), figsize=(4 * len(METRICS), 3.2))
+    for ax, m in zip(axes, METRICS, strict=True):
+        for r in results:
+            v = r.metrics[m]
+            v = v[np.isfinite(v)]
+            if v.size and np.ptp(v) > 1e-9 * max(1.0, float(np.abs(v).max())):
+                ax.hist(v, bins=40, alpha=0.45, label=r.method, density=True)
+            elif v.size:  # the same value on every path (e.g. total return under reshuffling)
+                ax.axvline(float(v[0]), ls="--", lw=1, label=r.method)
+        if observed.get(m) is not None:
+            ax.axvline(observed[m], color="black", lw=1.2, label="observed")
+        ax.set_title(m)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

@@ -45,7 +45,9 @@ def test_prism_writes_tables_and_reruns_idempotently(tmp_path: Path) -> None:
 
 def test_prism_many_seeds_and_facts_on_the_result(tmp_path: Path) -> None:
     home = str(tmp_path)
-    code, out = t26("sim", "prism", *SMALL, "--session", "90m", "--seeds", "1-2", "--json", "--no-track", "--home", home)
+    code, out = t26(
+        "sim", "prism", *SMALL, "--session", "90m", "--seeds", "1-2", "--json", "--no-track", "--home", home
+    )
     assert code == 0, out
     assert [r["symbol"] for r in json.loads(out)["runs"]] == ["PRISM_1", "PRISM_2"]
     lake = Lake(tmp_path)

@@ -79,6 +79,7 @@ def test_reduce_keeps_priority_and_rejects() -> None:
 
 # -- properties ------------------------------------------------------------------------------
 
+
 @st.composite
 def event_streams(draw: st.DrawFn) -> list[dict[str, int]]:
     n = draw(st.integers(1, 120))
@@ -90,7 +91,9 @@ def event_streams(draw: st.DrawFn) -> list[dict[str, int]]:
         side = draw(st.sampled_from([B.BUY, B.SELL]))
         qty = draw(st.integers(0, 9))
         if kind == "limit":
-            rows.append(limit(side, draw(st.integers(-1, N_LEVELS)), qty, agent, draw(st.sampled_from([B.GTC, B.GTC, B.IOC]))))
+            rows.append(
+                limit(side, draw(st.integers(-1, N_LEVELS)), qty, agent, draw(st.sampled_from([B.GTC, B.GTC, B.IOC])))
+            )
             n_orders += 1
         elif kind == "market":
             rows.append(market(side, qty, agent))

@@ -14,13 +14,24 @@ from trade2026.sim._facts import aggregate, hill_tail_index, segmented_acf
 from trade2026.sim.prism import PrismConfig, simulate
 
 
-def _bars(closes: np.ndarray, *, symbol: str = "X", minutes: bool = True, volume: np.ndarray | None = None) -> pl.DataFrame:
+def _bars(
+    closes: np.ndarray, *, symbol: str = "X", minutes: bool = True, volume: np.ndarray | None = None
+) -> pl.DataFrame:
     n = closes.size
     start = dt.datetime(2024, 1, 2, 14, 30, tzinfo=dt.UTC)
     step = dt.timedelta(minutes=1) if minutes else dt.timedelta(days=1)
     ts = [start + i * step for i in range(n)]
-    return pl.DataFrame({"symbol": symbol, "ts": ts, "open": closes, "high": closes, "low": closes,
-                         "close": closes, "volume": volume if volume is not None else np.ones(n)})
+    return pl.DataFrame(
+        {
+            "symbol": symbol,
+            "ts": ts,
+            "open": closes,
+            "high": closes,
+            "low": closes,
+            "close": closes,
+            "volume": volume if volume is not None else np.ones(n),
+        }
+    )
 
 
 def test_hill_index_of_pareto_tails() -> None:

@@ -86,7 +86,7 @@ def test_invalid_configs_name_the_field(overrides: dict, field: str) -> None:
 
 def test_toml_and_flag_parsing(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "p.toml"
-    path.write_text('days = 3\n[agents]\nmm = 2\nnoise = 4\n[noise]\np_market = 0.3\n')
+    path.write_text("days = 3\n[agents]\nmm = 2\nnoise = 4\n[noise]\np_market = 0.3\n")
     cfg = load_config(path, seed=11)
     assert cfg.days == 3 and cfg.seed == 11 and cfg.agents == {"mm": 2, "noise": 4}
     assert cfg.params["noise"].p_market == 0.3

@@ -101,9 +101,9 @@ def segment_returns(bars: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if intraday:
         keys.append(pl.col("ts").dt.date())
     df = df.with_columns(pl.struct(keys).rank("dense").cast(pl.Int64).alias("_seg"))
-    df = df.with_columns(
-        (pl.col("close").log() - pl.col("close").log().shift(1).over("_seg")).alias("_r")
-    ).filter(pl.col("_r").is_not_null() & pl.col("_r").is_finite())
+    df = df.with_columns((pl.col("close").log() - pl.col("close").log().shift(1).over("_seg")).alias("_r")).filter(
+        pl.col("_r").is_not_null() & pl.col("_r").is_finite()
+    )
     r = df["_r"].to_numpy().astype(np.float64)
     v = df["volume"].to_numpy().astype(np.float64) if has_vol else np.full(r.size, np.nan)
     seg = df["_seg"].to_numpy()
@@ -168,7 +168,9 @@ def stylized_facts(bars: Any, *, horizons: tuple[int, ...] = (1, 5, 15, 30), max
     r, v, seg = segment_returns(bars)
     n = r.size
     if n < MIN_RETURNS:
-        msg = f"need at least {MIN_RETURNS} returns for the stylized facts, got {n}; use a longer table or run more days"
+        msg = (
+            f"need at least {MIN_RETURNS} returns for the stylized facts, got {n}; use a longer table or run more days"
+        )
         raise DataError(msg)
     acf = segmented_acf(r, seg, max_lag)
     acf_abs = segmented_acf(np.abs(r), seg, max_lag)
@@ -182,10 +184,26 @@ def stylized_facts(bars: Any, *, horizons: tuple[int, ...] = (1, 5, 15, 30), max
     ]
     k1 = kurt[horizons[0]]
     ratios = [kurt[h] / k1 for h in horizons[1:] if h in kurt] if k1 > 0 else []
-    facts.append(_fact("aggregational_gaussianity", "max kurt(h)/kurt(1), h>1",
-                       max(ratios) if ratios else float("nan"), None, 1.0, upper_open=True))
-    facts.append(_fact("volatility_clustering", "min acf(|r|, k), k=1..10", float(np.nanmin(acf_abs[:10])),
-                       sig, None, lower_open=True))
+    facts.append(
+        _fact(
+            "aggregational_gaussianity",
+            "max kurt(h)/kurt(1), h>1",
+            max(ratios) if ratios else float("nan"),
+            None,
+            1.0,
+            upper_open=True,
+        )
+    )
+    facts.append(
+        _fact(
+            "volatility_clustering",
+            "min acf(|r|, k), k=1..10",
+            float(np.nanmin(acf_abs[:10])),
+            sig,
+            None,
+            lower_open=True,
+        )
+    )
     decay = float(acf_abs[9] / acf_abs[0]) if acf_abs[0] > 0 else float("nan")
     facts.append(_fact("slow_decay", "acf(|r|,10)/acf(|r|,1)", decay, 0.2, None))
     try:
@@ -193,28 +211,41 @@ def stylized_facts(bars: Any, *, horizons: tuple[int, ...] = (1, 5, 15, 30), max
         resid_kurt = excess_kurtosis(g.standardized_residuals(r))
     except (ValueError, FloatingPointError):
         resid_kurt = float("nan")
-    facts.append(_fact("conditional_heavy_tails", "GARCH(1,1) residual excess kurtosis", resid_kurt, 0.0, None,
-                       lower_open=True))
-    if np.isfinite(v).all() and v.std() > 0:
-        vv = float(np.corrcoef(v, np.abs(r))[0, 1])
-    else:
-        vv = float("nan")
+    facts.append(
+        _fact("conditional_heavy_tails", "GARCH(1,1) residual excess kurtosis", resid_kurt, 0.0, None, lower_open=True)
+    )
+    vv = float(np.corrcoef(v, np.abs(r))[0, 1]) if np.isfinite(v).all() and v.std() > 0 else float("nan")
     facts.append(_fact("volume_volatility", "corr(volume, |r|)", vv, 0.1, None, lower_open=True))
     return FactsReport(
-        facts=facts, n_returns=n, n_segments=int(np.unique(seg).size),
-        acf=[float(x) for x in acf], acf_abs=[float(x) for x in acf_abs],
+        facts=facts,
+        n_returns=n,
+        n_segments=int(np.unique(seg).size),
+        acf=[float(x) for x in acf],
+        acf_abs=[float(x) for x in acf_abs],
         kurtosis_by_horizon={int(h): float(k) for h, k in kurt.items()},
     )
 
 
 def _fact(
-    name: str, statistic: str, value: float, lower: float | None, upper: float | None, *,
-    lower_open: bool = False, upper_open: bool = False,
+    name: str,
+    statistic: str,
+    value: float,
+    lower: float | None,
+    upper: float | None,
+    *,
+    lower_open: bool = False,
+    upper_open: bool = False,
 ) -> Fact:
     ok = bool(np.isfinite(value))
     if ok and lower is not None:
         ok = value > lower if lower_open else value >= lower
     if ok and upper is not None:
         ok = value < upper if upper_open else value <= upper
-    return Fact(name, statistic, float(value), None if lower is None else float(lower),
-                None if upper is None else float(upper), ok)
+    return Fact(
+        name,
+        statistic,
+        float(value),
+        None if lower is None else float(lower),
+        None if upper is None else float(upper),
+        ok,
+    )

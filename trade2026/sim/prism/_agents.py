@@ -129,9 +129,7 @@ def realized_vol(mid_hist, s, window):
 
 
 @njit(cache=True)
-def decide(
-    a, atype, prm, pos, slots, bid, ask, mid, nlev, s, mid_hist, fund, look, bias, out
-):
+def decide(a, atype, prm, pos, slots, bid, ask, mid, nlev, s, mid_hist, fund, look, bias, out):
     """The messages agent ``a`` sends now, written as rows of ``out`` (kind, side, price, qty,
     tif, slot); returns how many."""
     n = 0

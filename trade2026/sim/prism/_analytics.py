@@ -67,12 +67,16 @@ def _kyle(bars: pl.DataFrame, trades: pl.DataFrame) -> dict[str, float]:
         return {"kyle_lambda_bps_per_1k": float("nan"), "kyle_r2": float("nan")}
     flow = (
         trades.with_columns(pl.col("ts").dt.truncate("1m"), (pl.col("size") * pl.col("side")).alias("sv"))
-        .group_by("ts").agg(pl.col("sv").sum())
+        .group_by("ts")
+        .agg(pl.col("sv").sum())
     )
     keep = [c for c in ("date",) if c in bars.columns]
-    b = bars.sort("ts").with_columns(
-        ((pl.col("close") / pl.col("close").shift(1).over(keep or None) - 1) * 1e4).alias("r")
-    ).join(flow, on="ts", how="left").drop_nulls(["r", "sv"])
+    b = (
+        bars.sort("ts")
+        .with_columns(((pl.col("close") / pl.col("close").shift(1).over(keep or None) - 1) * 1e4).alias("r"))
+        .join(flow, on="ts", how="left")
+        .drop_nulls(["r", "sv"])
+    )
     x, y = b["sv"].to_numpy() / 1000.0, b["r"].to_numpy()
     if x.size < 3 or x.std() == 0:
         return {"kyle_lambda_bps_per_1k": float("nan"), "kyle_r2": float("nan")}
@@ -86,19 +90,27 @@ def execution_quality(frames: dict[str, pl.DataFrame], tick_size: float, price: 
     versus the mid when the order arrived (bps, positive = paid), and P&L."""
     a = frames["agent_days"]
     g = a.group_by("agent_type").agg(
-        pl.col("orders").sum(), pl.col("submitted").sum(), pl.col("filled").sum(),
-        pl.col("slippage_ticks_x_qty").sum(), pl.col("aggressive_qty").sum(),
+        pl.col("orders").sum(),
+        pl.col("submitted").sum(),
+        pl.col("filled").sum(),
+        pl.col("slippage_ticks_x_qty").sum(),
+        pl.col("aggressive_qty").sum(),
     )
     pnl = frames["agents"].group_by("agent_type").agg(pl.col("pnl").sum(), pl.len().alias("agents"))
     g = g.join(pnl, on="agent_type").sort("agent_type")
     rows = []
     for r in g.iter_rows(named=True):
         slip = r["slippage_ticks_x_qty"] / r["aggressive_qty"] if r["aggressive_qty"] else float("nan")
-        rows.append({
-            "agent_type": r["agent_type"], "agents": r["agents"], "orders": int(r["orders"]),
-            "fill_rate": r["filled"] / r["submitted"] if r["submitted"] else float("nan"),
-            "slippage_bps": slip * tick_size / price * 1e4, "pnl": r["pnl"],
-        })
+        rows.append(
+            {
+                "agent_type": r["agent_type"],
+                "agents": r["agents"],
+                "orders": int(r["orders"]),
+                "fill_rate": r["filled"] / r["submitted"] if r["submitted"] else float("nan"),
+                "slippage_bps": slip * tick_size / price * 1e4,
+                "pnl": r["pnl"],
+            }
+        )
     return rows
 
 
@@ -125,6 +137,8 @@ def price_discovery(frames: dict[str, pl.DataFrame], *, max_lag_s: int = 60) -> 
         if c > best_c:
             best, best_c = lag, c
     return {
-        "tracking_error_bps": _f(gap.std()), "mean_abs_gap_bps": _f(np.abs(gap).mean()),
-        "lag_s": float(best), "lag_corr": _f(best_c),
+        "tracking_error_bps": _f(gap.std()),
+        "mean_abs_gap_bps": _f(np.abs(gap).mean()),
+        "lag_s": float(best),
+        "lag_corr": _f(best_c),
     }

@@ -331,8 +331,18 @@ def run_stream(events: dict[str, np.ndarray], *, n_levels: int) -> dict[str, np.
     t = col("t") if "t" in events else np.arange(n, dtype=np.int64)
     orders, levels, meta, trades = new_book(n_levels, n + 1, 2 * n + 1)
     out = process_events(
-        orders, levels, meta, trades, etype, col("side", BUY), col("price"), col("qty"),
-        col("agent", -1), col("tif", GTC), col("target", -1), t,
+        orders,
+        levels,
+        meta,
+        trades,
+        etype,
+        col("side", BUY),
+        col("price"),
+        col("qty"),
+        col("agent", -1),
+        col("tif", GTC),
+        col("target", -1),
+        t,
     )
     return {
         "orders": orders[: meta[M_NORD]].copy(),

@@ -65,8 +65,18 @@ def _grow_queue(qt, qd, need):
 
 @njit(cache=True)
 def run_session(
-    seed, session_s, n_levels, atypes, prm, pos, cash, fund, activity, ref_price,
-    n_depth, snapshot_s,
+    seed,
+    session_s,
+    n_levels,
+    atypes,
+    prm,
+    pos,
+    cash,
+    fund,
+    activity,
+    ref_price,
+    n_depth,
+    snapshot_s,
 ):
     """Simulate one session; ``pos`` and ``cash`` (int64 per agent) are updated in place.
 
@@ -130,10 +140,7 @@ def run_session(
             break
         bid = meta[B.M_BID]
         ask = meta[B.M_ASK]
-        if bid >= 0 and ask < n_levels:
-            mid = 0.5 * (bid + ask)
-        else:
-            mid = last_mid
+        mid = 0.5 * (bid + ask) if bid >= 0 and ask < n_levels else last_mid
         while next_sec <= t:
             mid_hist[next_sec] = mid
             if next_sec % snapshot_s == 0 and ns < n_snap:
@@ -146,15 +153,23 @@ def run_session(
         if kind == K_WAKE:
             ty = atypes[a]
             lk = float(ring[a]) if ty == NOISE else look[a]
-            nm = decide(
-                a, ty, prm[a], pos, slots, bid, ask, mid, n_levels, s, mid_hist, fund[s], lk, bias[a], msgs
-            )
+            nm = decide(a, ty, prm[a], pos, slots, bid, ask, mid, n_levels, s, mid_hist, fund[s], lk, bias[a], msgs)
             tarr = t + prm[a, P_LATENCY]
             qt, qd = _grow_queue(qt, qd, qn + nm + 1)
             for i in range(nm):
                 qn = q_push(
-                    qt, qd, qn, seq, tarr, msgs[i, 0], a, msgs[i, 1], msgs[i, 2], msgs[i, 3],
-                    msgs[i, 4], msgs[i, 5],
+                    qt,
+                    qd,
+                    qn,
+                    seq,
+                    tarr,
+                    msgs[i, 0],
+                    a,
+                    msgs[i, 1],
+                    msgs[i, 2],
+                    msgs[i, 3],
+                    msgs[i, 4],
+                    msgs[i, 5],
                 )
                 seq += 1
                 if ty == NOISE and msgs[i, 0] == K_LIMIT:
@@ -181,9 +196,7 @@ def run_session(
             k0 = meta[B.M_NTR]
             side = row[Q_SIDE]
             market = kind == K_MARKET
-            oid = B.submit(
-                orders, levels, meta, trades, tns, side, row[Q_PRICE], row[Q_QTY], a, market, row[Q_TIF]
-            )
+            oid = B.submit(orders, levels, meta, trades, tns, side, row[Q_PRICE], row[Q_QTY], a, market, row[Q_TIF])
             if oid >= 0:
                 stats[a, S_SUBMITTED] += row[Q_QTY]
                 stats[a, S_ORDERS] += 1

@@ -74,19 +74,42 @@ class AgentParams:
 
 DEFAULT_PARAMS: dict[str, AgentParams] = {
     "mm": AgentParams(
-        rate=0.5, latency=0.005, size=300, max_position=5000, half_spread=1.0, vol_widen=0.35,
-        skew=0.5, levels=3, gap=1,
+        rate=0.5,
+        latency=0.005,
+        size=300,
+        max_position=5000,
+        half_spread=1.0,
+        vol_widen=0.35,
+        skew=0.5,
+        levels=3,
+        gap=1,
     ),
     "noise": AgentParams(
-        rate=0.12, latency=0.05, size=100, max_position=3000, p_market=0.2, offset=4.0,
-        p_cancel=0.3, size_sigma=0.8,
+        rate=0.12,
+        latency=0.05,
+        size=100,
+        max_position=3000,
+        p_market=0.2,
+        offset=4.0,
+        p_cancel=0.3,
+        size_sigma=0.8,
     ),
     "value": AgentParams(
-        rate=0.25, latency=0.02, size=200, max_position=6000, obs_noise=5.0, threshold=3.0,
+        rate=0.25,
+        latency=0.02,
+        size=200,
+        max_position=6000,
+        obs_noise=5.0,
+        threshold=3.0,
         p_aggressive=0.7,
     ),
     "momentum": AgentParams(
-        rate=0.03, latency=0.02, size=200, max_position=2000, lookback_min=60, lookback_max=600,
+        rate=0.03,
+        latency=0.02,
+        size=200,
+        max_position=2000,
+        lookback_min=60,
+        lookback_max=600,
         threshold=25.0,
     ),
 }
@@ -124,9 +147,7 @@ class FundamentalParams:
 class PrismConfig:
     """A PRISM market: population, session, fundamental and output options."""
 
-    agents: dict[str, int] = field(
-        default_factory=lambda: {"mm": 4, "noise": 20, "value": 10, "momentum": 6}
-    )
+    agents: dict[str, int] = field(default_factory=lambda: {"mm": 4, "noise": 20, "value": 10, "momentum": 6})
     params: dict[str, AgentParams] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
     fundamental: FundamentalParams = field(default_factory=FundamentalParams)
     seed: int = 7
@@ -166,8 +187,11 @@ class PrismConfig:
             ("days", self.days > 0, "a positive number of days"),
             ("session_hours", self.session_s > 0 and self.session_hours <= 24, "in (0, 24]"),
             ("tick_size", self.tick_size > 0, "> 0"),
-            ("initial_price", self.tick_size > 0 and 10 <= self.initial_price / self.tick_size <= 250_000,
-             "between 10 and 250,000 ticks"),
+            (
+                "initial_price",
+                self.tick_size > 0 and 10 <= self.initial_price / self.tick_size <= 250_000,
+                "between 10 and 250,000 ticks",
+            ),
             ("depth_levels", self.depth_levels > 0, "> 0"),
             ("snapshot_s", self.snapshot_s > 0, "> 0 seconds"),
             ("fundamental.sigma_daily", self.fundamental.sigma_daily >= 0, ">= 0"),

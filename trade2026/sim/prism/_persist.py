@@ -35,12 +35,22 @@ from trade2026.sim.prism._config import PrismConfig
 from trade2026.sim.prism._simulate import simulate
 
 TABLES = (
-    "ticks_prism", "bars_1m_prism", "prism_trades", "prism_quotes", "prism_depth",
-    "prism_fundamental", "prism_agents",
+    "ticks_prism",
+    "bars_1m_prism",
+    "prism_trades",
+    "prism_quotes",
+    "prism_depth",
+    "prism_fundamental",
+    "prism_agents",
 )
 _SOURCES = {
-    "ticks_prism": "ticks", "bars_1m_prism": "bars_1m", "prism_trades": "trades", "prism_quotes": "quotes",
-    "prism_depth": "depth", "prism_fundamental": "fundamental", "prism_agents": "agents",
+    "ticks_prism": "ticks",
+    "bars_1m_prism": "bars_1m",
+    "prism_trades": "trades",
+    "prism_quotes": "quotes",
+    "prism_depth": "depth",
+    "prism_fundamental": "fundamental",
+    "prism_agents": "agents",
 }
 
 
@@ -59,7 +69,8 @@ def run_summary(cfg: PrismConfig) -> dict[str, Any]:
         facts: dict[str, Any] | None = stylized_facts(frames["bars_1m"]).to_dict()
     except Exception as exc:  # too short a run: report why instead of failing the whole run
         facts = {"error": str(exc)}
-    mid_price = float(frames["trades"]["price"].mean() or cfg.initial_price)
+    mean_price = frames["trades"]["price"].mean()
+    mid_price = float(mean_price) if isinstance(mean_price, int | float) else cfg.initial_price
     summary = {
         "prism_run": run.run_id,
         "symbol": cfg.symbol,
@@ -86,14 +97,21 @@ def seed_configs(cfg: PrismConfig, seeds: list[int]) -> list[PrismConfig]:
 
 
 def run_many(
-    configs: list[PrismConfig], *, executor: str = "serial", ray_address: str | None = None,
+    configs: list[PrismConfig],
+    *,
+    executor: str = "serial",
+    ray_address: str | None = None,
     progress: bool = False,
 ) -> list[dict[str, Any]]:
     """Simulate configurations in parallel (``serial``, ``processes`` or ``ray``), in order."""
     from trade2026.parallel import run_tasks
 
     return run_tasks(
-        run_summary, configs, executor=executor, ray_address=ray_address, progress=progress,
+        run_summary,
+        configs,
+        executor=executor,
+        ray_address=ray_address,
+        progress=progress,
         description="PRISM runs",
     )
 
@@ -121,8 +139,9 @@ def write_runs(lake: Any, results: list[dict[str, Any]]) -> dict[str, int]:
             "days": [r["summary"]["days"] for r in results],
             "n_trades": [r["summary"]["n_trades"] for r in results],
             "config": [json.dumps(r["config"], sort_keys=True, default=str) for r in results],
-            "summary": [json.dumps({k: v for k, v in r["summary"].items() if k != "facts"}, default=str)
-                        for r in results],
+            "summary": [
+                json.dumps({k: v for k, v in r["summary"].items() if k != "facts"}, default=str) for r in results
+            ],
             "facts_passed": [_n_passed(r["summary"]["facts"]) for r in results],
         }
     )

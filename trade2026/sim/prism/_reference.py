@@ -72,9 +72,7 @@ class ReferenceBook:
         order.cancelled += by
         return by
 
-    def submit(
-        self, t: int, side: int, price: int, qty: int, agent: int, *, market: bool, ioc: bool
-    ) -> int:
+    def submit(self, t: int, side: int, price: int, qty: int, agent: int, *, market: bool, ioc: bool) -> int:
         if qty <= 0 or side not in (1, -1):
             return -1
         if not market and not 0 <= price < self.n_levels:
@@ -128,8 +126,13 @@ class ReferenceBook:
         e = event["etype"]
         if e == EV_LIMIT:
             return self.submit(
-                t, event["side"], event["price"], event["qty"], event["agent"],
-                market=False, ioc=event.get("tif", 0) == IOC,
+                t,
+                event["side"],
+                event["price"],
+                event["qty"],
+                event["agent"],
+                market=False,
+                ioc=event.get("tif", 0) == IOC,
             )
         if e == EV_MARKET:
             return self.submit(t, event["side"], 0, event["qty"], event["agent"], market=True, ioc=True)

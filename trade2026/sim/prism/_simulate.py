@@ -39,7 +39,10 @@ def _agent_arrays(cfg: PrismConfig) -> tuple[np.ndarray, np.ndarray, list[str]]:
             row[A.P_LEVELS], row[A.P_GAP] = p.levels, p.gap
         elif code == A.NOISE:
             row[A.P_PMKT], row[A.P_OFFSET], row[A.P_PCANCEL], row[A.P_SIZESIG] = (
-                p.p_market, p.offset, p.p_cancel, p.size_sigma,
+                p.p_market,
+                p.offset,
+                p.p_cancel,
+                p.size_sigma,
             )
         elif code == A.VALUE:
             row[A.P_OBS], row[A.P_VTHRESH], row[A.P_PAGGR] = p.obs_noise, p.threshold, p.p_aggressive
@@ -144,7 +147,7 @@ def iter_days(cfg: PrismConfig) -> Iterator[tuple[PrismDay, np.ndarray, np.ndarr
     """Simulate session after session; yields each day with the agents' cash/positions after it."""
     cfg.validate()
     types, prm, names = _agent_arrays(cfg)
-    n_levels = int(round(4 * cfg.initial_price / cfg.tick_size))
+    n_levels = round(4 * cfg.initial_price / cfg.tick_size)
     ss = np.random.SeedSequence(cfg.seed)
     fund_rng = np.random.default_rng(ss.spawn(1)[0])
     day_seeds = ss.generate_state(cfg.days, dtype=np.uint32)
@@ -157,8 +160,18 @@ def iter_days(cfg: PrismConfig) -> Iterator[tuple[PrismDay, np.ndarray, np.ndarr
         logx, act = _fundamental_day(cfg, fund_rng, state)
         fund = np.exp(logx)
         trades, quotes, depth, mid, stats, nmsg = run_session(
-            int(day_seeds[k]), cfg.session_s, n_levels, types, prm, pos, cash, fund, act**power,
-            float(ref), cfg.depth_levels, cfg.snapshot_s,
+            int(day_seeds[k]),
+            cfg.session_s,
+            n_levels,
+            types,
+            prm,
+            pos,
+            cash,
+            fund,
+            act**power,
+            float(ref),
+            cfg.depth_levels,
+            cfg.snapshot_s,
         )
         if len(trades):
             ref = float(trades[-1, 1])
@@ -178,7 +191,9 @@ def simulate(cfg: PrismConfig) -> PrismRun:
     return run
 
 
-def _day_frames(cfg: PrismConfig, run_id: str, day: PrismDay, names: list[str], types: np.ndarray) -> dict[str, pl.DataFrame]:
+def _day_frames(
+    cfg: PrismConfig, run_id: str, day: PrismDay, names: list[str], types: np.ndarray
+) -> dict[str, pl.DataFrame]:
     tick = cfg.tick_size
     open_ns = int(dt.datetime.combine(day.date, cfg.open_time, tzinfo=dt.UTC).timestamp() * 1e9)
     sym, date = cfg.symbol, day.date
@@ -190,25 +205,33 @@ def _day_frames(cfg: PrismConfig, run_id: str, day: PrismDay, names: list[str], 
     names_arr = np.array(names)
     trades = pl.DataFrame(
         {
-            "run_id": run_id, "symbol": sym,
+            "run_id": run_id,
+            "symbol": sym,
             "ts": ts(tr[:, 0]),
-            "price": np.round(tr[:, 1] * tick, 10), "size": tr[:, 2].astype(np.float64),
+            "price": np.round(tr[:, 1] * tick, 10),
+            "size": tr[:, 2].astype(np.float64),
             "side": tr[:, 3].astype(np.int8),
             "buyer": names_arr[tr[:, 4]] if len(tr) else np.array([], dtype=str),
             "seller": names_arr[tr[:, 5]] if len(tr) else np.array([], dtype=str),
-            "buy_order": tr[:, 6], "sell_order": tr[:, 7], "date": date,
+            "buy_order": tr[:, 6],
+            "sell_order": tr[:, 7],
+            "date": date,
         }
     ).with_columns(pl.col("run_id", "symbol").cast(pl.String), pl.lit(date).alias("date"))
     trades = trades.with_columns(pl.int_range(pl.len()).alias("seq"))
     q = day.quotes
-    n_levels = int(round(4 * cfg.initial_price / cfg.tick_size))
+    n_levels = round(4 * cfg.initial_price / cfg.tick_size)
     bid = np.where(q[:, 1] >= 0, q[:, 1] * tick, np.nan)
     ask = np.where(q[:, 3] < n_levels, q[:, 3] * tick, np.nan)
     quotes = pl.DataFrame(
         {
-            "run_id": run_id, "symbol": sym, "ts": ts(q[:, 0]),
-            "bid": np.round(bid, 10), "bid_size": q[:, 2].astype(np.float64),
-            "ask": np.round(ask, 10), "ask_size": q[:, 4].astype(np.float64),
+            "run_id": run_id,
+            "symbol": sym,
+            "ts": ts(q[:, 0]),
+            "bid": np.round(bid, 10),
+            "bid_size": q[:, 2].astype(np.float64),
+            "ask": np.round(ask, 10),
+            "ask_size": q[:, 4].astype(np.float64),
         }
     ).with_columns(pl.lit(date).alias("date"), pl.int_range(pl.len()).alias("seq"))
     d = day.depth
@@ -217,7 +240,9 @@ def _day_frames(cfg: PrismConfig, run_id: str, day: PrismDay, names: list[str], 
     flat = d.reshape(k * n, 4)
     depth = pl.DataFrame(
         {
-            "run_id": run_id, "symbol": sym, "ts": ts(snap_ns),
+            "run_id": run_id,
+            "symbol": sym,
+            "ts": ts(snap_ns),
             "level": np.tile(np.arange(1, n + 1), k).astype(np.int32),
             "bid": np.where(flat[:, 0] >= 0, flat[:, 0] * tick, np.nan),
             "bid_size": flat[:, 1].astype(np.float64),
@@ -228,17 +253,25 @@ def _day_frames(cfg: PrismConfig, run_id: str, day: PrismDay, names: list[str], 
     secs = np.arange(len(day.mid), dtype=np.int64) * NS
     fundamental = pl.DataFrame(
         {
-            "run_id": run_id, "symbol": sym, "ts": ts(secs),
-            "mid": day.mid * tick, "fundamental": day.fundamental * tick,
+            "run_id": run_id,
+            "symbol": sym,
+            "ts": ts(secs),
+            "mid": day.mid * tick,
+            "fundamental": day.fundamental * tick,
         }
     ).with_columns(pl.lit(date).alias("date"))
     st = day.stats
     agents = pl.DataFrame(
         {
-            "run_id": run_id, "date": [date] * len(names), "agent": names,
+            "run_id": run_id,
+            "date": [date] * len(names),
+            "agent": names,
             "agent_type": [AGENT_TYPES[t] for t in types],
-            "orders": st[:, S_ORDERS], "submitted": st[:, S_SUBMITTED], "filled": st[:, S_FILLED],
-            "slippage_ticks_x_qty": st[:, S_SLIP], "aggressive_qty": st[:, S_SLIP_QTY],
+            "orders": st[:, S_ORDERS],
+            "submitted": st[:, S_SUBMITTED],
+            "filled": st[:, S_FILLED],
+            "slippage_ticks_x_qty": st[:, S_SLIP],
+            "aggressive_qty": st[:, S_SLIP_QTY],
         }
     )
     return {"trades": trades, "quotes": quotes, "depth": depth, "fundamental": fundamental, "agent_days": agents}
@@ -247,15 +280,26 @@ def _day_frames(cfg: PrismConfig, run_id: str, day: PrismDay, names: list[str], 
 def bars_from_trades(trades: pl.DataFrame, every: str = "1m") -> pl.DataFrame:
     """Time bars (canonical schema plus run_id/date) from a trades frame; minutes without trades are skipped."""
     if trades.height == 0:
-        return pl.DataFrame(schema={"symbol": pl.String, "ts": TS, "open": pl.Float64, "high": pl.Float64,
-                                    "low": pl.Float64, "close": pl.Float64, "volume": pl.Float64})
+        return pl.DataFrame(
+            schema={
+                "symbol": pl.String,
+                "ts": TS,
+                "open": pl.Float64,
+                "high": pl.Float64,
+                "low": pl.Float64,
+                "close": pl.Float64,
+                "volume": pl.Float64,
+            }
+        )
     keep = [c for c in ("run_id", "date") if c in trades.columns]
     return (
         trades.sort("symbol", "ts", "seq" if "seq" in trades.columns else "ts")
         .group_by_dynamic("ts", every=every, group_by=["symbol", *keep], label="left", closed="left")
         .agg(
-            pl.col("price").first().alias("open"), pl.col("price").max().alias("high"),
-            pl.col("price").min().alias("low"), pl.col("price").last().alias("close"),
+            pl.col("price").first().alias("open"),
+            pl.col("price").max().alias("high"),
+            pl.col("price").min().alias("low"),
+            pl.col("price").last().alias("close"),
             pl.col("size").sum().alias("volume"),
         )
         .select("symbol", "ts", "open", "high", "low", "close", "volume", *keep)
@@ -289,13 +333,16 @@ def agent_summary(run: PrismRun) -> pl.DataFrame:
             last = float(day.trades[-1, 1])
             break
     tick = run.config.tick_size
-    mark = (last if last is not None else run.config.initial_price / tick)
+    mark = last if last is not None else run.config.initial_price / tick
     pnl = (run.cash - run.initial_cash + (run.position - run.initial_position) * mark) * tick
     return pl.DataFrame(
         {
-            "run_id": run.run_id, "agent": run.agent_names,
+            "run_id": run.run_id,
+            "agent": run.agent_names,
             "agent_type": [AGENT_TYPES[t] for t in run.agent_types],
-            "position": run.position.astype(np.float64), "cash": run.cash * tick, "pnl": pnl,
+            "position": run.position.astype(np.float64),
+            "cash": run.cash * tick,
+            "pnl": pnl,
         }
     )
 
