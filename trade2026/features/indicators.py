@@ -31,7 +31,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
+from scipy.signal import lfilter
 
 from trade2026.errors import DataError, InputError, NotFoundError
 
@@ -141,16 +143,56 @@ def _daily_ret() -> pl.Expr:
     return _c() / _shift(_c()) - 1.0
 
 
+def _seeded_run(x: np.ndarray, n: int, alpha: float) -> np.ndarray:
+    """The seeded recursion on one symbol's inputs (NaN = missing)."""
+    out = np.full(x.size, np.nan)
+    ok = ~np.isnan(x)
+    if x.size < n:
+        return out
+    # the first row whose trailing n inputs are all present
+    run = np.convolve(ok.astype(np.int64), np.ones(n, dtype=np.int64), mode="full")[: x.size]
+    full = np.flatnonzero(run == n)
+    if full.size == 0:
+        return out
+    s = int(full[0])
+    level = float(x[s - n + 1 : s + 1].mean())
+    out[s] = level
+    t = s + 1
+    while t < x.size:
+        # a stretch of present inputs is one linear filter: y_t = alpha x_t + (1 - alpha) y_{t-1}
+        stop = t
+        while stop < x.size and ok[stop]:
+            stop += 1
+        if stop > t:
+            seg, _ = lfilter([alpha], [1.0, alpha - 1.0], x[t:stop], zi=[(1.0 - alpha) * level])
+            out[t:stop] = seg
+            level = float(seg[-1])
+        t = stop + 1  # a missing input gives a missing value and leaves the level unchanged
+    return out
+
+
 def _seeded_ewm(x: pl.Expr, n: int, alpha: float) -> pl.Expr:
     """``s_t = (1-alpha) s_{t-1} + alpha x_t`` per symbol, seeded with the mean of the first ``n`` inputs.
 
     Leading nulls in ``x`` (warm-up of an upstream indicator) are skipped: the seed sits on the first
-    row whose trailing ``n`` inputs are all present, earlier rows are null.
+    row whose trailing ``n`` inputs are all present, earlier rows are null. A null input later on
+    gives a null value and leaves the level unchanged. Evaluated as one linear filter per symbol
+    (the frame must be sorted by symbol, then time), so nested recursions (ADX) stay linear in size.
     """
-    seed = _mean(x, n)
-    seen = _g(seed.is_not_null().cast(pl.Int64).cum_sum())
-    y = pl.when(seen == 0).then(None).when((seen == 1) & seed.is_not_null()).then(seed).otherwise(x)
-    return _g(y.ewm_mean(alpha=alpha, adjust=False))
+
+    def run(batch: pl.Series) -> pl.Series:
+        vals = batch.struct.field("x").cast(pl.Float64).fill_null(np.nan).to_numpy()
+        keys = batch.struct.field("g").to_numpy()
+        out = np.full(vals.size, np.nan)
+        if vals.size:
+            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+            ends = np.r_[starts[1:], vals.size]
+            for a, b in zip(starts, ends, strict=True):
+                out[a:b] = _seeded_run(vals[a:b], n, alpha)
+        return pl.Series(out).fill_nan(None)
+
+    packed = pl.struct(x.alias("x"), pl.col(SYMBOL).alias("g"))
+    return packed.map_batches(run, return_dtype=pl.Float64)
 
 
 def _wilder(x: pl.Expr, n: int) -> pl.Expr:
