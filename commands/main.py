@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from commands import data, demo, runs, sql
+from commands import backtest as backtest_cmd
 from commands import sim as sim_cmd
 from commands import fml as fml_cmd
 from commands import portfolio as portfolio_cmd
-from commands import regime as regime_cmd
 from commands import screen as screen_cmd
 from commands import factors as factors_cmd
 
@@ -32,10 +32,10 @@ app.add_typer(sim_cmd.app, name="sim")
 app.add_typer(portfolio_cmd.app, name="portfolio")
 app.add_typer(factors_cmd.app, name="factors")
 sql.register(app)
+backtest_cmd.register(app)
 fml_cmd.register(app)
 demo.register(app)
 screen_cmd.register(app)
-regime_cmd.register(app)
 
 
 def _version(value: bool) -> None:

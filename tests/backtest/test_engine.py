@@ -1,3 +1,4 @@
+# ruff: noqa: B023 -- the reference loop's helpers close over one book's state on purpose
 """The numba engine against a plainly written per-bar reference loop, and its causality."""
 
 from __future__ import annotations
@@ -55,9 +56,19 @@ def reference_equity(o, h, lo, c, target, cfg: BacktestConfig) -> np.ndarray:
                     s1 = 0.0
                 elif cfg.sizing == "notional":
                     want = w * cfg.notional / base
-                    s1 = w * cfg.notional / buy if want > s0 else w * cfg.notional / sell if want < s0 else s0
+                    s1 = (
+                        s0
+                        if abs(want - s0) <= 1e-9 * abs(s0)
+                        else w * cfg.notional / buy
+                        if want > s0
+                        else w * cfg.notional / sell
+                        if want < s0
+                        else s0
+                    )
                 elif eq <= 0:
                     s1 = 0.0
+                elif abs(w * eq / base - s0) <= 1e-9 * abs(s0):
+                    s1 = s0
                 elif w * eq / base > s0:  # buying: s*buy = w*(eq - fees on (s - s0))
                     q, f = cfg.commission_per_share, cfg.commission_fixed
                     s1 = max(s0, w * (eq - f + s0 * (c_rate * buy + q)) / (buy + w * (c_rate * buy + q)))
@@ -245,6 +256,15 @@ def test_all_in_long_matches_hand_computation():
     assert res.metrics["total_return"] == pytest.approx((1 - f) / (1 + f) * 12 / 10 - 1, rel=1e-12)
     assert res.trades.height == 1
     assert res.trades["return"][0] == pytest.approx(((1 - f) * 12 - (1 + f) * 10) / 10)  # P&L over the notional bought
+
+
+def test_unchanged_target_resent_after_a_gap_does_not_trade():
+    # Long 1.0 from bar 1; the target dips to 0.5 on bar 2 whose next bar (3) has no price, then
+    # returns to 1.0: the pending order at bar 4 asks for the position already held -> no fill, no fee.
+    c = np.array([[10.0], [10.0], [10.0], [np.nan], [10.0], [10.0]])
+    target = np.array([[1.0], [1.0], [0.5], [1.0], [1.0], [1.0]])
+    res = run_backtest(_panel(c, c, c, c), target, commission_fixed=1.0, commission_bps=10.0)
+    assert res.fills.height == 1
 
 
 def test_fill_at_close_uses_next_close():

@@ -4,7 +4,7 @@ Sharpe ratios passed to the PSR/DSR/MinTRL family are per observation and kurtos
 (normal = 3), as in Bailey and Lopez de Prado's papers.
 """
 
-from trade2026.backtest._engine import BacktestConfig, BacktestResult, run_backtest
+from trade2026.backtest._engine import BacktestConfig, BacktestResult, make_config, run_backtest
 from trade2026.backtest._stats import (
     PBOResult,
     bootstrap_ci,
@@ -22,30 +22,53 @@ from trade2026.backtest._stats import (
 from trade2026.backtest._strategies import (
     STRATEGIES,
     describe_strategies,
+    get_strategy,
     parse_grid,
     parse_strategy,
     strategy_positions,
 )
+from trade2026.backtest._sweep import (
+    OBJECTIVES,
+    SweepResult,
+    WalkForwardResult,
+    cost_sensitivity,
+    neighborhood_stability,
+    robustness,
+    run_sweep,
+    selection_statistics,
+    walk_forward,
+)
 
 __all__ = [
-    "STRATEGIES",
     "BacktestConfig",
     "BacktestResult",
+    "OBJECTIVES",
     "PBOResult",
+    "STRATEGIES",
+    "SweepResult",
+    "WalkForwardResult",
     "bootstrap_ci",
+    "cost_sensitivity",
     "deflated_sharpe_ratio",
     "describe_strategies",
     "expected_max_sharpe",
+    "get_strategy",
+    "make_config",
     "max_drawdown",
     "min_track_record_length",
     "moments",
+    "neighborhood_stability",
     "optimal_block_length",
     "parse_grid",
     "parse_strategy",
     "pbo",
     "probabilistic_sharpe_ratio",
     "returns_metrics",
+    "robustness",
     "run_backtest",
+    "run_sweep",
+    "selection_statistics",
     "sharpe_ratio",
     "strategy_positions",
+    "walk_forward",
 ]

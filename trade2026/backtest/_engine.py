@@ -292,7 +292,7 @@ def _round_trips(fills: pl.DataFrame, last_close: dict[str, float], last_ts: Any
         if pos != 0.0:
             tr["cash"] += pos * last_close.get(sym, math.nan)
             close_trade(sym, tr, last_ts, "open")
-    schema = {
+    schema: dict[str, Any] = {
         "symbol": pl.String,
         "entry_ts": pl.Datetime("us", "UTC"),
         "exit_ts": pl.Datetime("us", "UTC"),

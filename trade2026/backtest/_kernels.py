@@ -163,6 +163,8 @@ def _target_shares(
         return 0.0
     if sizing == 1:  # fixed notional per unit of weight
         want = w * notional / base
+        if abs(want - s0) <= 1e-9 * abs(s0):
+            return s0
         if want > s0:
             return w * notional / p_buy
         if want < s0:
@@ -172,6 +174,8 @@ def _target_shares(
         return 0.0
     # Fraction of equity, net of this order's own costs: s * p = w * (E - cost(s - s0)).
     want = w * equity / base
+    if abs(want - s0) <= 1e-9 * abs(s0):
+        return s0  # already at the target (re-sent unchanged): no trade, no fixed fee
     if want > s0:
         s = w * (equity - c_fixed + s0 * (c_rate * p_buy + c_share)) / (p_buy * (1.0 + w * c_rate) + w * c_share)
         return s if s > s0 else s0

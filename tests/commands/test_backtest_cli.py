@@ -1,0 +1,129 @@
+"""``t26 backtest``: JSON shape, sweeps, walk-forward, PBO, report, MLflow run, bad input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+import pytest
+
+METRIC_KEYS = {
+    "total_return",
+    "cagr",
+    "ann_vol",
+    "sharpe",
+    "sortino",
+    "calmar",
+    "max_drawdown",
+    "max_drawdown_duration",
+    "hit_rate",
+    "profit_factor",
+    "avg_win",
+    "avg_loss",
+    "turnover",
+    "exposure",
+    "trade_count",
+}
+
+
+def _json(r: Any) -> Any:
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def test_single_run_json_and_mlflow(cli: Any, sample_lake: Any) -> None:
+    out = _json(
+        cli(
+            "backtest",
+            "sma_cross:fast=10,slow=40",
+            "--symbols",
+            "AOAT,NOPE",
+            "--commission-bps",
+            "5",
+            "--stop-loss",
+            "0.08",
+            "--json",
+        )
+    )
+    assert out["strategy"] == "sma_cross" and out["params"] == {"fast": 10, "slow": 40, "short": 0}
+    assert out["symbols"] == ["AOAT"]
+    assert set(out["metrics"]) >= METRIC_KEYS
+    assert {"psr", "dsr", "min_track_record_length", "expected_max_sharpe"} <= set(out["statistics"])
+    assert out["statistics"]["n_trials"] == 1
+    assert [r["cost_multiplier"] for r in out["robustness"]["cost_sensitivity"]] == [0, 1, 2, 4]
+    assert out["robustness"]["bootstrap"]["sharpe_lo"] <= out["robustness"]["bootstrap"]["sharpe_hi"]
+    from trade2026.tracking import get_run
+
+    run = get_run(out["run_id"])
+    assert run["metrics"]["sharpe"] == pytest.approx(out["metrics"]["sharpe"])
+
+
+def test_grid_walk_forward_pbo_and_report(cli: Any, sample_lake: Any, tmp_path: Any) -> None:
+    report = tmp_path / "bt.html"
+    out = _json(
+        cli(
+            "backtest",
+            "sma_cross",
+            "--grid",
+            "fast=5:20:5,slow=30:60:10",
+            "--walk-forward",
+            "--train",
+            "252",
+            "--test",
+            "126",
+            "--pbo",
+            "--partitions",
+            "8",
+            "--report",
+            str(report),
+            "--no-track",
+            "--json",
+        )
+    )
+    assert out["sweep"]["n_trials"] == 16
+    assert out["run_id"] is None
+    wf = out["walk_forward"]
+    assert len(wf["windows"]) == 4  # 756 bars: tests start at 252, 378, 504, 630
+    assert {"params", "is_sharpe", "oos_sharpe", "test_start"} <= set(wf["windows"][0])
+    assert METRIC_KEYS - {"trade_count", "turnover", "exposure"} <= set(wf["oos_metrics"])
+    assert 0.0 <= out["pbo"]["pbo"] <= 1.0 and out["pbo"]["n_splits"] == 70
+    assert out["robustness"]["neighborhood"]["neighbors"] >= 1
+    html = report.read_text()
+    assert "data:image/png;base64," in html and "Walk-forward" in html
+    assert (tmp_path / "bt_equity.png").exists() and (tmp_path / "bt_pbo_logits.png").exists()
+
+
+def test_signal_strategy_from_a_lake_table(cli: Any, sample_lake: Any) -> None:
+    bars = sample_lake.read("bars_1d")
+    sig = bars.select("symbol", "ts", (pl.col("close").pct_change().over("symbol") > 0).cast(pl.Float64).alias("p"))
+    sample_lake.write("my_signals", sig, mode="overwrite")
+    out = _json(cli("backtest", "signal:p", "--signal-table", "my_signals", "--no-track", "--json"))
+    assert out["metrics"]["trade_count"] > 10
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nope"], "unknown strategy"),
+        (["sma_cross:speed=3"], "unknown parameter"),
+        (["sma_cross", "--symbols", "NOPE"], "no bars"),
+        (["sma_cross", "--grid", "fast=5|10,slow=20", "--walk-forward", "--train", "5000"], "walk-forward needs"),
+        (["sma_cross", "--pbo"], "needs a parameter grid"),
+        (["sma_cross", "--grid", "fast=5,slow=20", "--pbo"], "at least 2 trials"),
+        (["sma_cross", "--fill", "vwap"], "fill must be"),
+        (["sma_cross", "--objective", "luck"], "unknown objective"),
+        (["signal:p"], "--signal-table"),
+        (["sma_cross", "--table", "nope"], "nope"),
+    ],
+)
+def test_bad_input_exits_2(cli: Any, sample_lake: Any, args: list[str], message: str) -> None:
+    r = cli("backtest", *args, "--no-track")
+    assert r.exit_code == 2, r.output
+    assert message in r.stderr
+    assert "Traceback" not in r.output
+
+
+def test_one_point_grid_is_a_plain_run(cli: Any, sample_lake: Any) -> None:
+    out = _json(cli("backtest", "ema_cross", "--grid", "fast=5,slow=20", "--no-track", "--json"))
+    assert out["params"]["fast"] == 5 and "sweep" not in out
