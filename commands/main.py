@@ -12,6 +12,7 @@ from commands import backtest as backtest_cmd
 from commands import sim as sim_cmd
 from commands import fml as fml_cmd
 from commands import portfolio as portfolio_cmd
+from commands import regime as regime_cmd
 from commands import screen as screen_cmd
 from commands import factors as factors_cmd
 
@@ -36,6 +37,7 @@ backtest_cmd.register(app)
 fml_cmd.register(app)
 demo.register(app)
 screen_cmd.register(app)
+regime_cmd.register(app)
 
 
 def _version(value: bool) -> None:
