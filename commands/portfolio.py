@@ -398,3 +398,83 @@ def backtest(
         lines.insert(0, f"MLflow run {run.run_id}")
     rows = metrics_table(res)
     return Out(data, tables=[(f"{len(res.rebalance_dates)} rebalances, net of {cost_bps:g} bps", rows)], lines=lines)
+
+
+@command(app, "frontier", tracked=True)
+def frontier(
+    ctx: Ctx,
+    symbols: SymbolsOpt = None,
+    rm: Annotated[
+        str, typer.Option(help="Risk measure: mv, cvar, cdar, mad, evar, ... (see `portfolio methods`).")
+    ] = "mv",
+    points: Annotated[int, typer.Option(help="Portfolios along the frontier.")] = 20,
+    lookback: LookbackOpt = 252,
+    returns: ReturnsOpt = "simple",
+    table: TableOpt = "bars_1d",
+    end: EndOpt = None,
+    mean: MeanOpt = "hist",
+    cov: CovOpt = "ledoit_wolf",
+    halflife: HalflifeOpt = None,
+    long_short: LongShortOpt = False,
+    gross: GrossOpt = 1.6,
+    min_weight: MinWOpt = None,
+    max_weight: MaxWOpt = None,
+    group_min: GroupMinOpt = None,
+    group_max: GroupMaxOpt = None,
+    alpha: AlphaOpt = 0.05,
+    rf_rate: Annotated[float, typer.Option(help="Annual risk-free rate for the Sharpe ratios.")] = 0.0,
+    plot: Annotated[Path | None, typer.Option(help="Write the plot to this .png or .html file.")] = None,
+) -> Out:
+    """Trace the efficient frontier: a table of points (return, volatility, risk, Sharpe) and a plot.
+
+    Example: t26 portfolio frontier --symbols AAA,BBB,CCC,DDD --rm cvar --points 15 --plot frontier.html
+    """
+    import tempfile
+
+    from trade2026.portfolio._frontier import efficient_frontier, plot_frontier
+    from trade2026.portfolio._inputs import load_returns
+
+    if plot is not None and plot.suffix.lower() not in (".png", ".html"):
+        raise InputError(f"--plot must end in .png or .html, got {plot.name}")
+    syms = _split(symbols)
+    win = load_returns(ctx.lake, syms or None, lookback=lookback, kind=returns, table=table, end=_end(end))
+    universe = list(win.returns.columns)
+    cons = _constraints(
+        ctx, universe, long_short=long_short, gross=gross, min_weight=min_weight, max_weight=max_weight,
+        group_min=group_min, group_max=group_max,
+    )  # fmt: skip
+    ctx.log(f"tracing the mean-{rm} frontier over {len(universe)} symbols ({points} points)")
+    front = efficient_frontier(
+        win.returns, rm=rm, points=points, mean=mean, cov=cov, constraints=cons, alpha=alpha, rf_rate=rf_rate,
+        mean_params=_est_params(halflife, mean), cov_params=_est_params(halflife, cov),
+    )  # fmt: skip
+    params = {
+        "rm": front.rm,
+        "points": points,
+        "lookback": lookback,
+        "mean": mean,
+        "cov": cov,
+        "symbols": ",".join(universe),
+    }
+    with tempfile.TemporaryDirectory() as tmp, ctx.tracking_run("portfolio-frontier", params=params) as run:
+        best = front.points[front.max_sharpe_point]
+        run.log_metrics({"max_sharpe": best["sharpe"], "min_volatility": min(p["volatility"] for p in front.points)})
+        run.log_dict(front.to_dict(), "frontier.json")
+        written = plot_frontier(front, plot) if plot else None
+        if run.run_id:
+            run.log_artifact(written or plot_frontier(front, Path(tmp) / "frontier.png"), "plots")
+    data = {
+        "run_id": run.run_id,
+        **front.to_dict(),
+        "excluded": win.excluded,
+        "plot": str(written) if written else None,
+    }
+    rows = [{k: v for k, v in p.items() if k != "weights"} for p in front.points]
+    top = front.points[front.max_sharpe_point]["weights"]
+    held = ", ".join(f"{s}={w:.3f}" for s, w in top.items() if abs(w) > 1e-4)
+    lines = [f"max Sharpe at point {front.max_sharpe_point}: {held}"]
+    if written:
+        lines.append(f"[dim]plot: {written}[/dim]")
+    if run.run_id:
+        lines.insert(0, f"MLflow run {run.run_id}")
+    return Out(data, tables=[(f"mean-{front.rm} efficient frontier (annualised)", rows)], lines=lines)

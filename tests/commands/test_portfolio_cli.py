@@ -122,3 +122,29 @@ def test_backtest_json_lake_tables_and_plots(cli: Any, sample_lake: Any, tmp_pat
 def test_backtest_bad_method_exits_2(cli: Any, sample_lake: Any) -> None:
     r = cli("portfolio", "backtest", "--methods", "hrp,nope", "--no-track")
     assert r.exit_code == 2 and "nope" in r.stderr
+
+
+def test_frontier_json_and_html_plot(cli: Any, sample_lake: Any, tmp_path: Any) -> None:
+    syms = _full_symbols(sample_lake, 4)
+    plot = tmp_path / "frontier.html"
+    out = _json(
+        cli(
+            "portfolio",
+            "frontier",
+            "-s",
+            ",".join(syms),
+            "--points",
+            "5",
+            "--lookback",
+            "126",
+            "--plot",
+            str(plot),
+            "--json",
+        )
+    )
+    assert set(out) >= {"run_id", "rm", "points", "assets", "max_sharpe_point", "plot"}
+    assert len(out["points"]) == 5 and out["rm"] == "MV"
+    assert set(out["points"][0]) == {"point", "expected_return", "volatility", "risk", "sharpe", "weights"}
+    assert plot.exists() and out["run_id"]
+    r = cli("portfolio", "frontier", "-s", ",".join(syms), "--plot", str(tmp_path / "f.svg"), "--no-track")
+    assert r.exit_code == 2 and ".png or .html" in r.stderr

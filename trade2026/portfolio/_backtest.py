@@ -253,10 +253,10 @@ def backtest(
                 weight_rows.extend((label, ts, s, float(v)) for s, v in new.items())
         all_returns[label] = out
         one_way = np.array(traded) / 2.0
-        m = returns_metrics(out, periods_per_year, turnover=float(one_way.sum()) / max(len(out), 1))
-        m = {
+        stats = returns_metrics(out, periods_per_year, turnover=float(one_way.sum()) / max(len(out), 1))
+        m: dict[str, Any] = {
             "method": label,
-            **m,
+            **stats,
             "turnover_per_rebalance": float(one_way.mean()) if len(one_way) else 0.0,
             "avg_holdings": float(np.mean(holdings)) if holdings else 0.0,
             "n_rebalances": len(traded),
@@ -278,15 +278,15 @@ def backtest(
         b = int(np.nanargmax(np.where(finite, srs, -np.inf)))
         best = metrics[b]["method"]
         var_trials = float(np.var(srs[finite], ddof=1)) if finite.sum() > 1 else 0.0
-        m = metrics[b]
+        top = metrics[b]
         dsr = float(
             deflated_sharpe_ratio(
                 float(srs[b]),
                 n_trials=len(specs),
                 var_trials=var_trials,
-                n_obs=int(m["n_obs"]),
-                skew=float(m["skew"]),
-                kurtosis=float(m["kurtosis"]),
+                n_obs=int(top["n_obs"]),
+                skew=float(top["skew"]),
+                kurtosis=float(top["kurtosis"]),
             )
         )
     weights = pl.DataFrame(

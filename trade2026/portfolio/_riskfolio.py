@@ -242,7 +242,23 @@ def efficient_frontier(problem: Any, *, rm: str = "MV", points: int = 20, rf: fl
     """Weights along the efficient frontier, shape (points, n_assets)."""
     port = portfolio(problem)
     with quiet(problem.notes):
-        frontier = port.efficient_frontier(model="Classic", rm=rm, points=points, rf=rf, hist=True)
+        frontier = port.efficient_frontier(model="Classic", rm=rm, points=points, rf=rf, solver=SOLVERS[0], hist=True)
     if frontier is None or frontier.shape[1] == 0:
         raise T26Error(f"efficient frontier with risk measure {rm}: no solution from the solvers")
     return np.asarray(frontier, dtype=float).T
+
+
+def risk_value(problem: Any, w: np.ndarray, *, rm: str) -> float:
+    """The per-period value of risk measure ``rm`` for weights ``w`` (riskfolio-lib's definition)."""
+    import riskfolio as rp
+
+    with quiet(problem.notes):
+        return float(
+            rp.RiskFunctions.Sharpe_Risk(
+                np.asarray(problem.returns, dtype=float),
+                w=np.asarray(w, dtype=float).reshape(-1, 1),
+                cov=np.asarray(problem.cov, dtype=float),
+                rm=rm,
+                alpha=problem.alpha,
+            )
+        )
