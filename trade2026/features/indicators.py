@@ -191,7 +191,7 @@ def _seeded_ewm(x: pl.Expr, n: int, alpha: float) -> pl.Expr:
                 out[a:b] = _seeded_run(vals[a:b], n, alpha)
         return pl.Series(out).fill_nan(None)
 
-    packed = pl.struct(x.alias("x"), pl.col(SYMBOL).alias("g"))
+    packed = pl.struct(x.alias("x"), pl.col(SYMBOL).rle_id().alias("g"))
     return packed.map_batches(run, return_dtype=pl.Float64)
 
 
@@ -385,29 +385,55 @@ def natr(n: int = 14) -> pl.Expr:
     return 100.0 * atr(n) / _c()
 
 
-def _di(n: int) -> tuple[pl.Expr, pl.Expr]:
+def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    out = np.full(num.size, np.nan)
+    ok = den != 0
+    out[ok] = num[ok] / den[ok]
+    return out
+
+
+def _dmi(n: int, which: str) -> pl.Expr:
+    """+DI, -DI or ADX, computed together per symbol so the nested Wilder smoothings are done once."""
     plus, minus = _dm()
-    tr = _wilder(_true_range(), n)
-    return 100.0 * _div(_wilder(plus, n), tr), 100.0 * _div(_wilder(minus, n), tr)
+
+    def run(batch: pl.Series) -> pl.Series:
+        cols = {k: batch.struct.field(k).cast(pl.Float64).fill_null(np.nan).to_numpy() for k in ("tr", "p", "m")}
+        keys = batch.struct.field("g").to_numpy()
+        out = np.full(keys.size, np.nan)
+        if keys.size:
+            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+            for a, b in zip(starts, np.r_[starts[1:], keys.size], strict=True):
+                atr_ = _seeded_run(cols["tr"][a:b], n, 1.0 / n)
+                pdi = 100.0 * _safe_div(_seeded_run(cols["p"][a:b], n, 1.0 / n), atr_)
+                mdi = 100.0 * _safe_div(_seeded_run(cols["m"][a:b], n, 1.0 / n), atr_)
+                if which == "plus":
+                    out[a:b] = pdi
+                elif which == "minus":
+                    out[a:b] = mdi
+                else:
+                    dx = 100.0 * _safe_div(np.abs(pdi - mdi), pdi + mdi)
+                    out[a:b] = _seeded_run(dx, n, 1.0 / n)
+        return pl.Series(out).fill_nan(None)
+
+    packed = pl.struct(_true_range().alias("tr"), plus.alias("p"), minus.alias("m"), pl.col(SYMBOL).rle_id().alias("g"))
+    return packed.map_batches(run, return_dtype=pl.Float64)
 
 
 def plus_di(n: int = 14) -> pl.Expr:
     """+DI (Wilder 1978): ``100`` x Wilder-smoothed +DM / Wilder-smoothed true range; +DM is
     ``H_t - H_{t-1}`` when that up-move exceeds the down-move ``L_{t-1} - L_t`` and is positive."""
-    return _di(n)[0]
+    return _dmi(n, "plus")
 
 
 def minus_di(n: int = 14) -> pl.Expr:
     """-DI (Wilder 1978): ``100`` x Wilder-smoothed -DM / Wilder-smoothed true range."""
-    return _di(n)[1]
+    return _dmi(n, "minus")
 
 
 def adx(n: int = 14) -> pl.Expr:
     """Average directional index (Wilder 1978): Wilder smoothing of
     ``DX = 100 |+DI - -DI| / (+DI + -DI)``, seeded with the mean of the first ``n`` DX values."""
-    p, m = _di(n)
-    dx = 100.0 * _div((p - m).abs(), p + m)
-    return _wilder(dx, n)
+    return _dmi(n, "adx")
 
 
 def hh(n: int = 20) -> pl.Expr:
