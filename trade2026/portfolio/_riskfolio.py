@@ -123,9 +123,12 @@ def portfolio(problem: Any) -> Any:
     )
     port.mu = pd.DataFrame(np.asarray(problem.mu)[None, :], columns=cols)
     port.cov = pd.DataFrame(problem.cov, index=cols, columns=cols)
-    a, b = cons.inequalities()
-    port.ainequality = a
-    port.binequality = b[:, None]
+    if {"bounds", "turnover", "groups"} & set(problem.active):
+        # Only when set: 2n bound rows on top of riskfolio-lib's own budget/sign constraints
+        # slow the conic solve down for nothing.
+        a, b = cons.inequalities()
+        port.ainequality = a
+        port.binequality = b[:, None]
     port.solvers = list(SOLVERS)
     port.sol_params = {}
     return port
