@@ -5,7 +5,7 @@ called directly, and a 10-year monthly rebalancing backtest of 5 methods.
    arch, astropy), each in a fresh interpreter.
 2. Each method on 50 and 200 assets (504 daily returns, Ledoit-Wolf covariance): best-of-N time
    of ``trade2026.portfolio.optimize``, split into estimation and solve.
-3. Peer: the same problems through riskfolio-lib directly (``assets_stats`` with its Ledoit-Wolf,
+3. Peer: the same problems through riskfolio-lib directly (``assets_stats`` with the sample moments,
    then ``Portfolio.optimization`` / ``rp_optimization`` / ``HCPortfolio.optimization``), with the
    ratio wrapper / direct (both estimate and solve) and the largest weight difference.
 4. ``portfolio backtest`` of hrp, herc, erc, min_var, ew over the sample universe (50 symbols,
@@ -56,7 +56,7 @@ def panel(n_assets: int, n_obs: int = 504, seed: int = 0) -> Any:
 
 
 def direct(name: str, x: Any) -> Any:
-    """The peer: riskfolio-lib called directly, estimating with its own Ledoit-Wolf and sample mean."""
+    """The peer: riskfolio-lib called directly, estimating with its own sample covariance and mean."""
     import riskfolio as rp
 
     if name in ("hrp", "herc"):
@@ -64,13 +64,13 @@ def direct(name: str, x: Any) -> Any:
         return port.optimization(
             model=name.upper(),
             codependence="pearson",
-            method_cov="ledoit",
+            method_cov="hist",
             rm="MV",
             linkage="single" if name == "hrp" else "ward",
             leaf_order=True,
         )
     port = rp.Portfolio(returns=x)
-    port.assets_stats(method_mu="hist", method_cov="ledoit")
+    port.assets_stats(method_mu="hist", method_cov="hist")
     port.solvers = ["CLARABEL", "SCS"]
     port.sol_params = {}
     if name == "erc":
@@ -120,7 +120,9 @@ def main() -> None:
         print(f"{'peer check':<16}{'ours ms':>10}{'direct ms':>11}{'ratio':>8}{'max |dw|':>11}")
         for name in ("min_var", "max_sharpe", "erc", "hrp", "herc"):
             params = {"linkage": "single"} if name == "hrp" else {}
-            t_ours, ours = best(lambda x=x, name=name, params=params: optimize(x, name, params=params), args.repeat)
+            t_ours, ours = best(
+                lambda x=x, name=name, params=params: optimize(x, name, params=params, cov="sample"), args.repeat
+            )
             t_dir, ref = best(lambda x=x, name=name: direct(name, x), args.repeat)
             dw = float(np.max(np.abs(np.array(list(ours.weights.values())) - ref.to_numpy().ravel())))
             print(f"{name:<16}{t_ours * 1e3:>10.1f}{t_dir * 1e3:>11.1f}{t_ours / t_dir:>8.2f}{dw:>11.1e}")

@@ -232,3 +232,13 @@ def test_a_ratio_objective_without_a_positive_return_is_named(returns):
     losing.iloc[:, 1:] -= 0.01  # all but S0 lose 1% a day; S0 may hold at most 30%
     with pytest.raises(InputError, match="risk-free rate"):
         optimize(losing, "max_sharpe", constraints=Constraints(max_weight=0.3))
+
+
+def test_public_names_are_pinned():
+    import trade2026.portfolio as pf
+
+    assert set(pf.__all__) == {
+        "COV_ESTIMATORS", "MEAN_ESTIMATORS", "METHODS", "Constraints", "Method", "OptimizeResult", "Param",
+        "Resolved", "Views", "covariance", "denoise_cov", "expected_returns", "get_method", "list_methods",
+        "optimize", "parse_views", "posterior", "resolve", "risk_contributions",
+    }  # fmt: skip
