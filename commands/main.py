@@ -7,14 +7,7 @@ from typing import Annotated
 
 import typer
 
-from commands import data, demo, runs, sql
-from commands import backtest as backtest_cmd
-from commands import sim as sim_cmd
-from commands import fml as fml_cmd
-from commands import portfolio as portfolio_cmd
-from commands import regime as regime_cmd
-from commands import screen as screen_cmd
-from commands import factors as factors_cmd
+from commands import backtest, data, demo, factors, fml, portfolio, regime, runs, screen, sim, sql
 
 app = typer.Typer(
     name="t26",
@@ -26,18 +19,18 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# One line per subcommand; each module owns its typer app or command.
+# One line per subcommand, in the order `t26 --help` lists them; each module owns its commands.
 app.add_typer(data.app, name="data")
-app.add_typer(runs.app, name="runs")
-app.add_typer(sim_cmd.app, name="sim")
-app.add_typer(portfolio_cmd.app, name="portfolio")
-app.add_typer(factors_cmd.app, name="factors")
 sql.register(app)
-backtest_cmd.register(app)
-fml_cmd.register(app)
+screen.register(app)
+regime.register(app)
+app.add_typer(factors.app, name="factors")
+fml.register(app)  # fracdiff, label, metalabel
+backtest.register(app)
+app.add_typer(portfolio.app, name="portfolio")
+app.add_typer(sim.app, name="sim")
+app.add_typer(runs.app, name="runs")
 demo.register(app)
-screen_cmd.register(app)
-regime_cmd.register(app)
 
 
 def _version(value: bool) -> None:
