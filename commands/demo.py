@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from commands._cli import Ctx, Out, command
+from trade2026.errors import InputError
 
 SECTOR_SQL = """
 WITH r AS (
@@ -31,17 +32,22 @@ def register(app: typer.Typer) -> None:
         years: Annotated[int, typer.Option(help="Years of daily bars (when the sample is generated).")] = 12,
         fresh: Annotated[bool, typer.Option(help="Regenerate the sample universe even if the lake has one.")] = False,
     ) -> Out:
-        """Run a short end-to-end tour: sample data -> lake -> SQL -> dollar bars -> tracked run.
+        """Run a short end-to-end tour of the toolkit on the sample universe.
+
+        Sample data -> lake -> SQL -> dollar bars -> a ranked screen -> fractional differentiation
+        -> a parameter sweep with its deflated Sharpe ratio -> an MLflow run.
 
         Example: t26 demo
         """
+        import polars as pl
+
         from trade2026.datasets import generate, write_sample
         from trade2026.lake import bars_from_ticks
 
         lake = ctx.lake
         steps: list[dict[str, Any]] = []
         if fresh or not {"bars_1d", "ticks", "symbols"} <= set(lake.tables()):
-            ctx.log(f"1/4 writing the sample universe ({symbols} symbols x {years} years) to {lake.root}")
+            ctx.log(f"1/7 writing the sample universe ({symbols} symbols x {years} years) to {lake.root}")
             written = write_sample(lake, generate(symbols=symbols, years=years))
             steps.append(
                 {"step": "sample universe", "result": ", ".join(f"{t}: {w['rows']} rows" for t, w in written.items())}
@@ -50,10 +56,10 @@ def register(app: typer.Typer) -> None:
             steps.append(
                 {"step": "sample universe", "result": f"reusing the lake at {lake.root} (--fresh regenerates)"}
             )
-        ctx.log("2/4 sector statistics through DuckDB SQL over the Delta tables")
+        ctx.log("2/7 sector statistics through DuckDB SQL over the Delta tables")
         sectors = lake.sql(SECTOR_SQL).to_dicts()
         steps.append({"step": "sql", "result": f"{len(sectors)} sectors"})
-        ctx.log("3/4 dollar bars from ticks (AFML ch. 2)")
+        ctx.log("3/7 dollar bars from ticks (AFML ch. 2)")
         ticks_notional = lake.sql(
             "SELECT sum(price * size) / count(DISTINCT symbol) / count(DISTINCT date) AS n FROM ticks"
         ).item()
@@ -65,11 +71,57 @@ def register(app: typer.Typer) -> None:
                 "result": f"{built.height} bars of ${threshold:,.0f} into bars_dollar (v{res.version})",
             }
         )
-        ctx.log("4/4 logging the run to MLflow")
-        metrics = {"n_tables": len(lake.tables()), "n_dollar_bars": built.height, "dollar_bar_threshold": threshold}
-        with ctx.tracking_run("demo", params={"symbols": symbols, "years": years}) as run:
+        ctx.log("4/7 a screen: uptrend symbols ranked by momentum net of volatility")
+        from trade2026.backtest import run_sweep
+        from trade2026.features import min_d
+        from trade2026.screener import load_bars, screen
+
+        bars = load_bars(lake)
+        picked = screen(bars, "close > sma_200", rank="zscore(mom_252_21) - zscore(vol_63)", top=5)
+        top = picked.rows.select("symbol", "score", "close").to_dicts()
+        steps.append(
+            {
+                "step": "screen",
+                "result": f"{picked.matched} of {picked.universe} symbols above their 200-day SMA on {picked.date}",
+            }
+        )
+        leader = top[0]["symbol"] if top else bars["symbol"][0]
+        ctx.log(f"5/7 fractional differentiation of {leader}: smallest d that passes ADF (AFML ch. 5)")
+        series = bars.filter(pl.col("symbol") == leader).sort("ts")["close"].log()
+        try:
+            d_star: float | None = min_d(series.to_numpy()).d
+            steps.append(
+                {"step": "fracdiff", "result": f"{leader}: d* = {d_star:.2f} keeps the most memory while stationary"}
+            )
+        except InputError as exc:  # no d in [0, 1] passes ADF on this series
+            d_star = None
+            steps.append({"step": "fracdiff", "result": f"{leader}: {exc}"})
+        ctx.log(f"6/7 sweeping sma_cross on {leader} and deflating the best Sharpe by the number of trials")
+        sweep = run_sweep(bars.filter(pl.col("symbol") == leader), "sma_cross", "fast=5:50:5,slow=60:200:20")
+        best = sweep.best("sharpe")
+        stats = sweep.selection_statistics(best)
+        sharpe = float(sweep.metrics()["sharpe"][best])
+        params = sweep.params[best]
+        steps.append(
+            {
+                "step": "backtest sweep",
+                "result": f"{sweep.n_trials} trials, best {params} Sharpe {sharpe:.2f}, DSR {stats['dsr']:.2f}",
+            }
+        )
+        ctx.log("7/7 logging the run to MLflow")
+        metrics = {
+            "n_tables": len(lake.tables()),
+            "n_dollar_bars": built.height,
+            "dollar_bar_threshold": threshold,
+            "screen_matched": picked.matched,
+            "fracdiff_d": d_star,
+            "best_sharpe": sharpe,
+            "dsr": stats["dsr"],
+            "n_trials": sweep.n_trials,
+        }
+        with ctx.tracking_run("demo", params={"symbols": symbols, "years": years, "leader": leader}) as run:
             run.log_metrics(metrics)
-            run.log_dict({"sectors": sectors}, "sectors.json")
+            run.log_dict({"sectors": sectors, "screen": top}, "demo.json")
         steps.append(
             {"step": "tracking", "result": f"MLflow run {run.run_id}" if run.run_id else "not tracked (--no-track)"}
         )
@@ -79,11 +131,22 @@ def register(app: typer.Typer) -> None:
             "tables": tables_info,
             "sectors": sectors,
             "dollar_bars": built.height,
+            "screen": {"date": picked.date, "matched": picked.matched, "universe": picked.universe, "top": top},
+            "fracdiff": {"symbol": leader, "d": d_star},
+            "backtest": {
+                "symbol": leader,
+                "strategy": "sma_cross",
+                "n_trials": sweep.n_trials,
+                "best_params": params,
+                "sharpe": sharpe,
+                **stats,
+            },
             "run_id": run.run_id,
         }
         lines = [
-            'next: t26 sql "SELECT * FROM symbols LIMIT 5" | t26 data show bars_1d --symbol '
-            f"{tables_info and lake.read('symbols', columns=['symbol'])['symbol'][0]} --tail | t26 runs ls"
+            f'next: t26 screen "close > sma_200" --rank "zscore(mom_252_21)" --top 10 | '
+            f't26 backtest sma_cross --symbols {leader} --grid "fast=5:50:5,slow=60:200:20" --walk-forward | '
+            "t26 runs ls"
         ]
         if run.run_id:
             lines.insert(0, f"MLflow run {run.run_id}")
@@ -93,6 +156,7 @@ def register(app: typer.Typer) -> None:
                 ("demo steps", steps),
                 ("lake tables", tables_info),
                 ("sectors (daily log returns, annualised)", sectors),
+                (f"screen on {picked.date}: close > sma_200, ranked by zscore(mom_252_21) - zscore(vol_63)", top),
             ],
             lines=lines,
         )

@@ -104,11 +104,15 @@ def test_home_flag_and_root_flags(cli: Any, tmp_path: Path) -> None:
 
 
 def test_demo_end_to_end(cli: Any, lake: Lake) -> None:
-    r = cli("demo", "--symbols", "5", "--years", "1", "--json")
+    r = cli("demo", "--symbols", "5", "--years", "2", "--json")
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert {s["sector"] for s in out["sectors"]} and out["dollar_bars"] == lake.count("bars_dollar") > 0
     assert {t["table"] for t in out["tables"]} == set(lake.tables())
+    assert out["screen"]["universe"] == 5 and out["screen"]["matched"] <= 5
+    bt = out["backtest"]
+    assert bt["n_trials"] == 80 and bt["best_params"]["fast"] < bt["best_params"]["slow"]
+    assert 0.0 <= bt["dsr"] <= 1.0 and bt["dsr"] <= bt["psr"]  # deflating by 80 trials never helps
 
 
 def test_runtime_failure_exits_1_with_debug_traceback(cli: Any, lake: Lake, monkeypatch: Any) -> None:
