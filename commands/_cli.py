@@ -262,8 +262,45 @@ def command(
     return deco
 
 
+def parse_date(text: str | None, opt: str, *, end_of_day: bool = False) -> _dt.datetime | None:
+    """An option's ``YYYY-MM-DD`` or ISO timestamp as a UTC datetime (naive values are UTC).
+
+    With ``end_of_day`` a bare date means its last microsecond, so ``--end 2024-01-31`` includes
+    every bar stamped that day.
+    """
+    from trade2026.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        d = _dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        msg = f"{opt} {text!r} is not a date; use YYYY-MM-DD or an ISO timestamp"
+        raise InputError(msg) from None
+    d = d.replace(tzinfo=_dt.UTC) if d.tzinfo is None else d.astimezone(_dt.UTC)
+    if end_of_day and len(text.strip()) <= 10:
+        d = d + _dt.timedelta(days=1) - _dt.timedelta(microseconds=1)
+    return d
+
+
+def split_list(text: str | None) -> list[str]:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]`` (comma-separated option values)."""
+    return [s.strip() for s in (text or "").split(",") if s.strip()]
+
+
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in {"1", "true", "yes"}
 
 
-__all__ = ["Ctx", "Out", "command", "dumps", "fail", "json_default", "render", "render_rows"]
+__all__ = [
+    "Ctx",
+    "Out",
+    "command",
+    "dumps",
+    "fail",
+    "json_default",
+    "parse_date",
+    "render",
+    "render_rows",
+    "split_list",
+]

@@ -5,14 +5,13 @@ Heavy libraries (numpy, polars, numba, matplotlib, mlflow) are imported inside t
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, command
+from commands._cli import Ctx, Out, command, parse_date, split_list
 from trade2026.errors import ConfigError, DataError
 
 STRATEGY_HELP = (
@@ -21,29 +20,18 @@ STRATEGY_HELP = (
 )
 
 
-def _date(text: str | None, opt: str) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        d = dt.date.fromisoformat(text)
-    except ValueError:
-        msg = f"{opt} must be a date YYYY-MM-DD, got {text!r}"
-        raise ConfigError(msg) from None
-    return dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)
-
-
 def _load_bars(ctx: Ctx, table: str, symbols: str | None, start: str | None, end: str | None) -> Any:
     import polars as pl
 
-    lo, hi = _date(start, "--start"), _date(end, "--end")
-    wanted = [s.strip() for s in (symbols or "").split(",") if s.strip()]
+    lo, hi = parse_date(start, "--start"), parse_date(end, "--end", end_of_day=True)
+    wanted = split_list(symbols)
     lf = ctx.lake.scan(table)
     if wanted:
         lf = lf.filter(pl.col("symbol").is_in(wanted))
     if lo is not None:
         lf = lf.filter(pl.col("ts") >= lo)
     if hi is not None:
-        lf = lf.filter(pl.col("ts") < hi + dt.timedelta(days=1))
+        lf = lf.filter(pl.col("ts") <= hi)
     bars = lf.collect()
     assert isinstance(bars, pl.DataFrame)
     if bars.height == 0:

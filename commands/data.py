@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, command
+from commands._cli import Ctx, Out, command, parse_date, split_list
 from trade2026.errors import InputError
 
 app = typer.Typer(help="Build, ingest, inspect and maintain the lake's tables.", no_args_is_help=True)
@@ -23,16 +22,6 @@ def _parse_map(items: list[str] | None) -> dict[str, str]:
             raise InputError(msg)
         out[name.strip().lower()] = src
     return out
-
-
-def _parse_date(text: str | None, opt: str) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        d = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{opt} {text!r} is not a date; use YYYY-MM-DD or an ISO timestamp") from None
-    return d.replace(tzinfo=dt.UTC) if d.tzinfo is None else d.astimezone(dt.UTC)
 
 
 @command(app, "sample")
@@ -145,7 +134,7 @@ def bars(
     from trade2026.lake import BarSpec, bars_from_ticks
 
     spec = BarSpec.parse(kind)
-    syms = [s.strip() for s in symbols.split(",") if s.strip()] if symbols else None
+    syms = split_list(symbols) or None
     built, res = bars_from_ticks(ctx.lake, source=from_, target=to, kind=spec, symbols=syms)
     per = built.group_by("symbol").len().sort("symbol").to_dicts()
     data = {
@@ -202,15 +191,13 @@ def show(
     if symbol:
         if "symbol" not in cols:
             raise InputError(f"table {table!r} has no symbol column")
-        lf = lf.filter(pl.col("symbol").is_in([s.strip() for s in symbol.split(",")]))
-    t0, t1 = _parse_date(start, "--start"), _parse_date(end, "--end")
+        lf = lf.filter(pl.col("symbol").is_in(split_list(symbol)))
+    t0, t1 = parse_date(start, "--start"), parse_date(end, "--end", end_of_day=True)
     if (t0 or t1) and "ts" not in cols:
         raise InputError(f"table {table!r} has no ts column to filter on")
     if t0:
         lf = lf.filter(pl.col("ts") >= t0)
     if t1:
-        if end and len(end) == 10:
-            t1 = t1 + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
         lf = lf.filter(pl.col("ts") <= t1)
     order = [c for c in ("symbol", "ts") if c in cols]
     if order:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, command
+from commands._cli import Ctx, Out, command, parse_date, split_list
 from trade2026.errors import InputError, NotFoundError
 
 app = typer.Typer(
@@ -29,21 +29,6 @@ MetaOpt = Annotated[
 
 
 # -- shared helpers ------------------------------------------------------------------------------
-def _date(text: str | None, opt: str) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        d = dt.datetime.fromisoformat(text)
-    except ValueError:
-        msg = f"{opt} {text!r} is not a date; use YYYY-MM-DD"
-        raise InputError(msg) from None
-    return d.replace(tzinfo=dt.UTC) if d.tzinfo is None else d.astimezone(dt.UTC)
-
-
-def _split(text: str | None) -> list[str]:
-    return [s.strip() for s in (text or "").split(",") if s.strip()]
-
-
 def _need(ctx: Ctx, table: str, hint: str) -> None:
     if not ctx.lake.exists(table):
         msg = f"the lake has no table {table!r}; {hint}"
@@ -55,10 +40,10 @@ def _bars(ctx: Ctx, table: str, symbols: str | None, start: str | None, end: str
 
     _need(ctx, table, "create it with `t26 data sample` or `t26 data ingest`")
     expr = pl.lit(True)
-    syms = _split(symbols)
+    syms = split_list(symbols)
     if syms:
         expr &= pl.col("symbol").is_in(syms)
-    s, e = _date(start, "--start"), _date(end, "--end")
+    s, e = parse_date(start, "--start"), parse_date(end, "--end")
     if s is not None:
         expr &= pl.col("ts") >= s
     if e is not None:
@@ -238,7 +223,7 @@ def style(
 
     bars = _bars(ctx, table, symbols, start, end)
     md = _meta(ctx, meta)
-    facs = _split(factors)
+    facs = split_list(factors)
     if md is None:
         ctx.log(f"no {meta!r} table: no sectors and no size factor")
     ctx.log(f"fitting the style model on {bars.get_column('symbol').n_unique()} symbols")
@@ -319,7 +304,7 @@ def fmb(
     _need(ctx, exposures, "run `t26 factors style` first or point --exposures at a table of characteristics")
     ex = ctx.lake.read(exposures)
     numeric = [c for c, t in ex.schema.items() if t.is_numeric() and c not in ("market_cap",)]
-    cols = _split(characteristics) or numeric
+    cols = split_list(characteristics) or numeric
     unknown = [c for c in cols if c not in ex.columns]
     if unknown:
         msg = f"{exposures!r} has no column(s) {unknown}; numeric columns: {numeric}"
@@ -331,7 +316,7 @@ def fmb(
         .select("ts", "symbol", "fwd_return")
     )
     panel = ex.select("ts", "symbol", *cols).join(fwd, on=["ts", "symbol"], how="inner")
-    s, e = _date(start, "--start"), _date(end, "--end")
+    s, e = parse_date(start, "--start"), parse_date(end, "--end")
     if s is not None:
         panel = panel.filter(pl.col("ts") >= s)
     if e is not None:
@@ -383,7 +368,7 @@ def _weights(ctx: Ctx, spec: str, opt: str, universe: list[str]) -> dict[str, fl
             raise InputError(msg)
         return {str(k): float(v) for k, v in data.items()}
     out: dict[str, float] = {}
-    for part in _split(spec):
+    for part in split_list(spec):
         sym, sep, val = part.partition("=")
         try:
             out[sym.strip()] = float(val)
@@ -445,8 +430,8 @@ def attribute(
     bv = np.array([b.get(s, 0.0) for s in syms]) if b else None
     ra = risk_attribution(wv, X, F, d, factor_names=names, benchmark=bv)
     # Return attribution: each day's exposures are those at the previous close.
-    s_dt = _date(start, "--start") or (last - dt.timedelta(days=365))
-    e_dt = _date(end, "--end") or last
+    s_dt = parse_date(start, "--start") or (last - dt.timedelta(days=365))
+    e_dt = parse_date(end, "--end") or last
     fr = (
         ctx.lake.read("factor_returns", filters=[("model", "=", "style")])
         .filter((pl.col("ts") >= s_dt) & (pl.col("ts") <= e_dt))
@@ -536,7 +521,7 @@ def evaluate(
     from trade2026.factors import evaluate_factor, plot_evaluation
 
     try:
-        hs = [int(p) for p in _split(periods)]
+        hs = [int(p) for p in split_list(periods)]
     except ValueError:
         msg = f"--periods must be comma-separated integers, got {periods!r}"
         raise InputError(msg) from None
@@ -547,7 +532,7 @@ def evaluate(
         msg = f"{source!r} has no column {factor!r}; numeric columns: {numeric}"
         raise InputError(msg)
     fdf = fdf.select("ts", "symbol", factor)
-    s, e = _date(start, "--start"), _date(end, "--end")
+    s, e = parse_date(start, "--start"), parse_date(end, "--end")
     if s is not None:
         fdf = fdf.filter(pl.col("ts") >= s)
     if e is not None:
@@ -643,7 +628,7 @@ def regress(
             msg = f"factor_returns has no rows for model {model!r}; run `t26 factors {model}` first"
             raise InputError(msg)
         f = f.pivot(on="factor", index="ts", values="value").sort("ts")
-    chosen = _split(factors)
+    chosen = split_list(factors)
     if chosen:
         unknown = [c for c in chosen if c not in f.columns]
         if unknown:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, command
+from commands._cli import Ctx, Out, command, parse_date
 from trade2026.errors import ConfigError, InputError
 
 app = typer.Typer(
@@ -74,17 +74,6 @@ def _params(items: list[str] | None) -> dict[str, str]:
             raise InputError(msg)
         out[key.strip()] = val.strip()
     return out
-
-
-def _end(text: str | None) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        d = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--end {text!r} is not a date; use YYYY-MM-DD") from None
-    d = d.replace(tzinfo=dt.UTC) if d.tzinfo is None else d.astimezone(dt.UTC)
-    return d + dt.timedelta(days=1) - dt.timedelta(microseconds=1) if len(text) <= 10 else d
 
 
 def _est_params(halflife: float | None, name: str) -> dict[str, Any]:
@@ -221,7 +210,14 @@ def optimize(
 
     params = _params(param)
     syms = _split(symbols)
-    win = load_returns(ctx.lake, syms or None, lookback=lookback, kind=returns, table=table, end=_end(end))
+    win = load_returns(
+        ctx.lake,
+        syms or None,
+        lookback=lookback,
+        kind=returns,
+        table=table,
+        end=parse_date(end, "--end", end_of_day=True),
+    )
     universe = list(win.returns.columns)
     cons = _constraints(
         ctx, universe, long_short=long_short, gross=gross, min_weight=min_weight, max_weight=max_weight,
@@ -332,11 +328,11 @@ def backtest(
 
     parse_methods(methods)  # bad names exit 2 before any data is read
     syms = _split(symbols)
-    prices = load_prices(ctx.lake, syms or None, table=table, end=_end(end))
+    prices = load_prices(ctx.lake, syms or None, table=table, end=parse_date(end, "--end", end_of_day=True))
     if start is not None:
-        first = _end(start)
+        first = parse_date(start, "--start")
         assert first is not None
-        prices = prices[prices.index >= first - dt.timedelta(days=1) + dt.timedelta(microseconds=1)]
+        prices = prices[prices.index >= first]
     if syms:
         short = [s for s in syms if prices[s].notna().sum() < lookback + 1]
         if short:
@@ -437,7 +433,14 @@ def frontier(
     if plot is not None and plot.suffix.lower() not in (".png", ".html"):
         raise InputError(f"--plot must end in .png or .html, got {plot.name}")
     syms = _split(symbols)
-    win = load_returns(ctx.lake, syms or None, lookback=lookback, kind=returns, table=table, end=_end(end))
+    win = load_returns(
+        ctx.lake,
+        syms or None,
+        lookback=lookback,
+        kind=returns,
+        table=table,
+        end=parse_date(end, "--end", end_of_day=True),
+    )
     universe = list(win.returns.columns)
     cons = _constraints(
         ctx, universe, long_short=long_short, gross=gross, min_weight=min_weight, max_weight=max_weight,
