@@ -171,3 +171,20 @@ def test_merge_matches_dict_upsert(tmp_path_factory: Any, first: list[Any], seco
     if expected:
         got = {(r[0], r[1]): r[2] for r in lake.read("t").iter_rows()}
         assert got == expected
+
+
+def test_creation_race_is_retried_as_a_merge(lake: Lake, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer creates the table between our exists() check and our create: retry, merge."""
+    lake.write("t", bars(["A"], 2), mode="merge", keys=["symbol", "ts"])  # the other writer won
+    real_exists = Lake.exists
+    calls = {"n": 0}
+
+    def stale_once(self: Lake, table: str) -> bool:
+        calls["n"] += 1
+        return False if calls["n"] == 1 else real_exists(self, table)
+
+    monkeypatch.setattr(Lake, "exists", stale_once)
+    res = lake.write("t", bars(["A"], 3), mode="merge", keys=["symbol", "ts"])
+    assert calls["n"] >= 2
+    assert (res.inserted, res.updated) == (1, 0)
+    assert lake.count("t") == 3

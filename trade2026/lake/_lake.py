@@ -71,6 +71,8 @@ def _is_commit_conflict(exc: BaseException) -> bool:
     if isinstance(exc, CommitFailedError):
         return True
     text = str(exc).lower()
+    if "a table already exists" in text:  # another writer created the table after our exists() check
+        return True
     return "version" in text and ("already exists" in text or "conflict" in text)
 
 
