@@ -141,3 +141,13 @@ def test_cli_bars(cli: Any, sample_lake: Lake) -> None:
     assert out["bars"] == sample_lake.count("bars_5m") > 0
     r = cli("data", "bars", "--kind", "weekly")
     assert r.exit_code == 2 and "bad bar kind" in r.output
+
+
+def test_bars_into_an_ingested_table_add_their_extra_columns(lake: Lake) -> None:
+    ingested = build_bars(ticks(50), "time:1m").drop("vwap", "n_ticks").head(3)
+    lake.write("bars_1m", ingested, mode="merge", keys=["symbol", "ts"])
+    lake.write("ticks", ticks(200).with_columns(pl.col("ts").dt.date().alias("date")), mode="append")
+    built, res = bars_from_ticks(lake, source="ticks", target="bars_1m", kind="time:1m")
+    back = lake.read("bars_1m")
+    assert {"vwap", "n_ticks"} <= set(back.columns)
+    assert back.height == built.height and res.inserted + res.updated <= built.height

@@ -162,5 +162,6 @@ def bars_from_ticks(
     if ticks.height == 0:
         raise InputError(f"table {source!r} has no ticks to build bars from")
     bars = build_bars(ticks, spec)
-    res = lake.write(target, bars, mode="merge", keys=list(BAR_KEYS))
+    # A bars table made by ingest lacks vwap/n_ticks: add them rather than refuse the bars.
+    res = lake.write(target, bars, mode="merge", keys=list(BAR_KEYS), add_columns=True)
     return bars, res

@@ -270,6 +270,7 @@ class Lake:
         partition_by: Sequence[str] | None = None,
         replace_where: str | None = None,
         check_keys: bool = True,
+        add_columns: bool = False,
     ) -> WriteResult:
         """Write a frame to a table, creating it if needed.
 
@@ -285,6 +286,9 @@ class Lake:
         check_keys : bool
             Check ``keys`` for nulls and duplicates first; pass False only for a frame the caller
             has just validated (ingest does, to avoid a second pass).
+        add_columns : bool
+            With ``merge``, add the frame's columns the table lacks (existing rows get nulls)
+            instead of refusing the write.
 
         Concurrent writers retry on Delta commit conflicts; validation happens before any file is
         written, so a rejected frame leaves the table unchanged.
@@ -308,7 +312,7 @@ class Lake:
         delay = 0.01
         for attempt in range(MAX_RETRIES):
             try:
-                return self._write_once(table, data, mode, keys, partition_by, replace_where)
+                return self._write_once(table, data, mode, keys, partition_by, replace_where, add_columns)
             except Exception as exc:
                 if isinstance(exc, InputError):
                     raise
@@ -326,6 +330,7 @@ class Lake:
         keys: Sequence[str] | None,
         partition_by: Sequence[str] | None,
         replace_where: str | None,
+        add_columns: bool = False,
     ) -> WriteResult:
         from deltalake import DeltaTable, write_deltalake
 
@@ -355,15 +360,21 @@ class Lake:
         target = DeltaTable(path, storage_options=so)
         tcols = set(target.schema().to_arrow().names) if hasattr(target.schema(), "to_arrow") else set()
         missing = [c for c in data.schema.names if tcols and c not in tcols]
-        if missing:
+        if missing and not add_columns:
             msg = f"table {table!r} has no column(s) {', '.join(missing)}; drop them or write to a new table"
             raise DataError(msg)
         assert keys is not None
         on = " AND ".join(f's."{k}" = t."{k}"' for k in keys)
         others = [c for c in data.schema.names if c not in keys]
-        changed = " OR ".join(f'(s."{c}" IS DISTINCT FROM t."{c}")' for c in others) or "false"
+        # A row changes when a shared column differs, or a column new to the table has a value.
+        changed = (
+            " OR ".join(
+                f'(s."{c}" IS DISTINCT FROM t."{c}")' if c not in missing else f'(s."{c}" IS NOT NULL)' for c in others
+            )
+            or "false"
+        )
         metrics = (
-            target.merge(data, predicate=on, source_alias="s", target_alias="t")
+            target.merge(data, predicate=on, source_alias="s", target_alias="t", merge_schema=bool(missing))
             .when_matched_update_all(predicate=changed)
             .when_not_matched_insert_all()
             .execute()
