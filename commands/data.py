@@ -32,6 +32,7 @@ def sample(
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = 0,
     intraday_symbols: Annotated[int, typer.Option(help="Symbols that also get ticks and 1-minute bars.")] = 3,
     intraday_days: Annotated[int, typer.Option(help="Trading days of ticks (the last days of the range).")] = 5,
+    force: Annotated[bool, typer.Option(help="Replace tables that hold data the generator did not write.")] = False,
 ) -> Out:
     """Write the built-in synthetic universe (bars_1d, bars_1m, ticks, symbols) to the lake.
 
@@ -44,7 +45,7 @@ def sample(
     )
     ctx.log(f"generating {symbols} symbols x {years} years (seed {seed})")
     data = generate(spec)
-    written = write_sample(ctx.lake, data)
+    written = write_sample(ctx.lake, data, force=force)
     rows = [{"table": t, "rows": w["rows"], "version": w["version"]} for t, w in written.items()]
     return Out(rows, lines=[f"[dim]lake: {ctx.lake.root}[/dim]"])
 
@@ -53,6 +54,7 @@ def sample(
 def build(
     ctx: Ctx,
     recipe: Annotated[Path, typer.Argument(help="A dataset recipe, e.g. datasets/sample.toml.")],
+    force: Annotated[bool, typer.Option(help="Let a sample source replace tables that hold other data.")] = False,
 ) -> Out:
     """Materialise a dataset recipe (TOML) into the lake.
 
@@ -62,7 +64,7 @@ def build(
 
     spec = load_recipe(recipe)
     ctx.log(f"building recipe {spec['name']!r}")
-    rows = build_recipe(ctx.lake, spec)
+    rows = build_recipe(ctx.lake, spec, force=force)
     return Out(rows)
 
 

@@ -36,6 +36,7 @@ def test_datasets_public_names() -> None:
         "SampleData",
         "SampleSpec",
         "build_recipe",
+        "check_sample_targets",
         "fetch_yfinance",
         "from_yfinance_frame",
         "generate",

@@ -128,3 +128,21 @@ def test_runtime_failure_exits_1_with_debug_traceback(cli: Any, lake: Lake, monk
     assert "Traceback" not in r.output
     r = cli("data", "ls", "--debug")
     assert r.exit_code == 1 and "Traceback" in r.output
+
+
+def test_sample_and_demo_never_replace_your_data_without_force(cli: Any, lake: Lake, tmp_path: Path) -> None:
+    f = tmp_path / "mine.csv"
+    f.write_text("date,symbol,open,high,low,close,volume\n2024-01-02,MINE,1,2,0.5,1.5,10\n")
+    assert cli("data", "ingest", str(f)).exit_code == 0
+    for args in (("data", "sample", "--symbols", "3", "--years", "1"), ("demo", "--symbols", "3", "--years", "1")):
+        r = cli(*args)
+        assert r.exit_code == 2, r.output
+        assert "bars_1d" in r.output and "--force" in r.output
+        assert lake.read("bars_1d")["symbol"].to_list() == ["MINE"]
+        assert lake.tables() == ["bars_1d"]  # nothing else was written either
+    r = cli("data", "sample", "--symbols", "3", "--years", "1", "--intraday-symbols", "0", "--force")
+    assert r.exit_code == 0, r.output
+    assert "MINE" not in lake.read("bars_1d")["symbol"].to_list()
+    assert lake.read("bars_1d", version=0)["symbol"].to_list() == ["MINE"]  # still there by time travel
+    # a sample over a sample is fine without --force
+    assert cli("data", "sample", "--symbols", "4", "--years", "1", "--intraday-symbols", "0").exit_code == 0

@@ -75,8 +75,11 @@ def load_recipe(path: str | Path) -> dict[str, Any]:
     return recipe
 
 
-def build_recipe(lake: Any, recipe: dict[str, Any] | str | Path) -> list[dict[str, Any]]:
-    """Materialise a recipe into the lake; returns one row per table written."""
+def build_recipe(lake: Any, recipe: dict[str, Any] | str | Path, *, force: bool = False) -> list[dict[str, Any]]:
+    """Materialise a recipe into the lake; returns one row per table written.
+
+    ``force`` lets a sample source replace tables that hold other data (see ``write_sample``).
+    """
     from trade2026.datasets._sample import SampleSpec, generate, write_sample
     from trade2026.lake._ingest import IngestOptions, read_files, write_ticks
     from trade2026.lake._schema import BAR_KEYS, table_kind
@@ -115,10 +118,16 @@ def build_recipe(lake: Any, recipe: dict[str, Any] | str | Path) -> list[dict[st
             )
             validate_bars(df)
             staged.append(("bars", src.get("table", "bars_1d"), df))
+    if not force:
+        from trade2026.datasets._sample import check_sample_targets
+
+        for kind, _, payload in staged:
+            if kind == "sample":
+                check_sample_targets(lake, payload)
     rows: list[dict[str, Any]] = []
     for kind, table, payload in staged:
         if kind == "sample":
-            for name, info in write_sample(lake, payload).items():
+            for name, info in write_sample(lake, payload, force=force).items():
                 rows.append({"table": name, "source": "sample", "rows": info["rows"], "version": info["version"]})
         elif kind == "bars":
             res = lake.write(table, payload, mode="merge", keys=list(BAR_KEYS))

@@ -316,10 +316,32 @@ def _day_ticks(
     }
 
 
-def write_sample(lake: Any, data: SampleData) -> dict[str, Any]:
-    """Write the sample tables to the lake, replacing any earlier sample (returns rows per table)."""
+def check_sample_targets(lake: Any, data: SampleData) -> None:
+    """Refuse (InputError) when a table the sample would replace holds data it did not write."""
+    from trade2026.errors import InputError
+
+    theirs = [t for t in data.tables() if lake.exists(t) and lake.last_source(t) != "sample"]
+    if theirs:
+        msg = (
+            f"table(s) {', '.join(theirs)} in {lake.root} hold data the sample generator did not write; "
+            "use another --home for the sample, or pass --force to replace them"
+        )
+        raise InputError(msg)
+
+
+def write_sample(lake: Any, data: SampleData, *, force: bool = False) -> dict[str, Any]:
+    """Write the sample tables to the lake, replacing an earlier sample (returns rows per table).
+
+    A table whose current version was not written by the sample generator (your own ingested
+    bars, say) is not replaced unless ``force``: the check covers every table before anything is
+    written. Replaced versions stay readable (``Lake.read(..., version=N)``) until a vacuum.
+    """
+    if not force:
+        check_sample_targets(lake, data)
     out: dict[str, Any] = {}
     for name, frame in data.tables().items():
-        res = lake.write(name, frame, mode="overwrite", partition_by=["date"] if name == "ticks" else None)
+        res = lake.write(
+            name, frame, mode="overwrite", partition_by=["date"] if name == "ticks" else None, source="sample"
+        )
         out[name] = {"rows": frame.height, "version": res.version}
     return out

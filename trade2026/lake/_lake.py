@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 WriteMode = Literal["append", "overwrite", "merge"]
 MAX_RETRIES = 50
+SOURCE_KEY = "t26.source"
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,11 @@ class Lake:
             )
         return rows
 
+    def last_source(self, table: str) -> str | None:
+        """Who wrote the table's current version (the ``source`` given to :meth:`write`), if recorded."""
+        entries = self._table(table).history(1)
+        return entries[0].get(SOURCE_KEY) if entries else None
+
     def info(self, table: str) -> dict[str, Any]:
         dt_ = self._table(table)
         ds = dt_.to_pyarrow_dataset()
@@ -271,6 +277,7 @@ class Lake:
         replace_where: str | None = None,
         check_keys: bool = True,
         add_columns: bool = False,
+        source: str | None = None,
     ) -> WriteResult:
         """Write a frame to a table, creating it if needed.
 
@@ -289,6 +296,9 @@ class Lake:
         add_columns : bool
             With ``merge``, add the frame's columns the table lacks (existing rows get nulls)
             instead of refusing the write.
+        source : str, optional
+            Recorded in the commit (``t26.source``) so later writers can tell who wrote the
+            table's current version (see :meth:`last_source`); the sample generator uses "sample".
 
         Concurrent writers retry on Delta commit conflicts; validation happens before any file is
         written, so a rejected frame leaves the table unchanged.
@@ -312,7 +322,7 @@ class Lake:
         delay = 0.01
         for attempt in range(MAX_RETRIES):
             try:
-                return self._write_once(table, data, mode, keys, partition_by, replace_where, add_columns)
+                return self._write_once(table, data, mode, keys, partition_by, replace_where, add_columns, source)
             except Exception as exc:
                 if isinstance(exc, InputError):
                     raise
@@ -331,18 +341,27 @@ class Lake:
         partition_by: Sequence[str] | None,
         replace_where: str | None,
         add_columns: bool = False,
+        source: str | None = None,
     ) -> WriteResult:
-        from deltalake import DeltaTable, write_deltalake
+        from deltalake import CommitProperties, DeltaTable, write_deltalake
 
         path = self.path(table)
         so = self.storage_options
+        cp = CommitProperties(custom_metadata={SOURCE_KEY: source} if source else None)
         rows = data.num_rows
         if not self.exists(table):
             # First writer creates the table; a concurrent creator makes this fail and we retry.
-            write_deltalake(path, data, mode="error", partition_by=list(partition_by or []) or None, storage_options=so)
+            write_deltalake(
+                path,
+                data,
+                mode="error",
+                partition_by=list(partition_by or []) or None,
+                storage_options=so,
+                commit_properties=cp,
+            )
             return WriteResult(table, mode, rows, rows, 0, 0, DeltaTable(path, storage_options=so).version())
         if mode == "append":
-            write_deltalake(path, data, mode="append", storage_options=so)
+            write_deltalake(path, data, mode="append", storage_options=so, commit_properties=cp)
             return WriteResult(table, mode, rows, rows, 0, 0, DeltaTable(path, storage_options=so).version())
         if mode == "overwrite":
             deleted = 0
@@ -351,10 +370,14 @@ class Lake:
                 import pyarrow.compute as pc  # noqa: F401  (the predicate is evaluated by deltalake)
 
                 deleted = _count_where(before, replace_where)
-                write_deltalake(path, data, mode="overwrite", predicate=replace_where, storage_options=so)
+                write_deltalake(
+                    path, data, mode="overwrite", predicate=replace_where, storage_options=so, commit_properties=cp
+                )
             else:
                 deleted = int(DeltaTable(path, storage_options=so).to_pyarrow_dataset().count_rows())
-                write_deltalake(path, data, mode="overwrite", schema_mode="overwrite", storage_options=so)
+                write_deltalake(
+                    path, data, mode="overwrite", schema_mode="overwrite", storage_options=so, commit_properties=cp
+                )
             return WriteResult(table, mode, rows, rows, 0, deleted, DeltaTable(path, storage_options=so).version())
         # merge
         target = DeltaTable(path, storage_options=so)
@@ -374,7 +397,9 @@ class Lake:
             or "false"
         )
         metrics = (
-            target.merge(data, predicate=on, source_alias="s", target_alias="t", merge_schema=bool(missing))
+            target.merge(
+                data, predicate=on, source_alias="s", target_alias="t", merge_schema=bool(missing), commit_properties=cp
+            )
             .when_matched_update_all(predicate=changed)
             .when_not_matched_insert_all()
             .execute()
