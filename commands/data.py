@@ -188,6 +188,8 @@ def show(
     """
     import polars as pl
 
+    if limit < 0:
+        raise InputError(f"--limit must be >= 0 (0 shows all rows), got {limit}")
     lf = ctx.lake.scan(table, version=version)
     cols = lf.collect_schema().names()
     if symbol:
@@ -220,6 +222,8 @@ def history(
 
     Example: t26 data history bars_1d
     """
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit must be >= 1, got {limit}")
     return Out(ctx.lake.history(table, limit=limit))
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from commands._cli import Ctx, Out, command
+from trade2026.errors import InputError
 
 app = typer.Typer(help="List and show the MLflow runs that commands log.", no_args_is_help=True)
 
@@ -23,6 +24,8 @@ def ls(
     """
     from trade2026 import tracking
 
+    if limit < 1:
+        raise InputError(f"--limit must be >= 1, got {limit}")
     rows = tracking.list_runs(ctx.settings, limit=limit, name=name)
     human = [
         {

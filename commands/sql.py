@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from commands._cli import Ctx, Out, command
+from trade2026.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
@@ -20,6 +21,8 @@ def register(app: typer.Typer) -> None:
 
         Example: t26 sql "SELECT symbol, count(*) AS n FROM bars_1d GROUP BY symbol ORDER BY n"
         """
+        if limit < 0:
+            raise InputError(f"--limit must be >= 0 (0 shows all rows), got {limit}")
         df = ctx.lake.sql(query)
         total = df.height
         if limit and total > limit:

@@ -86,6 +86,10 @@ def test_errors_are_one_line_with_exit_2(cli: Any, lake: Lake) -> None:
         (("sql", "SELECT * FROM nope"), "SQL error"),
         (("data", "show", "BAD NAME"), "invalid table name"),
         (("data", "show", "bars_1d", "--start", "someday"), "no table"),
+        (("data", "show", "bars_1d", "--limit", "-1"), "--limit must be >= 0"),
+        (("data", "history", "bars_1d", "--limit", "0"), "--limit must be >= 1"),
+        (("sql", "SELECT 1", "--limit", "-5"), "--limit must be >= 0"),
+        (("runs", "ls", "--limit", "0"), "--limit must be >= 1"),
     ]:
         r = cli(*args)
         assert r.exit_code == 2, (args, r.output)
