@@ -68,3 +68,18 @@ def test_robustness_helpers(bars):
     assert tr == sorted(tr, reverse=True)  # more cost, less return
     st = sw.selection_statistics(i)
     assert st["n_trials"] == sw.n_trials and 0 <= st["dsr"] <= st["psr"] <= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["processes", "ray"])
+def test_sweep_executors_agree_with_serial(bars, executor):
+    """Processes and a local Ray give the serial sweep's numbers bit for bit (chunks keep their order)."""
+    if executor == "ray":
+        pytest.importorskip("ray")
+    grid = "fast=5|10,slow=20|40"
+    serial = run_sweep(bars, "sma_cross", grid, **KW)
+    sw = run_sweep(bars, "sma_cross", grid, executor=executor, max_workers=2, **KW)
+    assert sw.params == serial.params
+    assert sw.ts.equals(serial.ts)
+    for name in ("returns", "turnover", "exposure", "fills"):
+        np.testing.assert_array_equal(getattr(sw, name), getattr(serial, name), err_msg=name)
