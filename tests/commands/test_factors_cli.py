@@ -143,3 +143,8 @@ def test_regress_on_style_and_external_factors(fhome: Path) -> None:
 def test_bad_input_exits_2(fhome: Path, args: list[str], text: str) -> None:
     r = _run(fhome, *args, "--no-track", code=2)
     assert text in r.stderr
+
+
+def test_negative_newey_west_lags_exit_2(fhome: Path) -> None:
+    r = _run(fhome, "style", "--nw-lags", "-1", "--no-track", code=2)
+    assert "nw_lags" in r.output and ">= 0" in r.output

@@ -221,6 +221,9 @@ class StyleFactorModel:
         if not 0 <= self.momentum_skip < self.momentum_window:
             msg = "momentum_skip must be >= 0 and below momentum_window"
             raise ConfigError(msg)
+        if self.nw_lags < 0:
+            msg = f"nw_lags (Newey-West lags) must be >= 0, got {self.nw_lags}"
+            raise ConfigError(msg)
         return facs
 
     def _raw(
