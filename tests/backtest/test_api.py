@@ -19,6 +19,7 @@ def test_public_names_are_pinned():
         "cost_sensitivity",
         "deflated_sharpe_ratio",
         "describe_strategies",
+        "entry_exit_positions",
         "expected_max_sharpe",
         "get_strategy",
         "make_config",

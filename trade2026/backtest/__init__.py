@@ -5,6 +5,7 @@ Sharpe ratios passed to the PSR/DSR/MinTRL family are per observation and kurtos
 """
 
 from trade2026.backtest._engine import BacktestConfig, BacktestResult, make_config, run_backtest
+from trade2026.backtest._signals import entry_exit_positions
 from trade2026.backtest._stats import (
     PBOResult,
     bootstrap_ci,
@@ -51,6 +52,7 @@ __all__ = [
     "cost_sensitivity",
     "deflated_sharpe_ratio",
     "describe_strategies",
+    "entry_exit_positions",
     "expected_max_sharpe",
     "get_strategy",
     "make_config",

@@ -31,6 +31,7 @@ import polars as pl
 
 from trade2026.backtest import _kernels
 from trade2026.backtest._panel import Panel, ffill, to_panel, to_polars
+from trade2026.backtest._signals import entry_exit_targets, signal_columns
 from trade2026.backtest._stats import returns_metrics
 from trade2026.errors import ConfigError, DataError
 
@@ -332,14 +333,18 @@ def _targets_from_frame(panel: Panel, positions: Any) -> np.ndarray:
 
 def run_backtest(
     bars: Any,
-    positions: Any,
+    positions: Any = None,
     *,
+    entries: Any = None,
+    exits: Any = None,
+    short_entries: Any = None,
+    short_exits: Any = None,
     config: BacktestConfig | None = None,
     cross_sectional: bool = False,
     params: dict[str, Any] | None = None,
     **settings: Any,
 ) -> BacktestResult:
-    """Backtest target positions on bars.
+    """Backtest target positions, or entry/exit signals, on bars.
 
     Parameters
     ----------
@@ -348,6 +353,11 @@ def run_backtest(
     positions : DataFrame[symbol, ts, position] or ndarray of shape (n_bars, n_symbols)
         Target position decided on each bar's close (``strategy_positions`` output); missing rows
         count as flat. An array is aligned with the sorted timestamps and symbols of ``bars``.
+    entries, exits, short_entries, short_exits : signal, optional
+        Instead of ``positions``: boolean signals per (symbol, ts) (a DataFrame[symbol, ts, <bool>],
+        an array of shape (n_bars, n_symbols), or a column of ``bars``), turned into unit targets by
+        ``entry_exit_positions`` (exits before entries, an entry opens only when flat, the exit wins
+        a same-side conflict, opposite entries on one bar cancel) and traded at t+1 as usual.
     config : BacktestConfig, optional
         Settings; keyword ``settings`` (``fill="close"``, ``commission_bps=5``, ``stop_loss=0.05``,
         ``mode="portfolio"``, ...) override it. See the module docstring for the conventions.
@@ -360,8 +370,18 @@ def run_backtest(
         ``.returns`` (ts, return) of the whole book, ``.metrics``, ``.trades``, ``.fills``, ``.equity``.
     """
     cfg = make_config(config, **settings)
-    panel = bars if isinstance(bars, Panel) else to_panel(bars)
-    if isinstance(positions, np.ndarray):
+    signals = (entries, exits, short_entries, short_exits)
+    has_signals = any(s is not None for s in signals)
+    if positions is None and not has_signals:
+        msg = "run_backtest needs target positions or entry/exit signals: pass positions, or entries=/exits="
+        raise DataError(msg)
+    if positions is not None and has_signals:
+        msg = "pass either positions or entry/exit signals (entries=, exits=, ...) to run_backtest, not both"
+        raise DataError(msg)
+    panel = bars if isinstance(bars, Panel) else to_panel(bars, extra_columns=signal_columns(*signals))
+    if has_signals:
+        target = entry_exit_targets(panel, *signals)
+    elif isinstance(positions, np.ndarray):
         if positions.shape != (panel.n_bars, panel.n_symbols):
             msg = f"positions array must have shape {(panel.n_bars, panel.n_symbols)}, got {positions.shape}"
             raise DataError(msg)

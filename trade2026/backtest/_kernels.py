@@ -113,6 +113,39 @@ def breakout_positions_nb(
 
 
 @njit(cache=True)
+def entry_exit_positions_nb(
+    long_entry: np.ndarray, long_exit: np.ndarray, short_entry: np.ndarray, short_exit: np.ndarray, live: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Unit positions (+1, 0, -1) from boolean entry/exit signals of shape (n_bars, n_symbols).
+
+    On each live bar: an entry and an exit of the same side cancel to the exit; a long and a short
+    entry cancel each other; exits close their side first, then an entry opens when flat. Bars that
+    are not live ignore their signals, keep the state and give 0 (the engine cannot trade there).
+    """
+    t, k = live.shape
+    out = np.zeros((t, k))
+    for j in range(k):
+        pos = 0.0
+        for i in range(t):
+            if not live[i, j]:
+                continue
+            go_long = long_entry[i, j] and not long_exit[i, j]
+            go_short = short_entry[i, j] and not short_exit[i, j]
+            if go_long and go_short:
+                go_long = False
+                go_short = False
+            if (pos > 0.0 and long_exit[i, j]) or (pos < 0.0 and short_exit[i, j]):
+                pos = 0.0
+            if pos == 0.0:
+                if go_long:
+                    pos = 1.0
+                elif go_short:
+                    pos = -1.0
+            out[i, j] = pos
+    return out
+
+
+@njit(cache=True)
 def hold_scale_nb(signal: np.ndarray, scale: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """Scale a signal by ``scale`` taken when the signal last changed (sizing fixed at entry)."""
     t, k = signal.shape
