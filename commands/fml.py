@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +15,18 @@ TableOpt = Annotated[str, typer.Option("--table", help="Bars table to read.")]
 SaveOpt = Annotated[
     str | None,
     typer.Option("--save", help="Write the result rows to this lake table (merged on symbol, ts).", show_default=False),
+]
+ExecutorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--executor",
+        help="Per-symbol fan-out: serial, processes or ray [default: settings, serial].",
+        show_default=False,
+    ),
+]
+RayOpt = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="Ray cluster address (with --executor ray).", show_default=False),
 ]
 
 FRACDIFF_HELP = """Fractionally differentiate log closes (AFML ch. 5), with a fixed d or the smallest d that passes ADF.
@@ -90,8 +103,82 @@ def _vertical(value: str) -> Any:
     return int(text) if text.isdigit() else text
 
 
+def _metric_key(prefix: str, symbol: str) -> str:
+    """An MLflow-safe metric name (letters, digits, ``_ - . / : space``) for a per-symbol value."""
+    return prefix + "_" + re.sub(r"[^\w.\-/: ]", "_", symbol)
+
+
+def _fracdiff_task(task: dict[str, Any]) -> dict[str, Any]:
+    """One symbol of ``t26 fracdiff`` (top level, so processes and Ray can ship it)."""
+    import numpy as np
+    import polars as pl
+
+    from trade2026.features import fracdiff, min_d
+    from trade2026.features._fracdiff import _adf_row
+
+    sym, logc, th, pvalue = task["symbol"], task["logc"], task["thresh"], task["pvalue"]
+    out: dict[str, Any] = {}
+    if task["d"] is None:
+        res = min_d(pl.Series(sym, logc), thresh=th, pvalue=pvalue)
+        chosen = res.d
+        rows = res.table.to_dicts()
+        out["search"] = rows
+        out["grid"] = [r for r in rows if abs(r["d"] * 10 - round(r["d"] * 10)) < 1e-9]
+        best = next(r for r in rows if r["d"] == chosen)
+    else:
+        chosen = task["d"]
+        best = _adf_row(logc, chosen, thresh=th, window=None, maxlag=1, regression="c")
+        best["stationary"] = bool(best["pvalue"] <= pvalue)
+    out["d"] = chosen
+    out["result"] = {
+        "symbol": sym,
+        **{k: best[k] for k in ("d", "width", "n_obs", "adf_stat", "pvalue", "corr", "stationary")},
+    }
+    # Always run the FFD itself: it is what refuses a series shorter than the weight window.
+    series = np.asarray(fracdiff(pl.Series(sym, logc), chosen, thresh=th))
+    if task["save"]:
+        out["series"] = series
+    return out
+
+
+def _label_task(task: dict[str, Any]) -> dict[str, Any]:
+    """One symbol of ``t26 label`` (top level, so processes and Ray can ship it)."""
+    import numpy as np
+    import polars as pl
+
+    from trade2026.labeling import average_uniqueness, cusum_filter, daily_vol, return_attribution, triple_barrier
+
+    sym, close, p = task["symbol"], task["close"], task["params"]
+    vol = daily_vol(close, span=p["span"])["vol"].to_numpy()
+    events = cusum_filter(close.with_columns(pl.col("close").log()), p["cusum"] * vol)
+    tb = triple_barrier(close, events, pt=p["pt"], sl=p["sl"], vertical=p["vertical"], target=vol, min_ret=p["min_ret"])
+    row: dict[str, Any] = {"symbol": sym, "bars": close.height, "events": tb.height}
+    frame = None
+    if tb.height:
+        uniq = average_uniqueness(close, tb)
+        weight = return_attribution(close, tb)
+        tb = tb.with_columns(uniq.alias("uniqueness"), weight.alias("weight"))
+        counts = tb["barrier"].value_counts()
+        by = dict(zip(counts["barrier"].to_list(), counts["count"].to_list(), strict=True))
+        lab = tb["label"].to_numpy()
+        row.update(
+            pt=by.get("pt", 0),
+            sl=by.get("sl", 0),
+            vertical=by.get("vertical", 0),
+            end=by.get("end", 0),
+            label_up=int((lab == 1).sum()),
+            label_down=int((lab == -1).sum()),
+            label_zero=int((lab == 0).sum()),
+            mean_ret=float(np.mean(tb["ret"].to_numpy())),
+            avg_uniqueness=float(uniq.mean()),
+        )
+        if task["save"]:
+            frame = tb.rename({"t0": "ts"}).with_columns(pl.lit(sym).alias("symbol"))
+    return {"row": row, "frame": frame}
+
+
 def register(app: typer.Typer) -> None:
-    @command(app, "fracdiff", help=FRACDIFF_HELP)
+    @command(app, "fracdiff", tracked=True, help=FRACDIFF_HELP)
     def fracdiff_cmd(
         ctx: Ctx,
         symbols: SymbolsArg,
@@ -109,14 +196,17 @@ def register(app: typer.Typer) -> None:
         pvalue: Annotated[float, typer.Option("--pvalue", help="ADF p-value a d must reach (auto).")] = 0.05,
         table: TableOpt = "bars_1d",
         save: SaveOpt = None,
+        executor: ExecutorOpt = None,
+        ray_address: RayOpt = None,
     ) -> Out:
         import numpy as np
         import polars as pl
 
-        from trade2026.features import fracdiff, min_d
-        from trade2026.features._fracdiff import FFD_THRESH, SEARCH_THRESH, _adf_row
+        from trade2026.features._fracdiff import FFD_THRESH, SEARCH_THRESH
+        from trade2026.parallel import run_tasks
 
         auto = d.strip().lower() == "auto"
+        d_value: float | None = None
         if not auto:
             try:
                 d_value = float(d)
@@ -125,48 +215,70 @@ def register(app: typer.Typer) -> None:
                 raise ConfigError(msg) from None
         th = thresh if thresh is not None else (SEARCH_THRESH if auto else FFD_THRESH)
         bars = _read_bars(ctx, table, symbols)
-        results, search, tables, saved_frames = [], {}, [], []
-        for sym, frame in ctx.progress(bars.items(), total=len(bars), description="fracdiff"):
-            logc = np.log(frame["close"].to_numpy())
-            if auto:
-                res = min_d(pl.Series(sym, logc), thresh=th, pvalue=pvalue)
-                chosen = res.d
-                rows = res.table.to_dicts()
-                search[sym] = rows
-                grid = [r for r in rows if abs(r["d"] * 10 - round(r["d"] * 10)) < 1e-9]
-                tables.append((f"{sym}: ADF of the FFD series by d (chosen d = {chosen:g})", grid))
-                best = next(r for r in rows if r["d"] == chosen)
-            else:
-                chosen = d_value
-                best = _adf_row(logc, chosen, thresh=th, window=None, maxlag=1, regression="c")
-                best["stationary"] = bool(best["pvalue"] <= pvalue)
-            series = fracdiff(pl.Series(sym, logc), chosen, thresh=th)
-            results.append(
-                {
-                    "symbol": sym,
-                    **{k: best[k] for k in ("d", "width", "n_obs", "adf_stat", "pvalue", "corr", "stationary")},
-                }
-            )
-            if save:
-                saved_frames.append(
-                    frame.select("symbol", "ts")
-                    .with_columns(value=series, d=pl.lit(chosen))
-                    .drop_nulls("value")
-                    .filter(pl.col("value").is_not_nan())
-                )
+        tasks = [
+            {
+                "symbol": sym,
+                "logc": np.log(frame["close"].to_numpy()),
+                "d": d_value,
+                "thresh": th,
+                "pvalue": pvalue,
+                "save": bool(save),
+            }
+            for sym, frame in bars.items()
+        ]
+        outs = run_tasks(
+            _fracdiff_task,
+            tasks,
+            executor=executor or ctx.settings.executor,
+            ray_address=ray_address or ctx.settings.ray_address,
+            progress=not ctx.json,
+            description="fracdiff",
+        )
+        results = [o["result"] for o in outs]
+        tables: list[tuple[str, list[dict[str, Any]]]] = []
         data: dict[str, Any] = {"thresh": th, "results": results}
         if auto:
-            data["search"] = search
+            data["search"] = {o["result"]["symbol"]: o["search"] for o in outs}
+            tables = [
+                (f"{o['result']['symbol']}: ADF of the FFD series by d (chosen d = {o['d']:g})", o["grid"])
+                for o in outs
+            ]
         lines = []
         if save:
+            saved_frames = [
+                frame.select("symbol", "ts")
+                .with_columns(value=pl.Series("value", o["series"]), d=pl.lit(o["d"]))
+                .drop_nulls("value")
+                .filter(pl.col("value").is_not_nan())
+                for frame, o in zip(bars.values(), outs, strict=True)
+            ]
             out = pl.concat(saved_frames) if saved_frames else pl.DataFrame()
             wr = ctx.lake.write(save, out, mode="merge", keys=["symbol", "ts"])
             data["saved"] = {"table": save, "rows": out.height, "inserted": wr.inserted, "updated": wr.updated}
             lines.append(f"saved {out.height} rows to {save} (inserted {wr.inserted}, updated {wr.updated})")
+        params = {
+            "symbols": ",".join(bars),
+            "d": "auto" if auto else d_value,
+            "thresh": th,
+            "pvalue": pvalue,
+            "table": table,
+            "save": save or "",
+        }
+        metrics: dict[str, Any] = {"n_symbols": len(results)}
+        for r in results:
+            metrics[_metric_key("d", r["symbol"])] = r["d"]
+            metrics[_metric_key("pvalue", r["symbol"])] = r["pvalue"]
+            metrics[_metric_key("corr", r["symbol"])] = r["corr"]
+        with ctx.tracking_run("fracdiff", params=params) as run:
+            run.log_metrics(metrics)
+            run.log_dict(data, "fracdiff.json")
+            data["run_id"] = run.run_id
+        if data["run_id"]:
+            lines.append(f"MLflow run {data['run_id']}")
         tables.append(("Fractional differentiation of log close" + (" (auto d)" if auto else ""), results))
         return Out(data, tables=tables, lines=lines)
 
-    @command(app, "label", help=LABEL_HELP)
+    @command(app, "label", tracked=True, help=LABEL_HELP)
     def label_cmd(
         ctx: Ctx,
         symbols: SymbolsArg,
@@ -184,60 +296,40 @@ def register(app: typer.Typer) -> None:
         ] = 0.0,
         table: TableOpt = "bars_1d",
         save: SaveOpt = None,
+        executor: ExecutorOpt = None,
+        ray_address: RayOpt = None,
     ) -> Out:
-        import numpy as np
         import polars as pl
 
-        from trade2026.labeling import (
-            average_uniqueness,
-            cusum_filter,
-            daily_vol,
-            return_attribution,
-            triple_barrier,
-        )
+        from trade2026.parallel import run_tasks
 
         if cusum <= 0:
             msg = f"--cusum must be a positive multiple of the daily volatility, got {cusum}"
             raise ConfigError(msg)
         bars = _read_bars(ctx, table, symbols)
-        summary, frames = [], []
-        for sym, frame in ctx.progress(bars.items(), total=len(bars), description="labels"):
-            close = frame.select("ts", "close")
-            vol = daily_vol(close, span=span)["vol"].to_numpy()
-            events = cusum_filter(close.with_columns(pl.col("close").log()), cusum * vol)
-            tb = triple_barrier(close, events, pt=pt, sl=sl, vertical=_vertical(vertical), target=vol, min_ret=min_ret)
-            row: dict[str, Any] = {"symbol": sym, "bars": frame.height, "events": tb.height}
-            if tb.height:
-                uniq = average_uniqueness(close, tb)
-                weight = return_attribution(close, tb)
-                tb = tb.with_columns(uniq.alias("uniqueness"), weight.alias("weight"))
-                counts = tb["barrier"].value_counts()
-                by = dict(zip(counts["barrier"].to_list(), counts["count"].to_list(), strict=True))
-                lab = tb["label"].to_numpy()
-                row.update(
-                    pt=by.get("pt", 0),
-                    sl=by.get("sl", 0),
-                    vertical=by.get("vertical", 0),
-                    end=by.get("end", 0),
-                    label_up=int((lab == 1).sum()),
-                    label_down=int((lab == -1).sum()),
-                    label_zero=int((lab == 0).sum()),
-                    mean_ret=float(np.mean(tb["ret"].to_numpy())),
-                    avg_uniqueness=float(uniq.mean()),
-                )
-                frames.append(tb.rename({"t0": "ts"}).with_columns(pl.lit(sym).alias("symbol")))
-            summary.append(row)
-        data: dict[str, Any] = {
-            "params": {
-                "pt": pt,
-                "sl": sl,
-                "vertical": _vertical(vertical),
-                "cusum": cusum,
-                "span": span,
-                "min_ret": min_ret,
-            },
-            "summary": summary,
+        params: dict[str, Any] = {
+            "pt": pt,
+            "sl": sl,
+            "vertical": _vertical(vertical),
+            "cusum": cusum,
+            "span": span,
+            "min_ret": min_ret,
         }
+        tasks = [
+            {"symbol": sym, "close": frame.select("ts", "close"), "params": params, "save": bool(save)}
+            for sym, frame in bars.items()
+        ]
+        outs = run_tasks(
+            _label_task,
+            tasks,
+            executor=executor or ctx.settings.executor,
+            ray_address=ray_address or ctx.settings.ray_address,
+            progress=not ctx.json,
+            description="labels",
+        )
+        summary = [o["row"] for o in outs]
+        frames = [o["frame"] for o in outs if o["frame"] is not None]
+        data: dict[str, Any] = {"params": params, "summary": summary}
         lines = []
         if save:
             out = (
@@ -254,6 +346,18 @@ def register(app: typer.Typer) -> None:
                 wr = ctx.lake.write(save, out, mode="merge", keys=["symbol", "ts"])
                 data["saved"] = {"table": save, "rows": out.height, "inserted": wr.inserted, "updated": wr.updated}
                 lines.append(f"saved {out.height} labels to {save} (inserted {wr.inserted}, updated {wr.updated})")
+        metrics: dict[str, Any] = {"n_symbols": len(summary)}
+        for key in ("events", "pt", "sl", "vertical", "end", "label_up", "label_down", "label_zero"):
+            metrics[key] = sum(int(r.get(key, 0)) for r in summary)
+        for r in summary:
+            metrics[_metric_key("events", r["symbol"])] = r["events"]
+        run_params = {"symbols": ",".join(bars), **params, "table": table, "save": save or ""}
+        with ctx.tracking_run("label", params=run_params) as run:
+            run.log_metrics(metrics)
+            run.log_dict(data, "label.json")
+            data["run_id"] = run.run_id
+        if data["run_id"]:
+            lines.append(f"MLflow run {data['run_id']}")
         return Out(data, tables=[("Triple-barrier labels", summary)], lines=lines)
 
     @command(app, "metalabel", tracked=True, help=METALABEL_HELP)

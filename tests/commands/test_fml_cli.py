@@ -131,3 +131,71 @@ def test_metalabel_signal_column(cli: Any, lake: Lake, small_sample: Any) -> Non
     assert out["run_id"] is None and out["n_events"] > 20
     r = cli("metalabel", sym, "--table", "bars_sig", "--primary", "signal:missing_col", "--no-track")
     assert r.exit_code == 2 and "missing_col" in r.output
+
+
+def _no_run_id(out: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in out.items() if k != "run_id"}
+
+
+def test_fracdiff_and_label_same_on_every_executor(cli: Any, sample_lake: Lake) -> None:
+    syms = sorted(sample_lake.read("bars_1d", columns=["symbol"])["symbol"].unique().to_list())[:2]
+    for args in (
+        ("fracdiff", *syms, "--d", "auto"),
+        ("label", *syms, "--pt", "1", "--sl", "2", "--vertical", "10"),
+    ):
+        serial = cli(*args, "--json")
+        assert serial.exit_code == 0, serial.output
+        procs = cli(*args, "--executor", "processes", "--no-track", "--json")
+        assert procs.exit_code == 0, procs.output
+        a, b = json.loads(serial.stdout), json.loads(procs.stdout)
+        assert a["run_id"] and b["run_id"] is None
+        assert _no_run_id(a) == _no_run_id(b)
+    # an input error raised in a worker process keeps its message and exit code
+    r = cli("fracdiff", syms[0], "--d", "0.4", "--executor", "processes", "--no-track")
+    assert r.exit_code == 2 and "shorter than the FFD window" in r.output
+    r = cli("label", syms[0], "--executor", "threads", "--no-track")
+    assert r.exit_code == 2 and "serial, processes, ray" in r.output
+
+
+def test_fracdiff_and_label_log_runs(cli: Any, bars_lake: tuple[Lake, list[str]]) -> None:
+    from trade2026.tracking import get_run
+
+    _, syms = bars_lake
+    r = cli("fracdiff", *syms, "--d", "0.4", "--thresh", "1e-4", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    run = get_run(out["run_id"])
+    assert run["name"] == "fracdiff" and run["status"] == "FINISHED"
+    assert run["params"]["symbols"] == ",".join(syms) and run["params"]["d"] == "0.4"
+    assert run["params"]["thresh"] == "0.0001" and run["params"]["pvalue"] == "0.05"
+    for row in out["results"]:
+        assert run["metrics"][f"d_{row['symbol']}"] == 0.4
+        assert run["metrics"][f"pvalue_{row['symbol']}"] == pytest.approx(row["pvalue"])
+    assert "fracdiff.json" in run["artifacts"]
+    r = cli("fracdiff", syms[0], "--d", "0.4", "--thresh", "1e-4")
+    assert r.exit_code == 0 and "MLflow run " in r.stdout
+    r = cli("fracdiff", syms[0], "--d", "0.4", "--thresh", "1e-4", "--no-track", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["run_id"] is None
+
+    r = cli("label", *syms, "--pt", "1", "--sl", "2", "--vertical", "14d", "--cusum", "1.5", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    r = cli("runs", "show", out["run_id"], "--json")
+    assert r.exit_code == 0, r.output
+    run = json.loads(r.stdout)
+    assert run["name"] == "label"
+    assert {k: run["params"][k] for k in ("pt", "sl", "vertical", "cusum")} == {
+        "pt": "1.0",
+        "sl": "2.0",
+        "vertical": "14d",
+        "cusum": "1.5",
+    }
+    assert run["metrics"]["events"] == sum(row["events"] for row in out["summary"]) > 0
+    m = run["metrics"]
+    assert m["label_up"] + m["label_down"] + m["label_zero"] == m["events"]
+    for row in out["summary"]:
+        assert run["metrics"][f"events_{row['symbol']}"] == row["events"]
+    r = cli("label", syms[0], "--no-track")
+    assert r.exit_code == 0 and "MLflow run" not in r.stdout
+    r = cli("label", syms[0], "--no-track", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["run_id"] is None
