@@ -71,10 +71,50 @@ def test_mc_returns_table(home: Path) -> None:
     assert boot["method"] == "bootstrap" and boot["n_paths"] == 200 and boot["block_length"] >= 1
 
 
+_PRISM = ["--prism-agents", "mm=1,noise=4,value=2", "--prism-session", "6m", "--prism-days", "40"]
+
+
+def test_mc_prism_paths(home: Path) -> None:
+    sym = Lake(home).read("bars_1d")["symbol"][0]
+    args = ["sim", "mc", "--strategy", "sma_cross:fast=5,slow=20", "--symbol", sym, "--paths", "20"]
+    args += ["--synthetic-paths", "2", "--methods", "gbm,prism", *_PRISM, "--seed", "3"]
+    args += ["--json", "--home", str(home), "--no-track"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.stdout + first.stderr
+    data = json.loads(first.stdout)
+    gbm, prism = data["methods"]
+    assert prism["method"] == "prism" and prism["n_paths"] == 2 and prism["prism_days"] == 40
+    assert prism["prism_session_hours"] == pytest.approx(0.1) and prism["prism_bar"] == "session"
+    assert set(gbm) - {"underlying_model"} <= set(prism)
+    assert set(prism["sharpe"]) == {"p5", "p25", "p50", "p75", "p95", "mean"}
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0, second.stdout + second.stderr
+    assert json.loads(second.stdout)["methods"] == data["methods"]  # same seed, same distribution
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--prism-days", "0"], "prism-days"),
+        (["--prism-session", "0m"], "session_hours"),
+        (["--prism-session", "soon"], "not a duration"),
+        (["--prism-agents", "mm=0"], "agents.mm"),
+        (["--prism-agents", "whales=3"], "unknown agent type"),
+    ],
+)
+def test_mc_prism_bad_settings(home: Path, args: list[str], needle: str) -> None:
+    sym = Lake(home).read("bars_1d")["symbol"][0]
+    cmd = ["sim", "mc", "--strategy", "sma_cross", "--symbol", sym, "--methods", "prism", *args]
+    res = runner.invoke(app, [*cmd, "--home", str(home), "--no-track"])
+    assert res.exit_code == 2, res.stdout
+    assert needle in res.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
         ([], "exactly one"),
+        (["--strategy", "sma_cross", "--prism-days", "5"], "apply only with --methods"),
         (["--strategy", "sma_cross"], "pick one with --symbol"),
         (["--returns-table", "nosuch"], "does not exist"),
         (["--returns-table", "my_returns", "--column", "x"], "no column"),

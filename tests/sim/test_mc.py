@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import polars as pl
 import pytest
 
 from trade2026.errors import InputError
@@ -74,3 +77,90 @@ def test_validate_strategy_on_sample_bars() -> None:
         _mc.validate_strategy(d.bars_1d, "sma_cross", n_paths=20)
     with pytest.raises(InputError, match="unknown Monte Carlo"):
         _mc.validate_strategy(bars, "sma_cross", methods=("jackknife",))
+
+
+# -- prism: synthetic paths from PRISM runs ------------------------------------------------------
+
+_SMALL = {"mm": 1, "noise": 4, "value": 2}  # a tiny market so a path of short sessions takes ~0.1 s
+
+
+@pytest.fixture(scope="module")
+def sample() -> Any:
+    from trade2026.datasets import generate
+
+    return generate(symbols=2, years=3, seed=0, intraday_symbols=1, intraday_days=1)
+
+
+def _one(bars: pl.DataFrame) -> pl.DataFrame:
+    return bars.filter(pl.col("symbol") == bars["symbol"][0]).sort("ts")
+
+
+def test_prism_method_is_deterministic_with_the_same_keys(sample: Any) -> None:
+    bars = _one(sample.bars_1d)
+    kw: dict[str, Any] = {
+        "methods": ("gbm", "prism"),
+        "n_paths": 20,
+        "synthetic_paths": 3,
+        "prism_agents": _SMALL,
+        "prism_session_hours": 0.1,
+        "prism_days": 60,
+    }
+    _obs, res = _mc.validate_strategy(bars, "sma_cross:fast=5,slow=20", seed=4, **kw)
+    gbm, prism = (r.summary() for r in res)
+    assert prism["method"] == "prism" and prism["n_paths"] == 3
+    assert set(gbm) - {"underlying_model"} <= set(prism)
+    assert prism["prism_days"] == 60 and prism["prism_bar"] == "session" and prism["prism_agents"] == _SMALL
+    assert res[1].metrics["total_return"].shape == (3,)
+    assert len(set(res[1].metrics["total_return"])) > 1  # each path has its own seed
+    _obs, again = _mc.validate_strategy(bars, "sma_cross:fast=5,slow=20", seed=4, **kw)
+    assert again[1].summary() == prism
+    for m in ("total_return", "max_drawdown"):
+        assert np.array_equal(again[1].metrics[m], res[1].metrics[m], equal_nan=True)
+    _obs, other = _mc.validate_strategy(bars, "sma_cross:fast=5,slow=20", seed=5, **kw)
+    assert not np.array_equal(other[1].metrics["total_return"], res[1].metrics["total_return"])
+
+
+def test_prism_plan_matches_the_observed_bars(sample: Any) -> None:
+    from dataclasses import replace
+
+    daily = _one(sample.bars_1d)
+    closes = daily["close"].to_numpy()
+    obs_sd = np.diff(np.log(closes)).std()
+    plan = _mc.prism_plan(daily, _mc.prism_base_config(session_hours=0.1), days=None)
+    assert plan.every is None and plan.config.days == _mc.PRISM_MAX_DAYS == plan.n_bars  # 756 bars, capped
+    assert plan.config.fundamental.kappa == 0.0 and 0.5 * obs_sd < plan.sigma_daily <= obs_sd
+    plan = replace(plan, config=replace(plan.config, days=120), n_bars=120)
+    rets = []
+    for s in _mc.prism_seeds(1, 2):
+        b = _mc.prism_bars(
+            replace(plan.config, seed=s), None, plan.n_bars, symbol="X", ts=daily["ts"], scale=plan.scale
+        )
+        assert b.height == 120 and b["ts"].to_list() == daily["ts"].head(120).to_list()
+        assert (b["high"] >= b[["open", "close"]].max_horizontal()).all() and (b["volume"] > 0).all()
+        assert b["open"][0] == pytest.approx(closes[0], rel=0.05)  # rescaled to the observed start
+        rets.append(np.diff(np.log(b["close"].to_numpy())))
+    # daily volatility of the simulated closes near the observed one (default 40 agents)
+    assert 0.6 < np.concatenate(rets).std() / obs_sd < 1.4
+    # intraday bars: the sessions' trades bucketed at the observed spacing (1 minute)
+    minute = _one(sample.bars_1m)
+    plan = _mc.prism_plan(minute, _mc.prism_base_config(agents=_SMALL, session_hours=0.5))
+    assert plan.every == "60s" and plan.config.days == 13 and plan.n_bars == minute.height == 390
+    b = _mc.prism_bars(plan.config, plan.every, plan.n_bars, symbol="X", scale=plan.scale)
+    assert 0 < b.height <= 390 and b["ts"].is_sorted()
+    assert b["ts"].diff().drop_nulls().min().total_seconds() >= 60
+
+
+def test_prism_bad_settings(sample: Any) -> None:
+    from trade2026.errors import ConfigError
+
+    bars = _one(sample.bars_1d)
+    with pytest.raises(InputError, match="prism-days"):
+        _mc.prism_base_config(days=0)
+    with pytest.raises(ConfigError, match=r"agents\.mm"):
+        _mc.prism_base_config(agents={"mm": 0})
+    with pytest.raises(ConfigError, match="session_hours"):
+        _mc.prism_base_config(session_hours=0.0)
+    with pytest.raises(InputError, match="only with the prism method"):
+        _mc.validate_strategy(bars, "sma_cross", methods=("gbm",), prism_days=5)
+    with pytest.raises(InputError, match="seed"):
+        _mc.prism_seeds(-1, 3)

@@ -9,7 +9,10 @@ Three families of alternative histories:
   different path and drawdown);
 * synthetic prices, ``gbm``, ``garch`` (GARCH(1,1) QMLE) or ``regime`` (two volatility regimes with
   a Markov switch), fitted to the underlying's returns and rerun through the backtest engine with
-  the same strategy.
+  the same strategy;
+* ``prism``: every path is a PRISM agent-based market run (:mod:`trade2026.sim.prism`) with its own
+  seed, its bars rerun through the backtest engine (see :func:`prism_plan` for how the bars are
+  built). Opt-in (not in :data:`METHODS`, the default set): each path is a full simulation.
 
 Every path gives the same snake_case metrics (``total_return``, ``cagr``, ``sharpe``,
 ``max_drawdown``); :func:`summarize` turns them into percentiles, the probability of a loss and
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -33,6 +36,10 @@ from trade2026.errors import InputError
 PERCENTILES = (5, 25, 50, 75, 95)
 METRICS = ("total_return", "cagr", "sharpe", "max_drawdown")
 MODELS = ("gbm", "garch", "regime")
+PRISM_SESSION_HOURS = 0.5  # one short session per daily bar: ~15 ms with the default 40 agents
+PRISM_MAX_DAYS = 252  # default cap on sessions per path (about a year of daily bars)
+PRISM_INITIAL_PRICE = 100.0  # simulated in ticks of 0.01 around 100, rescaled to the observed start
+_DAY_SECONDS = 20 * 3600  # observed bars at least this far apart are daily (or slower) bars
 
 
 @njit(cache=True)
@@ -250,7 +257,172 @@ def backtest_synthetic(
     return np.vstack([np.pad(x, (0, width - len(x))) for x in out])
 
 
-METHODS = ("bootstrap", "reshuffle", *MODELS)
+# -- PRISM runs -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrismPlan:
+    """How the ``prism`` method builds its paths (one PRISM run per path, same plan, own seed).
+
+    ``config`` is the base configuration (agents, session, sessions per path, calibrated
+    fundamental); ``every`` is ``None`` when one session makes one bar (daily or slower observed
+    bars) or a polars duration (``"300s"``) that the session's trades are bucketed into (intraday
+    observed bars); ``n_bars`` is the path length; ``scale`` maps the simulated prices (which
+    start at ``PRISM_INITIAL_PRICE``) to the observed first close.
+    """
+
+    config: Any
+    every: str | None
+    n_bars: int
+    scale: float
+    sigma_daily: float
+
+    def info(self) -> dict[str, Any]:
+        cfg = self.config
+        return {
+            "underlying_model": "prism",
+            "prism_agents": dict(cfg.agents),
+            "prism_session_hours": float(cfg.session_hours),
+            "prism_days": int(cfg.days),
+            "prism_bar": "session" if self.every is None else self.every,
+            "prism_sigma_daily": float(self.sigma_daily),
+        }
+
+
+def prism_base_config(
+    *, agents: dict[str, int] | None = None, session_hours: float | None = None, days: int | None = None
+) -> Any:
+    """The PRISM configuration the ``prism`` method starts from, validated (``ConfigError`` /
+    ``InputError`` name the bad setting). Defaults: PRISM's default 40 agents, sessions of
+    ``PRISM_SESSION_HOURS`` hours."""
+    from trade2026.sim.prism import load_config
+
+    if days is not None and days < 1:
+        msg = f"--prism-days must be >= 1 (got {days})"
+        raise InputError(msg)
+    return load_config(
+        agents=agents,
+        session_hours=PRISM_SESSION_HOURS if session_hours is None else session_hours,
+        days=days,
+        initial_price=PRISM_INITIAL_PRICE,
+    )
+
+
+def prism_plan(bars: Any, base: Any, *, days: int | None = None) -> PrismPlan:
+    """Match a PRISM run to one symbol's observed bars (sorted by ts).
+
+    * Daily or slower observed bars (median spacing >= 20 hours): one simulated session is one bar
+      (open = first trade, high/low = session extremes, close = last trade, volume = shares traded);
+      a path has ``days`` sessions, by default the observed bar count capped at
+      ``PRISM_MAX_DAYS``, and reuses the observed timestamps.
+    * Intraday observed bars: the sessions' trades are bucketed into bars of the observed spacing
+      (``bars_from_trades``; minutes without trades are skipped), with as many sessions as it takes
+      to cover the observed bar count (same cap), on PRISM's own timestamps.
+
+    The fundamental is calibrated to the observed bars: its per-session volatility matches the
+    variance of the observed log returns per session, less the variance of PRISM's jumps, and its
+    mean reversion to the starting price is switched off (``kappa = 0``) so the closes wander like a
+    stock's instead of being pulled back to 100 (PRISM's default reverts within days). Everything
+    else (population, agent parameters, jumps, intraday activity) is PRISM's calibrated default.
+    The book's price grid spans 0 to 4x the start, ample for a year of sessions at equity-like
+    volatility.
+    """
+    closes = bars["close"].to_numpy().astype(np.float64)
+    if closes.size < 3 or not np.all(closes > 0):
+        msg = "the prism method needs at least 3 positive closes"
+        raise InputError(msg)
+    r = np.diff(np.log(closes))
+    spacing = float(np.median(np.diff(bars["ts"].to_numpy()).astype("timedelta64[us]").astype(np.float64))) / 1e6
+    every = None if spacing >= _DAY_SECONDS else f"{max(round(spacing), 1)}s"
+    per_session = 1 if every is None else max(base.session_s // max(round(spacing), 1), 1)
+    n_obs = closes.size
+    if days is None:
+        days = min(-(-n_obs // per_session), PRISM_MAX_DAYS)
+    n_bars = min(n_obs, days * per_session)
+    f = base.fundamental
+    var_session = float(r.var(ddof=1)) * per_session
+    sigma = math.sqrt(max(var_session - f.jump_rate * f.jump_sd**2, 0.25 * var_session))
+    cfg = replace(base, days=int(days), fundamental=replace(f, sigma_daily=sigma, kappa=0.0)).validate()
+    return PrismPlan(cfg, every, int(n_bars), float(closes[0]) / cfg.initial_price, sigma)
+
+
+def prism_seeds(seed: int, n_paths: int) -> list[int]:
+    """One PRISM seed per path, derived deterministically from the Monte Carlo ``seed``."""
+    if seed < 0:
+        msg = f"the seed must be >= 0 (got {seed})"
+        raise InputError(msg)
+    return [int(s) for s in np.random.SeedSequence([int(seed), 0x5052]).generate_state(n_paths)]
+
+
+def prism_bars(cfg: Any, every: str | None, n_bars: int, *, symbol: str, ts: Any = None, scale: float = 1.0) -> Any:
+    """Canonical bars of one PRISM run (see :func:`prism_plan`): ``n_bars`` rows at most."""
+    import datetime as dt
+
+    import polars as pl
+
+    from trade2026.sim.prism import bars_from_trades, iter_days
+
+    ts_type = pl.Datetime("us", "UTC")
+    tick = cfg.tick_size * scale
+    if every is None:
+        ohlcv = np.empty((cfg.days, 5))
+        last = cfg.initial_price / cfg.tick_size
+        dates = []
+        for k, (day, *_) in enumerate(iter_days(cfg)):
+            dates.append(dt.datetime.combine(day.date, cfg.open_time, tzinfo=dt.UTC))
+            tr = day.trades
+            if len(tr):
+                px = tr[:, 1].astype(np.float64)
+                ohlcv[k] = (px[0], px.max(), px.min(), px[-1], tr[:, 2].sum())
+                last = px[-1]
+            else:  # a session without trades: a flat bar at the last price
+                ohlcv[k] = (last, last, last, last, 0.0)
+        ohlcv = ohlcv[:n_bars]
+        out = pl.DataFrame(
+            {
+                "symbol": symbol,
+                "ts": ts[: len(ohlcv)] if ts is not None else pl.Series(dates[: len(ohlcv)], dtype=ts_type),
+                "open": ohlcv[:, 0] * tick,
+                "high": ohlcv[:, 1] * tick,
+                "low": ohlcv[:, 2] * tick,
+                "close": ohlcv[:, 3] * tick,
+                "volume": ohlcv[:, 4],
+            }
+        )
+        return out
+    parts = []
+    for day, *_ in iter_days(cfg):
+        tr = day.trades
+        open_us = int(dt.datetime.combine(day.date, cfg.open_time, tzinfo=dt.UTC).timestamp() * 1e6)
+        parts.append(
+            pl.DataFrame(
+                {
+                    "symbol": symbol,
+                    "ts": pl.Series(open_us + tr[:, 0] // 1000, dtype=pl.Int64).cast(ts_type),
+                    "price": tr[:, 1] * tick,
+                    "size": tr[:, 2].astype(np.float64),
+                }
+            )
+        )
+    trades = pl.concat(parts).with_columns(pl.int_range(pl.len()).alias("seq"))
+    return bars_from_trades(trades, every).head(n_bars)
+
+
+def backtest_prism(
+    task: tuple[Any, str | None, int, float, str, Any, str, dict[str, Any], dict[str, Any]],
+) -> np.ndarray:
+    """Simulate one PRISM path and rerun the strategy on its bars (a picklable task for
+    ``trade2026.parallel``); returns the strategy's returns on that path."""
+    from trade2026.backtest import run_backtest, strategy_positions
+
+    cfg, every, n_bars, scale, symbol, ts, strategy, params, costs = task
+    bars = prism_bars(cfg, every, n_bars, symbol=symbol, ts=ts, scale=scale)
+    res = run_backtest(bars, strategy_positions(strategy, bars, **params), **costs)
+    return res.returns["return"].to_numpy()
+
+
+METHODS = ("bootstrap", "reshuffle", *MODELS)  # the default set
+ALL_METHODS = (*METHODS, "prism")  # prism is opt-in: each path is a full agent-based simulation
 
 
 def validate_returns(
@@ -297,22 +469,38 @@ def validate_strategy(
     executor: str = "serial",
     ray_address: str | None = None,
     costs: dict[str, Any] | None = None,
+    prism_agents: dict[str, int] | None = None,
+    prism_session_hours: float | None = None,
+    prism_days: int | None = None,
 ) -> tuple[dict[str, float], list[McResult]]:
     """Backtest ``strategy`` on one symbol's bars, then build the Monte Carlo distributions.
 
     Returns the observed metrics (``returns_metrics`` of the backtest) and one result per method.
     Synthetic-price methods rerun the strategy through the backtest engine on
     ``synthetic_paths`` (default ``min(n_paths, 200)``) paths, fanned out with ``trade2026.parallel``.
+    With ``"prism"`` in ``methods`` each of those paths is a PRISM run (``prism_agents`` counts,
+    sessions of ``prism_session_hours``, ``prism_days`` sessions per path; see :func:`prism_plan`)
+    seeded by :func:`prism_seeds`, one task per path; the same ``seed`` gives the same result on
+    every executor.
     """
     import polars as pl
 
     from trade2026.backtest import parse_strategy, run_backtest, strategy_positions
     from trade2026.parallel import run_tasks
 
-    bad = [m for m in methods if m not in METHODS]
+    bad = [m for m in methods if m not in ALL_METHODS]
     if bad:
-        msg = f"unknown Monte Carlo method(s) {', '.join(bad)}; use {', '.join(METHODS)}"
+        msg = f"unknown Monte Carlo method(s) {', '.join(bad)}; use {', '.join(ALL_METHODS)}"
         raise InputError(msg)
+    prism_opts = prism_agents is not None or prism_session_hours is not None or prism_days is not None
+    if prism_opts and "prism" not in methods:
+        msg = "the prism options (agents, session, days) apply only with the prism method; add prism to the methods"
+        raise InputError(msg)
+    base = (
+        prism_base_config(agents=prism_agents, session_hours=prism_session_hours, days=prism_days)
+        if "prism" in methods
+        else None
+    )
     df = bars if isinstance(bars, pl.DataFrame) else pl.from_pandas(bars)
     syms = df["symbol"].unique().to_list()
     if len(syms) != 1:
@@ -357,4 +545,33 @@ def validate_strategy(
             width = max(p.shape[1] for p in parts)
             strat = np.vstack([np.pad(p, ((0, 0), (0, width - p.shape[1]))) for p in parts])
             results.append(summarize(model, strat, info={"underlying_model": model}, **kw))
+    if base is not None:
+        plan = prism_plan(df, base, days=prism_days)
+        n_syn = synthetic_paths or min(n_paths, 200)
+        sym = str(syms[0])
+        tasks_p = [
+            (
+                replace(plan.config, seed=s, symbol=sym),
+                plan.every,
+                plan.n_bars,
+                plan.scale,
+                sym,
+                df["ts"] if plan.every is None else None,
+                name,
+                params,
+                costs,
+            )
+            for s in prism_seeds(seed, n_syn)
+        ]
+        rows = run_tasks(
+            backtest_prism,
+            tasks_p,
+            executor=executor,
+            ray_address=ray_address,
+            progress=True,
+            description="PRISM paths",
+        )
+        width = max(len(x) for x in rows)
+        strat = np.vstack([np.pad(x, (0, width - len(x))) for x in rows])
+        results.append(summarize("prism", strat, info=plan.info(), **kw))
     return observed, results
