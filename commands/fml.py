@@ -20,7 +20,7 @@ ExecutorOpt = Annotated[
     str | None,
     typer.Option(
         "--executor",
-        help="Per-symbol fan-out: serial, processes or ray [default: settings, serial].",
+        help="Per-symbol fan-out: serial, processes or ray (default: T26_EXECUTOR / t26.toml, else serial).",
         show_default=False,
     ),
 ]
@@ -189,7 +189,7 @@ def register(app: typer.Typer) -> None:
             float | None,
             typer.Option(
                 "--thresh",
-                help="FFD weight threshold [default: 1e-5 for a given d, 1e-4 for auto].",
+                help="FFD weight threshold (default 1e-5 for a given d, 1e-4 for auto).",
                 show_default=False,
             ),
         ] = None,
