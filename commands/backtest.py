@@ -21,27 +21,17 @@ STRATEGY_HELP = (
 
 
 def _load_bars(ctx: Ctx, table: str, symbols: str | None, start: str | None, end: str | None) -> Any:
-    import polars as pl
-
-    lo, hi = parse_date(start, "--start"), parse_date(end, "--end", end_of_day=True)
     wanted = split_list(symbols)
-    lf = ctx.lake.scan(table)
-    if wanted:
-        lf = lf.filter(pl.col("symbol").is_in(wanted))
-    if lo is not None:
-        lf = lf.filter(pl.col("ts") >= lo)
-    if hi is not None:
-        lf = lf.filter(pl.col("ts") <= hi)
-    bars = lf.collect()
-    assert isinstance(bars, pl.DataFrame)
-    if bars.height == 0:
-        what = f"symbols {', '.join(wanted)}" if wanted else "any symbol"
-        msg = f"no bars in {table!r} for {what} between {start or 'the start'} and {end or 'the end'}"
-        raise DataError(msg)
-    if wanted:
-        missing = sorted(set(wanted) - set(bars["symbol"].unique().to_list()))
-        if missing:
-            ctx.log(f"[yellow]no bars for {', '.join(missing)}; backtesting the rest[/yellow]")
+    bars = ctx.lake.read_bars(
+        table,
+        symbols=wanted,
+        start=parse_date(start, "--start"),
+        end=parse_date(end, "--end", end_of_day=True),
+        missing="ignore",
+    )
+    absent = sorted(set(wanted) - set(bars["symbol"].unique().to_list()))
+    if absent:
+        ctx.log(f"[yellow]no bars for {', '.join(absent)}; backtesting the rest[/yellow]")
     return bars
 
 

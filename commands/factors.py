@@ -36,28 +36,12 @@ def _need(ctx: Ctx, table: str, hint: str) -> None:
 
 
 def _bars(ctx: Ctx, table: str, symbols: str | None, start: str | None, end: str | None) -> Any:
-    import polars as pl
-
-    _need(ctx, table, "create it with `t26 data sample` or `t26 data ingest`")
-    expr = pl.lit(True)
-    syms = split_list(symbols)
-    if syms:
-        expr &= pl.col("symbol").is_in(syms)
-    s, e = parse_date(start, "--start"), parse_date(end, "--end")
-    if s is not None:
-        expr &= pl.col("ts") >= s
-    if e is not None:
-        expr &= pl.col("ts") <= e
-    df = ctx.lake.read(table, filters=expr)
-    if syms:
-        missing = sorted(set(syms) - set(df.get_column("symbol").unique().to_list()))
-        if missing:
-            msg = f"no rows in {table!r} for symbol(s) {', '.join(missing)} in the chosen dates"
-            raise NotFoundError(msg)
-    if df.height == 0:
-        msg = f"no rows in {table!r} between the chosen dates"
-        raise InputError(msg)
-    return df
+    return ctx.lake.read_bars(
+        table,
+        symbols=split_list(symbols),
+        start=parse_date(start, "--start"),
+        end=parse_date(end, "--end", end_of_day=True),
+    )
 
 
 def _meta(ctx: Ctx, table: str) -> Any:

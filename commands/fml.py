@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from commands._cli import Ctx, Out, command
-from trade2026.errors import ConfigError, NotFoundError
+from trade2026.errors import ConfigError
 
 SymbolsArg = Annotated[list[str], typer.Argument(help="One or more symbols in the bars table.", show_default=False)]
 TableOpt = Annotated[str, typer.Option("--table", help="Bars table to read.")]
@@ -74,27 +74,13 @@ Examples:
 
 
 def _read_bars(ctx: Ctx, table: str, symbols: list[str], extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Each named symbol's bars (plus ``extra`` columns), in the order given."""
     import polars as pl
 
-    if not ctx.lake.exists(table):
-        msg = f"no table {table!r} in the lake; load bars first (t26 data sample, or t26 data ingest)"
-        raise NotFoundError(msg)
-    cols = ["symbol", "ts", "open", "high", "low", "close", "volume", *extra]
-    schema = ctx.lake.scan(table).collect_schema().names()
-    missing = [c for c in cols if c not in schema]
-    if missing:
-        msg = f"table {table!r} has no column(s) {', '.join(missing)}; columns: {', '.join(schema)}"
-        raise ConfigError(msg)
+    from trade2026.lake import BAR_COLUMNS
+
+    df = ctx.lake.read_bars(table, symbols=symbols, columns=[*BAR_COLUMNS, *extra])
     wanted = list(dict.fromkeys(s.strip() for s in symbols if s.strip()))
-    df = ctx.lake.read(table, columns=cols, filters=pl.col("symbol").is_in(wanted)).sort("symbol", "ts")
-    found = set(df["symbol"].unique().to_list())
-    unknown = [s for s in wanted if s not in found]
-    if unknown:
-        msg = (
-            f"symbol(s) {', '.join(unknown)} not in {table!r}; "
-            f'list them with: t26 sql "SELECT DISTINCT symbol FROM {table}"'
-        )
-        raise NotFoundError(msg)
     return {s: df.filter(pl.col("symbol") == s) for s in wanted}
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, command, parse_date
+from commands._cli import Ctx, Out, command, parse_date, split_list
 from trade2026.errors import ConfigError, InputError
 
 app = typer.Typer(
@@ -47,13 +47,9 @@ GroupMaxOpt = Annotated[str | None, typer.Option(help="Sector caps, e.g. 'Tech=0
 AlphaOpt = Annotated[float, typer.Option(help="Tail level of CVaR/CDaR-type risk measures.")]
 
 
-def _split(text: str | None) -> list[str]:
-    return [s.strip() for s in (text or "").split(",") if s.strip()]
-
-
 def _pairs(text: str | None, opt: str) -> dict[str, float]:
     out: dict[str, float] = {}
-    for part in _split(text):
+    for part in split_list(text):
         key, sep, val = part.partition("=")
         try:
             if not sep:
@@ -209,7 +205,7 @@ def optimize(
     from trade2026.portfolio._inputs import load_returns
 
     params = _params(param)
-    syms = _split(symbols)
+    syms = split_list(symbols)
     win = load_returns(
         ctx.lake,
         syms or None,
@@ -327,7 +323,7 @@ def backtest(
     from trade2026.portfolio._inputs import load_prices
 
     parse_methods(methods)  # bad names exit 2 before any data is read
-    syms = _split(symbols)
+    syms = split_list(symbols)
     prices = load_prices(ctx.lake, syms or None, table=table, end=parse_date(end, "--end", end_of_day=True))
     if start is not None:
         first = parse_date(start, "--start")
@@ -432,7 +428,7 @@ def frontier(
 
     if plot is not None and plot.suffix.lower() not in (".png", ".html"):
         raise InputError(f"--plot must end in .png or .html, got {plot.name}")
-    syms = _split(symbols)
+    syms = split_list(symbols)
     win = load_returns(
         ctx.lake,
         syms or None,

@@ -188,3 +188,21 @@ def test_creation_race_is_retried_as_a_merge(lake: Lake, monkeypatch: pytest.Mon
     assert calls["n"] >= 2
     assert (res.inserted, res.updated) == (1, 0)
     assert lake.count("t") == 3
+
+
+def test_read_bars_window_symbols_and_errors(lake: Lake) -> None:
+    lake.write("bars_1d", bars(["A", "B"], 5).with_columns(pl.lit(1.0).alias("extra")), mode="append")
+    t0 = dt.datetime(2024, 1, 2, tzinfo=dt.UTC)
+    t1 = dt.datetime(2024, 1, 4, 23, 59, tzinfo=dt.UTC)
+    got = lake.read_bars("bars_1d", symbols=["B"], start=t0, end=t1, columns=["close"])
+    assert got.columns == ["symbol", "ts", "open", "high", "low", "close", "volume"]
+    assert got["symbol"].unique().to_list() == ["B"] and got.height == 3
+    assert lake.read_bars("bars_1d").columns[-1] == "extra"  # all columns by default
+    with pytest.raises(NotFoundError, match="symbol\\(s\\) Z .*SELECT DISTINCT symbol"):
+        lake.read_bars("bars_1d", symbols=["A", "Z"])
+    assert lake.read_bars("bars_1d", symbols=["A", "Z"], missing="ignore")["symbol"].unique().to_list() == ["A"]
+    with pytest.raises(DataError, match="no bars in 'bars_1d' for any symbol"):
+        lake.read_bars("bars_1d", start=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    lake.write("other", pl.DataFrame({"symbol": ["A"], "ts": [t0], "close": [1.0]}), mode="append")
+    with pytest.raises(DataError, match="no column\\(s\\) open, high, low, volume"):
+        lake.read_bars("other")

@@ -219,6 +219,55 @@ class Lake:
         finally:
             con.close()
 
+    def read_bars(
+        self,
+        table: str = "bars_1d",
+        *,
+        symbols: Sequence[str] | None = None,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        columns: Sequence[str] | None = None,
+        missing: Literal["raise", "ignore"] = "raise",
+    ) -> pl.DataFrame:
+        """Bars of ``symbols`` (all when None) with ``start <= ts <= end``, sorted by (symbol, ts).
+
+        ``columns`` restricts the columns read (the canonical bar columns are always required).
+        With ``missing="raise"`` a named symbol with no bars in the window is a NotFoundError;
+        with ``"ignore"`` the others are returned. No bars at all in the window is a DataError.
+        """
+        import polars as pl
+
+        from trade2026.lake._schema import BAR_COLUMNS
+
+        have = self.scan(table).collect_schema().names()
+        wanted_cols = list(dict.fromkeys([*BAR_COLUMNS, *(columns or have)]))
+        absent = [c for c in wanted_cols if c not in have]
+        if absent:
+            msg = f"table {table!r} has no column(s) {', '.join(absent)}; columns: {', '.join(have)}"
+            raise DataError(msg)
+        wanted = list(dict.fromkeys(s.strip() for s in symbols or () if s.strip()))
+        expr = pl.lit(True)
+        if wanted:
+            expr &= pl.col("symbol").is_in(wanted)
+        if start is not None:
+            expr &= pl.col("ts") >= start
+        if end is not None:
+            expr &= pl.col("ts") <= end
+        df = self.read(table, columns=wanted_cols, filters=expr).sort("symbol", "ts")
+        window = f"between {start.date() if start else 'the start'} and {end.date() if end else 'the end'}"
+        hint = f'list symbols with: t26 sql "SELECT DISTINCT symbol FROM {table}"'
+        if df.height == 0:
+            what = f"symbol(s) {', '.join(wanted)}" if wanted else "any symbol"
+            msg = f"no bars in {table!r} for {what} {window}" + (f"; {hint}" if wanted else "")
+            raise DataError(msg)
+        if wanted and missing == "raise":
+            found = set(df["symbol"].unique().to_list())
+            unknown = [s for s in wanted if s not in found]
+            if unknown:
+                msg = f"no bars in {table!r} for symbol(s) {', '.join(unknown)} {window}; {hint}"
+                raise NotFoundError(msg)
+        return df
+
     def count(self, table: str) -> int:
         return int(self.dataset(table).count_rows())
 
