@@ -96,71 +96,30 @@ def _metric_key(prefix: str, symbol: str) -> str:
 
 def _fracdiff_task(task: dict[str, Any]) -> dict[str, Any]:
     """One symbol of ``t26 fracdiff`` (top level, so processes and Ray can ship it)."""
-    import numpy as np
-    import polars as pl
+    from trade2026.features import fracdiff_report
 
-    from trade2026.features import fracdiff, min_d
-    from trade2026.features._fracdiff import _adf_row
-
-    sym, logc, th, pvalue = task["symbol"], task["logc"], task["thresh"], task["pvalue"]
-    out: dict[str, Any] = {}
-    if task["d"] is None:
-        res = min_d(pl.Series(sym, logc), thresh=th, pvalue=pvalue)
-        chosen = res.d
-        rows = res.table.to_dicts()
-        out["search"] = rows
-        out["grid"] = [r for r in rows if abs(r["d"] * 10 - round(r["d"] * 10)) < 1e-9]
-        best = next(r for r in rows if r["d"] == chosen)
-    else:
-        chosen = task["d"]
-        best = _adf_row(logc, chosen, thresh=th, window=None, maxlag=1, regression="c")
-        best["stationary"] = bool(best["pvalue"] <= pvalue)
-    out["d"] = chosen
-    out["result"] = {
-        "symbol": sym,
-        **{k: best[k] for k in ("d", "width", "n_obs", "adf_stat", "pvalue", "corr", "stationary")},
-    }
-    # Always run the FFD itself: it is what refuses a series shorter than the weight window.
-    series = np.asarray(fracdiff(pl.Series(sym, logc), chosen, thresh=th))
+    rep = fracdiff_report(task["logc"], task["d"], thresh=task["thresh"], pvalue=task["pvalue"])
+    keys = ("d", "width", "n_obs", "adf_stat", "pvalue", "corr", "stationary")
+    out: dict[str, Any] = {"d": rep.d, "result": {"symbol": task["symbol"], **{k: rep.row[k] for k in keys}}}
+    if rep.search is not None:
+        out["search"] = rep.search
+        out["grid"] = [r for r in rep.search if abs(r["d"] * 10 - round(r["d"] * 10)) < 1e-9]
     if task["save"]:
-        out["series"] = series
+        out["series"] = rep.series
     return out
 
 
 def _label_task(task: dict[str, Any]) -> dict[str, Any]:
     """One symbol of ``t26 label`` (top level, so processes and Ray can ship it)."""
-    import numpy as np
     import polars as pl
 
-    from trade2026.labeling import average_uniqueness, cusum_filter, daily_vol, return_attribution, triple_barrier
+    from trade2026.labeling import label_events
 
-    sym, close, p = task["symbol"], task["close"], task["params"]
-    vol = daily_vol(close, span=p["span"])["vol"].to_numpy()
-    events = cusum_filter(close.with_columns(pl.col("close").log()), p["cusum"] * vol)
-    tb = triple_barrier(close, events, pt=p["pt"], sl=p["sl"], vertical=p["vertical"], target=vol, min_ret=p["min_ret"])
-    row: dict[str, Any] = {"symbol": sym, "bars": close.height, "events": tb.height}
+    res = label_events(task["close"], **task["params"])
     frame = None
-    if tb.height:
-        uniq = average_uniqueness(close, tb)
-        weight = return_attribution(close, tb)
-        tb = tb.with_columns(uniq.alias("uniqueness"), weight.alias("weight"))
-        counts = tb["barrier"].value_counts()
-        by = dict(zip(counts["barrier"].to_list(), counts["count"].to_list(), strict=True))
-        lab = tb["label"].to_numpy()
-        row.update(
-            pt=by.get("pt", 0),
-            sl=by.get("sl", 0),
-            vertical=by.get("vertical", 0),
-            end=by.get("end", 0),
-            label_up=int((lab == 1).sum()),
-            label_down=int((lab == -1).sum()),
-            label_zero=int((lab == 0).sum()),
-            mean_ret=float(np.mean(tb["ret"].to_numpy())),
-            avg_uniqueness=float(uniq.mean()),
-        )
-        if task["save"]:
-            frame = tb.rename({"t0": "ts"}).with_columns(pl.lit(sym).alias("symbol"))
-    return {"row": row, "frame": frame}
+    if task["save"] and res.labels is not None:
+        frame = res.labels.rename({"t0": "ts"}).with_columns(pl.lit(task["symbol"]).alias("symbol"))
+    return {"row": {"symbol": task["symbol"], **res.summary}, "frame": frame}
 
 
 def register(app: typer.Typer) -> None:

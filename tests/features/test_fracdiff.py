@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy.special import binom, gammaln
 
 from trade2026.errors import ConfigError, DataError
-from trade2026.features import FracDiff, fracdiff, fracdiff_weights, min_d
+from trade2026.features import FracDiff, fracdiff, fracdiff_report, fracdiff_weights, min_d
 
 
 def _walk(n: int, seed: int = 0) -> np.ndarray:
@@ -244,5 +244,27 @@ def test_transformer() -> None:
 def test_public_names() -> None:
     import trade2026.features as features
 
-    assert features.__all__ == ["FracDiff", "MinDResult", "fracdiff", "fracdiff_weights", "min_d"]
+    assert features.__all__ == [
+        "FracDiff",
+        "FracDiffReport",
+        "MinDResult",
+        "fracdiff",
+        "fracdiff_report",
+        "fracdiff_weights",
+        "min_d",
+    ]
     assert all(callable(getattr(features, n)) for n in features.__all__)
+
+
+def test_fracdiff_report_matches_min_d_and_fracdiff() -> None:
+    """fracdiff_report (behind `t26 fracdiff`) is min_d's choice, its table row and the FFD series."""
+    rng = np.random.default_rng(5)
+    x = np.cumsum(rng.normal(0, 0.01, 1500)) + 4.0
+    auto = fracdiff_report(x, thresh=1e-4)
+    res = min_d(x, thresh=1e-4)
+    assert auto.d == res.d and auto.search == res.table.to_dicts()
+    assert auto.row["stationary"] and auto.row["d"] == res.d
+    np.testing.assert_array_equal(auto.series, np.asarray(fracdiff(x, res.d, thresh=1e-4)))
+    fixed = fracdiff_report(x, 0.4, thresh=1e-4, pvalue=1e-12)
+    assert fixed.search is None and fixed.d == 0.4 and fixed.row["stationary"] is False
+    assert fixed.series.shape == x.shape

@@ -50,12 +50,14 @@ def test_public_names() -> None:
     import trade2026.labeling as labeling
 
     assert labeling.__all__ == [
+        "EventLabels",
         "MetaLabelResult",
         "average_uniqueness",
         "bet_size",
         "concurrent_events",
         "cusum_filter",
         "daily_vol",
+        "label_events",
         "meta_features",
         "metalabel",
         "return_attribution",

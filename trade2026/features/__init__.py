@@ -10,9 +10,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from trade2026.features._fracdiff import FracDiff, MinDResult, fracdiff, fracdiff_weights, min_d
+    from trade2026.features._fracdiff import (
+        FracDiff,
+        FracDiffReport,
+        MinDResult,
+        fracdiff,
+        fracdiff_report,
+        fracdiff_weights,
+        min_d,
+    )
 
-__all__ = ["FracDiff", "MinDResult", "fracdiff", "fracdiff_weights", "min_d"]
+__all__ = ["FracDiff", "FracDiffReport", "MinDResult", "fracdiff", "fracdiff_report", "fracdiff_weights", "min_d"]
 
 
 def __getattr__(name: str) -> Any:

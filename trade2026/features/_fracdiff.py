@@ -472,6 +472,42 @@ def min_d(
 
 
 # -- the scikit-learn transformer ----------------------------------------------------------------
+@dataclass(frozen=True)
+class FracDiffReport:
+    """One series' fractional difference: the d used, its ADF row, the d search (auto only) and
+    the FFD series aligned with the input (NaN during warm-up)."""
+
+    d: float
+    row: dict[str, Any]
+    search: list[dict[str, Any]] | None
+    series: np.ndarray = field(repr=False)
+
+
+def fracdiff_report(
+    x: Any, d: float | None = None, *, thresh: float = SEARCH_THRESH, pvalue: float = 0.05
+) -> FracDiffReport:
+    """Difference ``x`` (e.g. log closes) by ``d``, or by the smallest d passing ADF when None.
+
+    ``row`` has ``d``, ``width``, ``n_obs``, ``adf_stat``, ``pvalue``, ``crit_5pct``, ``corr`` and
+    ``stationary`` (p-value at most ``pvalue``), as in :func:`min_d`'s table (AFML fig. 5.5).
+    Raises DataError when the series is shorter than the FFD window of the chosen d.
+    """
+    col, _ = _single_column(x)
+    search = None
+    if d is None:
+        res = min_d(col, thresh=thresh, pvalue=pvalue)
+        chosen = res.d
+        search = res.table.to_dicts() if hasattr(res.table, "to_dicts") else res.table.to_dict("records")
+        row = next(r for r in search if r["d"] == chosen)
+    else:
+        chosen = _check_d(d)
+        row = _adf_row(col, chosen, thresh=thresh, window=None, maxlag=1, regression="c")
+        row["stationary"] = bool(row["pvalue"] <= pvalue)
+    # Always run the FFD itself: it is what refuses a series shorter than the weight window.
+    series = np.asarray(fracdiff(x, chosen, thresh=thresh), dtype=np.float64).ravel()
+    return FracDiffReport(chosen, row, search, series)
+
+
 class FracDiff(TransformerMixin, BaseEstimator):
     """Fractional differentiation as a scikit-learn transformer.
 

@@ -5,6 +5,7 @@ decay and the sequential bootstrap."""
 from trade2026.labeling._barriers import triple_barrier
 from trade2026.labeling._events import cusum_filter, daily_vol
 from trade2026.labeling._meta import MetaLabelResult, bet_size, meta_features, metalabel
+from trade2026.labeling._pipeline import EventLabels, label_events
 from trade2026.labeling._weights import (
     average_uniqueness,
     concurrent_events,
@@ -14,12 +15,14 @@ from trade2026.labeling._weights import (
 )
 
 __all__ = [
+    "EventLabels",
     "MetaLabelResult",
     "average_uniqueness",
     "bet_size",
     "concurrent_events",
     "cusum_filter",
     "daily_vol",
+    "label_events",
     "meta_features",
     "metalabel",
     "return_attribution",
