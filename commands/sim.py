@@ -391,7 +391,7 @@ def mc(
         run.log_metrics(metrics)
         run.log_dict({"observed": obs, "methods": summaries}, "mc.json")
         if plot is not None:
-            _plot(results, obs, plot)
+            _mc.plot_distributions(results, obs, plot)
             run.log_artifact(plot)
     data = {
         "run_id": run.run_id,
@@ -436,31 +436,3 @@ def mc(
     if run.run_id:
         lines.insert(0, f"MLflow run {run.run_id}")
     return Out(data, tables=[("Monte Carlo distributions (percentiles)", rows), ("Loss and ruin", risk)], lines=lines)
-
-
-def _plot(results: list[Any], observed: dict[str, Any], path: Path) -> None:
-    import matplotlib
-    import numpy as np
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from trade2026.sim._mc import METRICS
-
-    fig, axes = plt.subplots(1, len(METRICS), figsize=(4 * len(METRICS), 3.2))
-    for ax, m in zip(axes, METRICS, strict=True):
-        for r in results:
-            v = r.metrics[m]
-            v = v[np.isfinite(v)]
-            if v.size and np.ptp(v) > 1e-9 * max(1.0, float(np.abs(v).max())):
-                ax.hist(v, bins=40, alpha=0.45, label=r.method, density=True)
-            elif v.size:  # the same value on every path (e.g. total return under reshuffling)
-                ax.axvline(float(v[0]), ls="--", lw=1, label=r.method)
-        if observed.get(m) is not None:
-            ax.axvline(observed[m], color="black", lw=1.2, label="observed")
-        ax.set_title(m)
-    axes[0].legend(fontsize=7)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)

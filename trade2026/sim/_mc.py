@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -575,3 +576,30 @@ def validate_strategy(
         strat = np.vstack([np.pad(x, (0, width - len(x))) for x in rows])
         results.append(summarize("prism", strat, info=plan.info(), **kw))
     return observed, results
+
+
+def plot_distributions(results: list[McResult], observed: dict[str, Any], path: str | Path) -> None:
+    """Histograms of each method's path metrics, with the observed value marked, saved as an image."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(METRICS), figsize=(4 * len(METRICS), 3.2))
+    for ax, m in zip(axes, METRICS, strict=True):
+        for r in results:
+            v = r.metrics[m]
+            v = v[np.isfinite(v)]
+            if v.size and np.ptp(v) > 1e-9 * max(1.0, float(np.abs(v).max())):
+                ax.hist(v, bins=40, alpha=0.45, label=r.method, density=True)
+            elif v.size:  # the same value on every path (e.g. total return under reshuffling)
+                ax.axvline(float(v[0]), ls="--", lw=1, label=r.method)
+        if observed.get(m) is not None:
+            ax.axvline(observed[m], color="black", lw=1.2, label="observed")
+        ax.set_title(m)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
