@@ -239,7 +239,8 @@ class Lake:
 
         from trade2026.lake._schema import BAR_COLUMNS
 
-        have = self.scan(table).collect_schema().names()
+        lf = self.scan(table)
+        have = lf.collect_schema().names()
         wanted_cols = list(dict.fromkeys([*BAR_COLUMNS, *(columns or have)]))
         absent = [c for c in wanted_cols if c not in have]
         if absent:
@@ -253,7 +254,7 @@ class Lake:
             expr &= pl.col("ts") >= start
         if end is not None:
             expr &= pl.col("ts") <= end
-        df = self.read(table, columns=wanted_cols, filters=expr).sort("symbol", "ts")
+        df = lf.filter(expr).select(wanted_cols).sort("symbol", "ts").collect()
         window = f"between {start.date() if start else 'the start'} and {end.date() if end else 'the end'}"
         hint = f'list symbols with: t26 sql "SELECT DISTINCT symbol FROM {table}"'
         if df.height == 0:
