@@ -34,10 +34,10 @@ def best(fn: Any, repeat: int) -> float:
 
 def design(model: Any, bars: Any, meta: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The model's per-day problem without the sector constraint (one sector dummy dropped)."""
-    from trade2026.factors._panel import to_panel
+    from trade2026.core import pivot
     from trade2026.factors._style import _lag
 
-    p = to_panel(bars, ["close", "volume"])
+    p = pivot(bars, ["close", "volume"])
     m = meta.sort("symbol")
     shares = m["shares_out"].to_numpy()
     sectors = m["sector"].to_list()

@@ -132,7 +132,7 @@ def register(app: typer.Typer) -> None:
             pbo as pbo_fn,
         )
         from trade2026.backtest import walk_forward as wf_fn
-        from trade2026.backtest._panel import to_panel
+        from trade2026.core import bars_panel
         from trade2026.backtest._sweep import check_objective
 
         name, base = parse_strategy(strategy)
@@ -166,7 +166,7 @@ def register(app: typer.Typer) -> None:
         bars = _load_bars(ctx, table, symbols, start, end)
         if name == "signal":
             bars = _join_signal(ctx, bars, signal_table, base["column"])
-        panel = to_panel(bars, extra_columns=(base["column"],) if name == "signal" else ())
+        panel = bars_panel(bars, extra_columns=(base["column"],) if name == "signal" else ())
         ctx.log(f"{name}: {len(params_list)} parameter set(s) x {panel.n_symbols} symbol(s) x {panel.n_bars} bars")
 
         sweep = None

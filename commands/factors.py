@@ -113,10 +113,10 @@ def pca(
     import polars as pl
 
     from trade2026.factors import PCAFactorModel
-    from trade2026.factors._panel import simple_returns, to_panel
+    from trade2026.core import pivot, simple_returns
 
     bars = _bars(ctx, table, symbols, start, end)
-    p = to_panel(bars, ["close"])
+    p = pivot(bars, ["close"])
     r = simple_returns(p["close"])[1:]
     dates = p.dates.slice(1)
     model = PCAFactorModel(
@@ -630,3 +630,8 @@ def regress(
         run.log_dict(data, "regression.json")
     lines = [*_run_line(run), f"R^2 {res.r2:.3f} over {res.n_obs} days, Newey-West lags {res.lags}"]
     return Out(data, tables=[(f"{symbol} on factor returns", res.rows())], lines=lines)
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``t26 factors`` and its subcommands to the root app."""
+    root.add_typer(app, name="factors")

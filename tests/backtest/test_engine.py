@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from trade2026.backtest import run_backtest, strategy_positions
 from trade2026.backtest._engine import BacktestConfig, make_config, simulate
-from trade2026.backtest._panel import Panel
+from trade2026.core import Panel
 from trade2026.errors import ConfigError, DataError
 
 
@@ -149,12 +149,7 @@ def _panel(o, h, lo, c) -> Panel:
     return Panel(
         ts=ts,
         symbols=[f"S{i}" for i in range(c.shape[1])],
-        open=o,
-        high=h,
-        low=lo,
-        close=c,
-        volume=np.zeros_like(c),
-        extra={},
+        values={"open": o, "high": h, "low": lo, "close": c, "volume": np.zeros_like(c)},
     )
 
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from trade2026.backtest import entry_exit_positions, run_backtest, strategy_positions
-from trade2026.backtest._panel import to_panel, to_polars
+from trade2026.core import bars_panel, to_polars
 from trade2026.backtest._signals import entry_exit_targets
 from trade2026.errors import ConfigError, DataError
 
@@ -88,7 +88,7 @@ def signal_panels(draw):
 def test_kernel_matches_reference_loop(case):
     # The panel has no row for a timestamp no symbol trades on: drop those from the case.
     le, lx, se, sx, live, close = (a[case[4].any(axis=1)] for a in case)
-    got = entry_exit_targets(to_panel(_bars(close)), le, lx, se, sx)
+    got = entry_exit_targets(bars_panel(_bars(close)), le, lx, se, sx)
     np.testing.assert_array_equal(got, reference_positions(le, lx, se, sx, live))
 
 
@@ -137,7 +137,7 @@ def test_documented_rules_by_hand(le, lx, se, sx, expect):
         return np.array([[c == "1"] for c in (s or "00000")])
 
     close = np.full((5, 1), 10.0)
-    got = entry_exit_targets(to_panel(_bars(close)), arr(le), arr(lx), arr(se), arr(sx))
+    got = entry_exit_targets(bars_panel(_bars(close)), arr(le), arr(lx), arr(se), arr(sx))
     np.testing.assert_array_equal(got[:, 0], expect)
 
 
@@ -146,7 +146,7 @@ def test_gap_keeps_state_and_ignores_its_signals():
     close = np.hstack([close, np.full((5, 1), 10.0)])  # a second symbol keeps bar 2 in the calendar
     le = np.array([[1, 0], [0, 0], [0, 0], [0, 0], [0, 0]], dtype=bool)
     lx = np.array([[0, 0], [0, 0], [1, 0], [0, 0], [0, 0]], dtype=bool)
-    got = entry_exit_targets(to_panel(_bars(close)), le, lx)
+    got = entry_exit_targets(bars_panel(_bars(close)), le, lx)
     np.testing.assert_array_equal(got[:, 0], [1, 1, 0, 1, 1])
 
 
@@ -204,7 +204,7 @@ def test_run_backtest_signal_forms_agree(bars):
     a = run_backtest(bars, entries=sig, exits=sig, commission_bps=5.0)
     b = run_backtest(bars.to_pandas(), entries=sig.to_pandas(), exits=sig.to_pandas(), commission_bps=5.0)
     c = run_backtest(with_cols, entries="entries", exits="exits", commission_bps=5.0)
-    panel = to_panel(with_cols, extra_columns=["entries", "exits"])
+    panel = bars_panel(with_cols, extra_columns=["entries", "exits"])
     d = run_backtest(bars, entries=panel.extra["entries"] > 0, exits=panel.extra["exits"], commission_bps=5.0)
     e = run_backtest(bars, entry_exit_positions(with_cols, "entries", "exits"), commission_bps=5.0)
     for other in (b, c, d, e):

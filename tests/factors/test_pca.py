@@ -8,7 +8,7 @@ import pytest
 
 from trade2026.errors import ConfigError, DataError
 from trade2026.factors import PCAFactorModel, marchenko_pastur_edge
-from trade2026.factors._panel import simple_returns, to_panel
+from trade2026.core import pivot, simple_returns
 
 
 def _returns(universe) -> np.ndarray:
@@ -50,7 +50,7 @@ def test_marchenko_pastur_recovers_market_and_sectors():
 
 
 def test_first_factor_is_the_market_on_the_sample_universe(sample):
-    p = to_panel(sample.bars_1d, ["close"])
+    p = pivot(sample.bars_1d, ["close"])
     r = simple_returns(p["close"])[1:]
     m = PCAFactorModel(method="mp", min_coverage=0.95).fit(r, assets=p.symbols)
     eq = np.nanmean(r, axis=1)

@@ -30,9 +30,10 @@ import numpy as np
 import polars as pl
 
 from trade2026.backtest import _kernels
-from trade2026.backtest._panel import Panel, ffill, to_panel, to_polars
+from trade2026.core import Panel, bars_panel, ffill, to_polars
+
 from trade2026.backtest._signals import entry_exit_targets, signal_columns
-from trade2026.backtest._stats import returns_metrics
+from trade2026.core import returns_metrics
 from trade2026.errors import ConfigError, DataError
 
 FILLS = ("open", "close")
@@ -378,7 +379,7 @@ def run_backtest(
     if positions is not None and has_signals:
         msg = "pass either positions or entry/exit signals (entries=, exits=, ...) to run_backtest, not both"
         raise DataError(msg)
-    panel = bars if isinstance(bars, Panel) else to_panel(bars, extra_columns=signal_columns(*signals))
+    panel = bars if isinstance(bars, Panel) else bars_panel(bars, extra_columns=signal_columns(*signals))
     if has_signals:
         target = entry_exit_targets(panel, *signals)
     elif isinstance(positions, np.ndarray):

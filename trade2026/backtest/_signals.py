@@ -29,7 +29,8 @@ import numpy as np
 import polars as pl
 
 from trade2026.backtest import _kernels
-from trade2026.backtest._panel import Panel, to_panel, to_polars
+from trade2026.core import Panel, bars_panel, to_polars
+
 from trade2026.errors import DataError
 
 SIGNAL_NAMES = ("entries", "exits", "short_entries", "short_exits")
@@ -152,7 +153,7 @@ def entry_exit_positions(
         of the same side on one bar -> the exit wins; a long and a short entry on one bar cancel.
     """
     _, was_pandas = to_polars(bars)
-    panel = to_panel(bars, extra_columns=signal_columns(entries, exits, short_entries, short_exits))
+    panel = bars_panel(bars, extra_columns=signal_columns(entries, exits, short_entries, short_exits))
     target = entry_exit_targets(panel, entries, exits, short_entries, short_exits)
     frame = panel.frame(target, "position").sort("symbol", "ts")
     return frame.to_pandas() if was_pandas else frame

@@ -18,19 +18,39 @@ from typing import Any
 
 import numpy as np
 
+from trade2026.core import (
+    drawdown,
+    max_drawdown,
+    metrics_columns,
+    moments,
+    norm_cdf,
+    norm_ppf,
+    optimal_block_length,
+    returns_metrics,
+    sharpe_ratio,
+    stationary_bootstrap,
+)
 from trade2026.errors import DataError, InputError
 
+# Re-exported from trade2026.core (one implementation; these names stay public here).
+__all__ = [
+    "EULER_GAMMA",
+    "PBOResult",
+    "bootstrap_ci",
+    "deflated_sharpe_ratio",
+    "drawdown",
+    "expected_max_sharpe",
+    "max_drawdown",
+    "min_track_record_length",
+    "moments",
+    "optimal_block_length",
+    "pbo",
+    "probabilistic_sharpe_ratio",
+    "returns_metrics",
+    "sharpe_ratio",
+]
+
 EULER_GAMMA = 0.5772156649015329
-
-
-def _norm_cdf(x: float) -> float:
-    return 0.5 * math.erfc(-x / math.sqrt(2.0))
-
-
-def _norm_ppf(p: float) -> float:
-    from scipy.stats import norm
-
-    return float(norm.ppf(p))
 
 
 def _sr_std_term(sharpe: float, skew: float, kurtosis: float) -> float:
@@ -60,7 +80,7 @@ def probabilistic_sharpe_ratio(
         # The normal approximation breaks down (extreme skew with a large SR); fall back to iid.
         var = 1.0
     z = (sharpe - benchmark) * math.sqrt(n_obs - 1) / math.sqrt(var)
-    return _norm_cdf(z)
+    return norm_cdf(z)
 
 
 def expected_max_sharpe(n_trials: int, var_trials: float, mean_trials: float = 0.0) -> float:
@@ -78,8 +98,8 @@ def expected_max_sharpe(n_trials: int, var_trials: float, mean_trials: float = 0
         raise InputError(msg)
     if n_trials == 1:
         return float(mean_trials)
-    z1 = _norm_ppf(1.0 - 1.0 / n_trials)
-    z2 = _norm_ppf(1.0 - 1.0 / (n_trials * math.e))
+    z1 = norm_ppf(1.0 - 1.0 / n_trials)
+    z2 = norm_ppf(1.0 - 1.0 / (n_trials * math.e))
     return float(mean_trials + math.sqrt(var_trials) * ((1 - EULER_GAMMA) * z1 + EULER_GAMMA * z2))
 
 
@@ -117,175 +137,8 @@ def min_track_record_length(
     if sharpe <= benchmark:
         return math.inf
     var = _sr_std_term(sharpe, skew, kurtosis)
-    z = _norm_ppf(confidence)
+    z = norm_ppf(confidence)
     return 1.0 + var * (z / (sharpe - benchmark)) ** 2
-
-
-# ---------------------------------------------------------------------------------------------------
-# Returns metrics
-
-
-def _as_returns(returns: Any) -> np.ndarray:
-    if hasattr(returns, "to_numpy"):
-        returns = returns.to_numpy()
-    arr = np.asarray(returns, dtype=np.float64)
-    if arr.ndim != 1:
-        msg = f"returns must be one-dimensional, got shape {arr.shape}"
-        raise DataError(msg)
-    return arr[np.isfinite(arr)]
-
-
-def moments(returns: Any) -> tuple[float, float, float, float]:
-    """Mean, standard deviation (ddof=1), skewness and Pearson kurtosis of a returns series."""
-    r = _as_returns(returns)
-    n = r.size
-    if n < 2:
-        return (float(r.mean()) if n else math.nan, math.nan, math.nan, math.nan)
-    mu = float(r.mean())
-    sd = float(r.std(ddof=1))
-    dev = r - mu
-    m2 = float(np.mean(dev**2))
-    if m2 <= 0:
-        return mu, sd, 0.0, 3.0
-    skew = float(np.mean(dev**3)) / m2**1.5
-    kurt = float(np.mean(dev**4)) / m2**2
-    return mu, sd, skew, kurt
-
-
-def sharpe_ratio(returns: Any, periods_per_year: float | None = None) -> float:
-    """Sharpe ratio of simple returns (mean / std, ddof=1); annualised when ``periods_per_year`` is given."""
-    mu, sd, _, _ = moments(returns)
-    if not sd > 0:
-        return math.nan if not mu or math.isnan(mu) else math.copysign(math.inf, mu)
-    sr = mu / sd
-    return sr * math.sqrt(periods_per_year) if periods_per_year else sr
-
-
-def drawdown(returns: Any) -> np.ndarray:
-    """Drawdown series (<= 0) of the compounded equity of simple returns."""
-    r = _as_returns(returns)
-    equity = np.cumprod(1.0 + r)
-    peak = np.maximum.accumulate(np.maximum(equity, 1.0))
-    return equity / peak - 1.0
-
-
-def max_drawdown(returns: Any) -> float:
-    dd = drawdown(returns)
-    return float(dd.min()) if dd.size else 0.0
-
-
-def _max_dd_duration(dd: np.ndarray) -> int:
-    longest = run = 0
-    for v in dd:
-        run = run + 1 if v < 0 else 0
-        longest = max(longest, run)
-    return longest
-
-
-def returns_metrics(
-    returns: Any,
-    periods_per_year: float = 252,
-    *,
-    trade_pnls: Any = None,
-    turnover: float | None = None,
-    exposure: float | None = None,
-) -> dict[str, float]:
-    """Performance metrics of a simple-returns series, with stable snake_case names.
-
-    Parameters
-    ----------
-    returns : array-like of shape (n_obs,)
-        Simple per-period returns (NaN entries are dropped).
-    periods_per_year : float
-        Periods in a year (252 for daily bars) used to annualise.
-    trade_pnls : array-like, optional
-        Per-trade returns or P&L; gives ``hit_rate``, ``profit_factor``, ``avg_win``, ``avg_loss`` and
-        ``trade_count`` per trade. Without it, those describe the non-zero periods.
-    turnover, exposure : float, optional
-        Average one-way turnover per period and average gross exposure, passed through.
-
-    Returns
-    -------
-    dict
-        ``total_return``, ``cagr``, ``ann_return``, ``ann_vol``, ``sharpe`` (annualised), ``sortino``,
-        ``calmar``, ``max_drawdown`` (negative fraction), ``max_drawdown_duration`` (periods),
-        ``hit_rate``, ``profit_factor``, ``avg_win``, ``avg_loss``, ``skew``, ``kurtosis`` (Pearson),
-        ``sharpe_per_period``, ``n_obs`` and, when known, ``turnover``, ``exposure``, ``trade_count``.
-    """
-    r = _as_returns(returns)
-    n = int(r.size)
-    ppy = float(periods_per_year)
-    out: dict[str, float] = {"n_obs": n}
-    if n == 0:
-        nan = math.nan
-        out.update(
-            total_return=0.0,
-            cagr=0.0,
-            ann_return=0.0,
-            ann_vol=nan,
-            sharpe=nan,
-            sortino=nan,
-            calmar=nan,
-            max_drawdown=0.0,
-            max_drawdown_duration=0,
-            hit_rate=nan,
-            profit_factor=nan,
-            avg_win=nan,
-            avg_loss=nan,
-            skew=nan,
-            kurtosis=nan,
-            sharpe_per_period=nan,
-        )
-    else:
-        growth = float(np.prod(1.0 + r))
-        total = growth - 1.0
-        years = n / ppy
-        cagr = growth ** (1.0 / years) - 1.0 if growth > 0 else -1.0
-        mu, sd, skew, kurt = moments(r)
-        ann_vol = sd * math.sqrt(ppy) if n > 1 else math.nan
-        sr = mu / sd if n > 1 and sd > 0 else math.nan
-        downside = math.sqrt(float(np.mean(np.minimum(r, 0.0) ** 2)))
-        sortino = mu / downside * math.sqrt(ppy) if downside > 0 else math.nan
-        dd = drawdown(r)
-        mdd = float(dd.min())
-        calmar = cagr / -mdd if mdd < 0 else math.nan
-        out.update(
-            total_return=total,
-            cagr=cagr,
-            ann_return=mu * ppy,
-            ann_vol=ann_vol,
-            sharpe=sr * math.sqrt(ppy),
-            sortino=sortino,
-            calmar=calmar,
-            max_drawdown=mdd,
-            max_drawdown_duration=_max_dd_duration(dd),
-            skew=skew,
-            kurtosis=kurt,
-            sharpe_per_period=sr,
-        )
-        sample = r[r != 0] if trade_pnls is None else _as_returns(trade_pnls)
-        out.update(_win_loss(sample))
-    if trade_pnls is not None:
-        out["trade_count"] = int(_as_returns(trade_pnls).size)
-    if turnover is not None:
-        out["turnover"] = float(turnover)
-    if exposure is not None:
-        out["exposure"] = float(exposure)
-    return out
-
-
-def _win_loss(sample: np.ndarray) -> dict[str, float]:
-    if sample.size == 0:
-        return {"hit_rate": math.nan, "profit_factor": math.nan, "avg_win": math.nan, "avg_loss": math.nan}
-    wins = sample[sample > 0]
-    losses = sample[sample < 0]
-    gross_loss = -float(losses.sum())
-    return {
-        "hit_rate": wins.size / sample.size,
-        "profit_factor": float(wins.sum()) / gross_loss if gross_loss > 0 else math.inf if wins.size else math.nan,
-        "avg_win": float(wins.mean()) if wins.size else math.nan,
-        "avg_loss": float(losses.mean()) if losses.size else math.nan,
-    }
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -423,58 +276,6 @@ def _split_sharpe(mask: np.ndarray, s1: np.ndarray, s2: np.ndarray, cnt: np.ndar
 # Stationary bootstrap (Politis and Romano 1994) with the Politis-White (2004/2009) block length
 
 
-def optimal_block_length(returns: Any) -> float:
-    """Expected block length for the stationary bootstrap (Politis and White 2004, Patton et al. 2009)."""
-    x = _as_returns(returns)
-    n = x.size
-    if n < 8:
-        return 1.0
-    x = x - x.mean()
-    var = float(np.dot(x, x)) / n
-    if var <= 0:
-        return 1.0
-    kn = max(5, math.ceil(math.sqrt(math.log10(n))))
-    m_max = math.ceil(math.sqrt(n)) + kn
-    b_max = math.ceil(min(3 * math.sqrt(n), n / 3))
-    c = 2.0
-    acov = np.array([float(np.dot(x[: n - k], x[k:])) / n for k in range(m_max + 1)])
-    rho = acov / acov[0]
-    thresh = c * math.sqrt(math.log10(n) / n)
-    m_hat = None
-    for m in range(1, m_max - kn + 1):
-        if np.all(np.abs(rho[m + 1 : m + kn + 1]) < thresh):
-            m_hat = m
-            break
-    if m_hat is None:
-        big = np.nonzero(np.abs(rho[1:]) > thresh)[0]
-        m_hat = int(big[-1] + 1) if big.size else 1
-    mm = min(2 * m_hat, m_max)
-    g = 0.0
-    g0 = acov[0]
-    for k in range(1, mm + 1):
-        t = k / mm
-        lam = 1.0 if t <= 0.5 else 2.0 * (1.0 - t)
-        g += 2.0 * lam * k * acov[k]
-        g0 += 2.0 * lam * acov[k]
-    d_sb = 2.0 * g0 * g0
-    if d_sb <= 0 or g == 0:
-        return 1.0
-    b = (2.0 * g * g / d_sb) ** (1.0 / 3.0) * n ** (1.0 / 3.0)
-    return float(min(max(b, 1.0), b_max))
-
-
-def stationary_bootstrap_indices(n: int, block_length: float, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """Index paths of shape (n_boot, n): blocks of geometric length (mean ``block_length``), wrapping."""
-    p = 1.0 / max(block_length, 1.0)
-    idx = np.empty((n_boot, n), dtype=np.int64)
-    idx[:, 0] = rng.integers(0, n, n_boot)
-    restart = rng.random((n_boot, n)) < p
-    fresh = rng.integers(0, n, (n_boot, n))
-    for t in range(1, n):
-        idx[:, t] = np.where(restart[:, t], fresh[:, t], (idx[:, t - 1] + 1) % n)
-    return idx
-
-
 def bootstrap_ci(
     returns: Any,
     *,
@@ -487,24 +288,14 @@ def bootstrap_ci(
     """Stationary-bootstrap confidence intervals of the annualised Sharpe ratio and max drawdown.
 
     Returns ``sharpe_lo``, ``sharpe_hi``, ``max_drawdown_lo``, ``max_drawdown_hi`` (the central
-    ``confidence`` interval) and the ``block_length`` used.
+    ``confidence`` interval) and the ``block_length`` used. Resamples come from
+    :func:`trade2026.core.stationary_bootstrap`, their metrics from :func:`trade2026.core.metrics_columns`.
     """
-    r = _as_returns(returns)
-    n = r.size
-    if n < 10:
-        msg = f"a bootstrap confidence interval needs at least 10 returns, got {n}"
-        raise InputError(msg)
-    b = optimal_block_length(r) if block_length is None else float(block_length)
-    rng = np.random.default_rng(seed)
-    idx = stationary_bootstrap_indices(n, b, n_boot, rng)
-    sample = r[idx]
-    mu = sample.mean(axis=1)
-    sd = sample.std(axis=1, ddof=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sr = np.where(sd > 0, mu / np.where(sd > 0, sd, 1.0), 0.0) * math.sqrt(periods_per_year)
-    eq = np.cumprod(1.0 + sample, axis=1)
-    peak = np.maximum.accumulate(np.maximum(eq, 1.0), axis=1)
-    mdd = (eq / peak - 1.0).min(axis=1)
+    sample, b = stationary_bootstrap(returns, n_boot, block_length=block_length, seed=seed)
+    m = metrics_columns(sample.T, periods_per_year)
+    # A resample with zero volatility did nothing: it counts as a Sharpe ratio of 0 here.
+    sr = np.where(np.isfinite(m["sharpe"]), m["sharpe"], 0.0)
+    mdd = m["max_drawdown"]
     a = (1.0 - confidence) / 2.0
     return {
         "sharpe_lo": float(np.quantile(sr, a)),

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from trade2026.backtest import _kernels
-from trade2026.backtest._panel import Panel, ffill, to_panel, to_polars
+from trade2026.core import Panel, bars_panel, ffill, to_polars
+
 from trade2026.errors import ConfigError
 
 Params = dict[str, Any]
@@ -438,7 +439,7 @@ def strategy_positions(name: str, bars: Any, **params: Any) -> Any:
     _validate(strat, merged)
     _, was_pandas = to_polars(bars)
     extra = (merged["column"],) if sname == "signal" else ()
-    panel = to_panel(bars, extra_columns=extra)
+    panel = bars_panel(bars, extra_columns=extra)
     pos = batch_positions(sname, panel, [merged])[:, :, 0]
     frame = panel.frame(pos, "position").sort("symbol", "ts")
     return frame.to_pandas() if was_pandas else frame

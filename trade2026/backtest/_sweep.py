@@ -16,15 +16,14 @@ import numpy as np
 import polars as pl
 
 from trade2026.backtest._engine import BacktestConfig, make_config, simulate
-from trade2026.backtest._panel import Panel, to_panel
+from trade2026.core import Panel, bars_panel, metrics_columns, returns_metrics
+
 from trade2026.backtest._stats import (
     bootstrap_ci,
     deflated_sharpe_ratio,
     expected_max_sharpe,
     min_track_record_length,
-    moments,
     probabilistic_sharpe_ratio,
-    returns_metrics,
 )
 from trade2026.backtest._strategies import Params, batch_positions, get_strategy, parse_grid
 from trade2026.errors import ConfigError, DataError
@@ -32,32 +31,13 @@ from trade2026.errors import ConfigError, DataError
 OBJECTIVES = ("sharpe", "sortino", "calmar", "total_return", "cagr", "max_drawdown")
 
 
+# The sweep table's metric columns (all from trade2026.core.metrics_columns).
+SWEEP_METRICS = ("total_return", "cagr", "ann_vol", "sharpe", "sortino", "calmar", "max_drawdown", "sharpe_per_period")
+
+
 def matrix_metrics(r: np.ndarray, periods_per_year: float) -> dict[str, np.ndarray]:
-    """Vectorised metrics of a (n_obs, n_trials) returns matrix (same definitions as ``returns_metrics``)."""
-    n = r.shape[0]
-    growth = np.prod(1.0 + r, axis=0)
-    years = n / periods_per_year
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        cagr = np.where(growth > 0, growth ** (1.0 / years) - 1.0, -1.0)
-        mu = r.mean(axis=0)
-        sd = r.std(axis=0, ddof=1) if n > 1 else np.full(r.shape[1], np.nan)
-        sr = np.where(sd > 0, mu / np.where(sd > 0, sd, 1.0), np.nan)
-        down = np.sqrt(np.mean(np.minimum(r, 0.0) ** 2, axis=0))
-        sortino = np.where(down > 0, mu / np.where(down > 0, down, 1.0), np.nan) * math.sqrt(periods_per_year)
-        eq = np.cumprod(1.0 + r, axis=0)
-        peak = np.maximum.accumulate(np.maximum(eq, 1.0), axis=0)
-        mdd = (eq / peak - 1.0).min(axis=0)
-        calmar = np.where(mdd < 0, cagr / -np.where(mdd < 0, mdd, -1.0), np.nan)
-    return {
-        "total_return": growth - 1.0,
-        "cagr": cagr,
-        "ann_vol": sd * math.sqrt(periods_per_year),
-        "sharpe": sr * math.sqrt(periods_per_year),
-        "sortino": sortino,
-        "calmar": calmar,
-        "max_drawdown": mdd,
-        "sharpe_per_period": sr,
-    }
+    """Metrics of every column of a (n_obs, n_trials) returns matrix: :func:`trade2026.core.metrics_columns`."""
+    return metrics_columns(r, periods_per_year)
 
 
 @dataclass(frozen=True)
@@ -92,7 +72,7 @@ class SweepResult:
         m = self.metrics()
         keys = list(self.params[0])
         cols: dict[str, Any] = {k: [p[k] for p in self.params] for k in keys}
-        cols.update({k: v for k, v in m.items()})
+        cols.update({k: m[k] for k in SWEEP_METRICS})
         cols.update(turnover=self.turnover, exposure=self.exposure, fill_count=self.fills)
         return pl.DataFrame(cols)
 
@@ -106,11 +86,13 @@ class SweepResult:
 
 
 def selection_statistics(returns: np.ndarray, *, n_trials: int = 1, var_trials: float = 0.0) -> dict[str, float]:
-    mu, sd, skew, kurt = moments(returns)
-    n = int(np.isfinite(returns).sum())
-    sr = mu / sd if sd and sd > 0 else 0.0
-    if not math.isfinite(skew):
-        skew, kurt = 0.0, 3.0
+    """PSR (against 0), DSR (against the expected maximum of ``n_trials`` with ``var_trials``), MinTRL
+    and E[max SR] of a returns series, per-period Sharpe ratios. NaN where the Sharpe ratio is
+    undefined (zero volatility, fewer than two returns)."""
+    m = returns_metrics(returns)
+    n = m["n_obs"]
+    sr = m["sharpe_per_period"]
+    skew, kurt = m["skew"], m["kurtosis"]
     out = {
         "n_trials": n_trials,
         "sharpe_variance": var_trials,
@@ -121,8 +103,9 @@ def selection_statistics(returns: np.ndarray, *, n_trials: int = 1, var_trials: 
         "min_track_record_length": math.nan,
     }
     if n >= 2:
-        out["psr"] = probabilistic_sharpe_ratio(sr, 0.0, n, skew, kurt)
         out["expected_max_sharpe"] = expected_max_sharpe(n_trials, var_trials)
+    if n >= 2 and math.isfinite(sr):
+        out["psr"] = probabilistic_sharpe_ratio(sr, 0.0, n, skew, kurt)
         out["dsr"] = deflated_sharpe_ratio(sr, n_trials, var_trials, n, skew, kurt)
         out["min_track_record_length"] = min_track_record_length(sr, 0.0, skew, kurt)
     return out
@@ -167,7 +150,7 @@ def run_sweep(
     if not params:
         msg = "the parameter grid is empty"
         raise ConfigError(msg)
-    panel = bars if isinstance(bars, Panel) else to_panel(bars)
+    panel = bars if isinstance(bars, Panel) else bars_panel(bars)
     per_set_mb = panel.n_bars * panel.n_symbols * 8 * 3 / 1e6  # targets + transposed copy + slack
     chunk = max(1, int(max_chunk_mb // max(per_set_mb, 1e-9)))
     if executor != "serial":
@@ -245,7 +228,7 @@ def walk_forward(
     """
     check_objective(objective)
     cfg = make_config(config, **settings)
-    panel = bars if isinstance(bars, Panel) else to_panel(bars)
+    panel = bars if isinstance(bars, Panel) else bars_panel(bars)
     n = panel.n_bars
     if train < 2 or test < 1:
         msg = f"need --train >= 2 and --test >= 1 bars, got train={train}, test={test}"
@@ -353,7 +336,7 @@ def cost_sensitivity(
 ) -> list[dict[str, Any]]:
     """Metrics of one parameter set with every cost multiplied by 0x, 1x, 2x and 4x."""
     cfg = make_config(config, **settings)
-    panel = bars if isinstance(bars, Panel) else to_panel(bars)
+    panel = bars if isinstance(bars, Panel) else bars_panel(bars)
     strat = get_strategy(strategy)
     targets = batch_positions(strat.name, panel, [params])
     rows = []

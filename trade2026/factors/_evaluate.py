@@ -30,7 +30,8 @@ import numpy as np
 import polars as pl
 
 from trade2026.errors import ConfigError, DataError
-from trade2026.factors._panel import require_columns, to_panel, to_polars
+from trade2026.core import pivot, require_columns, to_polars
+
 
 
 def forward_returns(prices: np.ndarray, periods: Sequence[int]) -> dict[int, np.ndarray]:
@@ -164,7 +165,7 @@ def evaluate_factor(
         raise DataError(msg)
     require_columns(fdf, [time, entity, col], "the factor frame")
     require_columns(pdf, [time, entity, price_column], "the price frame")
-    pp = to_panel(pdf.select(time, entity, price_column), [price_column], index=time, entity=entity)
+    pp = pivot(pdf.select(time, entity, price_column), [price_column], index=time, entity=entity)
     # Align the factor on the price grid; factor dates absent from the prices are dropped.
     grid = pl.DataFrame({time: pp.dates}).join(pl.DataFrame({entity: pp.symbols}), how="cross")
     fvals = grid.join(

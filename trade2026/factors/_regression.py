@@ -16,7 +16,8 @@ import polars as pl
 
 from trade2026.errors import DataError
 from trade2026.factors._linalg import batched_wls, long_run_covariance, newey_west_lags
-from trade2026.factors._panel import require_columns, to_panel, to_polars
+from trade2026.core import pivot, require_columns, to_polars
+
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def fama_macbeth(
     if not x:
         msg = "give at least one regressor"
         raise DataError(msg)
-    p = to_panel(df, [y, *x], index=time, entity=entity)
+    p = pivot(df, [y, *x], index=time, entity=entity)
     Y = p[y]
     cols = ([np.ones_like(Y)] if constant else []) + [p[c] for c in x]
     names = (["const"] if constant else []) + list(x)

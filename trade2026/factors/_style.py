@@ -34,7 +34,8 @@ import polars as pl
 
 from trade2026.errors import ConfigError, DataError
 from trade2026.factors._linalg import BatchedWLS, batched_wls
-from trade2026.factors._panel import Panel, panel_to_long, require_columns, simple_returns, to_panel, to_polars
+from trade2026.core import Panel, panel_to_long, pivot, require_columns, simple_returns, to_polars
+
 from trade2026.factors._risk import factor_covariance, specific_variance
 
 STYLE_FACTORS = ("beta", "momentum", "reversal", "volatility", "residual_volatility", "liquidity", "size")
@@ -284,7 +285,7 @@ class StyleFactorModel:
         if symbols is not None:
             meta, _ = to_polars(symbols)
             require_columns(meta, ["symbol"], "the symbols table")
-        p = to_panel(df, ["close", "volume"])
+        p = pivot(df, ["close", "volume"])
         n_days, n_assets = p["close"].shape
         shares = sectors = None
         if meta is not None:

@@ -1,0 +1,64 @@
+"""Building blocks every domain shares, one implementation each.
+
+- frames in and out (:func:`to_polars`, :func:`like_input`): pandas, polars, arrow;
+- the (bars x symbols) :class:`Panel` (:func:`bars_panel`, :func:`pivot`, :func:`panel_to_long`);
+- returns metrics over 1-D series and 2-D (n_obs, n_trials) matrices (:func:`returns_metrics`,
+  :func:`metrics_columns`), with their definitions and edge cases in one docstring;
+- the stationary bootstrap (:func:`stationary_bootstrap`, :func:`optimal_block_length`), seeded
+  through :class:`numpy.random.Generator` only;
+- the normal distribution without ``scipy.stats`` (:func:`norm_cdf`, :func:`norm_ppf`).
+
+Domain packages (backtest, sim, portfolio, factors, rl, live) import these instead of each other's
+private modules.
+"""
+
+from trade2026.core._bootstrap import optimal_block_length, stationary_bootstrap, stationary_bootstrap_indices
+from trade2026.core._frames import like_input, require_columns, to_polars
+from trade2026.core._metrics import (
+    MATRIX_METRICS,
+    as_array,
+    drawdown,
+    max_drawdown,
+    metrics_columns,
+    moments,
+    returns_metrics,
+    sharpe_ratio,
+)
+from trade2026.core._panel import (
+    BAR_COLUMNS,
+    PRICE_COLUMNS,
+    Panel,
+    bars_panel,
+    ffill,
+    panel_to_long,
+    pivot,
+    simple_returns,
+)
+from trade2026.core._stats import norm_cdf, norm_ppf
+
+__all__ = [
+    "BAR_COLUMNS",
+    "MATRIX_METRICS",
+    "PRICE_COLUMNS",
+    "Panel",
+    "as_array",
+    "bars_panel",
+    "drawdown",
+    "ffill",
+    "like_input",
+    "max_drawdown",
+    "metrics_columns",
+    "moments",
+    "norm_cdf",
+    "norm_ppf",
+    "optimal_block_length",
+    "panel_to_long",
+    "pivot",
+    "require_columns",
+    "returns_metrics",
+    "sharpe_ratio",
+    "simple_returns",
+    "stationary_bootstrap",
+    "stationary_bootstrap_indices",
+    "to_polars",
+]
