@@ -24,6 +24,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from trade2026._jit import set_compile_listener
 from trade2026._json import dumps, json_default
 from trade2026.errors import T26Error
 
@@ -238,6 +239,7 @@ def command(
             debug = bool(kwargs.pop("debug")) or bool(root.get("debug"))
             no_track = bool(kwargs.pop("no_track", False))
             ctx = Ctx(home=home, json=as_json, debug=debug, track=not no_track)
+            set_compile_listener(None if as_json else ctx.log)
             try:
                 out = fn(ctx, **kwargs)
                 render(out, as_json=as_json)

@@ -267,3 +267,8 @@ def compact(ctx: Ctx, table: Annotated[str, typer.Argument(help="Table name.")])
     """
     res = ctx.lake.compact(table)
     return Out({"table": table, **res})
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``t26 data`` and its subcommands to the root app."""
+    root.add_typer(app, name="data")

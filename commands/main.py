@@ -19,18 +19,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# One line per subcommand, in the order `t26 --help` lists them; each module owns its commands.
-app.add_typer(data.app, name="data")
-sql.register(app)
-screen.register(app)
-regime.register(app)
-app.add_typer(factors.app, name="factors")
-fml.register(app)  # fracdiff, label, metalabel
-backtest.register(app)
-app.add_typer(portfolio.app, name="portfolio")
-app.add_typer(sim.app, name="sim")
-app.add_typer(runs.app, name="runs")
-demo.register(app)
+# Every command module registers itself the same way, in the order `t26 --help` lists them.
+for _module in (data, sql, screen, regime, factors, fml, backtest, portfolio, sim, runs, demo):
+    _module.register(app)
 
 
 def _version(value: bool) -> None:

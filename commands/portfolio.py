@@ -477,3 +477,8 @@ def frontier(
     if run.run_id:
         lines.insert(0, f"MLflow run {run.run_id}")
     return Out(data, tables=[(f"mean-{front.rm} efficient frontier (annualised)", rows)], lines=lines)
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``t26 portfolio`` and its subcommands to the root app."""
+    root.add_typer(app, name="portfolio")

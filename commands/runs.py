@@ -61,3 +61,8 @@ def show(ctx: Ctx, run_id: Annotated[str, typer.Argument(help="A run id from `t2
     if run["artifacts"]:
         tables.append(("artifacts", [{"path": a} for a in run["artifacts"]]))
     return Out(run, tables=tables)
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``t26 runs`` and its subcommands to the root app."""
+    root.add_typer(app, name="runs")

@@ -436,3 +436,8 @@ def mc(
     if run.run_id:
         lines.insert(0, f"MLflow run {run.run_id}")
     return Out(data, tables=[("Monte Carlo distributions (percentiles)", rows), ("Loss and ruin", risk)], lines=lines)
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``t26 sim`` and its subcommands to the root app."""
+    root.add_typer(app, name="sim")
