@@ -8,8 +8,14 @@ the CLI uses (2 for bad input the user can fix, 1 for a failure at run time)::
     |   +-- DataError                  data that fails validation (columns, values, keys, files)
     |   +-- ConfigError                settings, recipes, TOML files, options that do not fit
     |   +-- NotFoundError              a table, symbol, run or file that does not exist
+    |   +-- ExpressionError            a screen expression that does not parse; points at the token
     +-- LakeError (exit 1)             the lake could not complete an operation (I/O, commit retries)
+    +-- FitError (exit 1)              a model could not be estimated on valid input
+    |   +-- RegimeFitError             the Markov-switching likelihood could not be maximised
     +-- DependencyError (exit 2)       an optional dependency (ray, yfinance, ...) is not installed
+
+Messages name the problem in the library's terms (parameter names) and say what to do; the CLI maps
+parameters to its flags where they differ.
 """
 
 from __future__ import annotations
@@ -39,8 +45,20 @@ class NotFoundError(InputError):
     """A table, symbol, run or file that does not exist."""
 
 
+class ExpressionError(InputError):
+    """A screen expression that does not parse or type-check; the message points at the token."""
+
+
 class LakeError(T26Error):
     """The lake could not complete an operation."""
+
+
+class FitError(T26Error):
+    """A model could not be estimated on input that passed validation; the message says what to try."""
+
+
+class RegimeFitError(FitError):
+    """The Markov-switching likelihood could not be maximised (exit 1); the message says what to try."""
 
 
 class DependencyError(T26Error):
@@ -53,8 +71,11 @@ __all__ = [
     "ConfigError",
     "DataError",
     "DependencyError",
+    "ExpressionError",
+    "FitError",
     "InputError",
     "LakeError",
     "NotFoundError",
+    "RegimeFitError",
     "T26Error",
 ]

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trade2026.errors import DataError
+
 _CHUNK_CELLS = 4_000_000  # days * assets * factors per chunk (~32 MB of float64)
 
 
@@ -70,7 +72,7 @@ def batched_wls(
     X = np.asarray(X, dtype=np.float64)
     if y.ndim != 2 or X.ndim != 3 or X.shape[:2] != y.shape:
         msg = f"y must be (days, assets) and X (days, assets, factors); got {y.shape} and {X.shape}"
-        raise ValueError(msg)
+        raise DataError(msg)
     n_days, n_assets, k = X.shape
     if w is None:
         w = np.ones_like(y)

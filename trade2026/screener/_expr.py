@@ -30,7 +30,7 @@ from typing import Any
 
 import polars as pl
 
-from trade2026.errors import InputError
+from trade2026.errors import ExpressionError, InputError
 from trade2026.features import indicators as ind
 
 DATE = "ts"
@@ -41,10 +41,6 @@ MARKET_COLUMNS: dict[str, tuple[str, ...]] = {
     "vol_regime": ("calm", "volatile"),
     "quadrant": ("bull_calm", "bull_volatile", "bear_calm", "bear_volatile"),
 }
-
-
-class ExpressionError(InputError):
-    """A screen expression that does not parse or type-check; the message points at the token."""
 
 
 @dataclass(frozen=True)

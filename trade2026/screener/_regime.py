@@ -30,15 +30,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from trade2026.errors import DataError, InputError, T26Error
+from trade2026.errors import DataError, InputError, RegimeFitError
 
 MODELS = ("regression", "autoregression")
 LABELS = {2: ("bear", "bull"), 3: ("bear", "neutral", "bull")}
 MIN_OBS_PER_REGIME = 60
-
-
-class RegimeFitError(T26Error):
-    """The Markov-switching likelihood could not be maximised (exit 1); the message says what to try."""
 
 
 @dataclass(frozen=True)

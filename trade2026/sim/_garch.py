@@ -13,6 +13,8 @@ import numpy as np
 from numba import njit
 from scipy.optimize import minimize
 
+from trade2026.errors import InputError
+
 
 @njit(cache=True)
 def garch_filter(e, omega, alpha, beta):
@@ -84,8 +86,8 @@ def fit_garch(returns: np.ndarray) -> Garch11:
     r = np.asarray(returns, dtype=np.float64)
     r = r[np.isfinite(r)]
     if r.size < 50:
-        msg = f"GARCH(1,1) needs at least 50 returns (got {r.size})"
-        raise ValueError(msg)
+        msg = f"GARCH(1,1) needs at least 50 returns (got {r.size}); use a longer history or another method"
+        raise InputError(msg)
     mu = float(r.mean())
     e = r - mu
     var = float(e.var())
