@@ -10,7 +10,7 @@ M_N, M_GROWTH, M_MEAN, M_SD, M_SKEW, M_KURT, M_DOWN, M_MDD, M_MDD_DUR, M_MIN_EQ 
 N_OUT = 10
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def metrics_matrix(r):  # pragma: no cover - compiled
     """Sufficient statistics of every column of simple returns ``r`` (n_obs, n_trials), NaN skipped.
 
