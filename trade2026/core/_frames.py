@@ -15,19 +15,22 @@ from trade2026.errors import DataError
 
 
 def _from_pandas(df: Any) -> pl.DataFrame:
-    """Column by column: polars' and pyarrow's pandas paths call ``Series.values`` on tz-aware columns,
-    which pandas 3 deprecates (a warning, an error under the test suite)."""
+    """pandas -> polars. Time-zone-aware columns are converted by hand: polars' and pyarrow's pandas
+    paths call ``Series.values`` on them, which pandas 3 deprecates (a warning, an error under the
+    test suite); every other column goes through ``pl.from_pandas`` (nullable and categorical dtypes)."""
+    names = [str(c) for c in df.columns]
+    tz_cols = {n for n, c in zip(names, df.columns, strict=True) if getattr(df[c].dtype, "tz", None) is not None}
+    plain = [c for n, c in zip(names, df.columns, strict=True) if n not in tz_cols]
+    rest = pl.from_pandas(df[plain], include_index=False) if plain else pl.DataFrame()
     cols = []
-    for name in df.columns:
-        s = df[name]
-        tz = getattr(s.dtype, "tz", None)
-        if tz is not None:
+    for n, c in zip(names, df.columns, strict=True):
+        if n in tz_cols:
+            s = df[c]
             naive = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-            cols.append(pl.Series(str(name), naive).dt.replace_time_zone("UTC").dt.convert_time_zone(str(tz)))
-        elif s.dtype == object or str(s.dtype) in ("string", "str"):
-            cols.append(pl.Series(str(name), s.tolist()))
+            tz = str(s.dtype.tz)
+            cols.append(pl.Series(n, naive).dt.replace_time_zone("UTC").dt.convert_time_zone(tz))
         else:
-            cols.append(pl.Series(str(name), s.to_numpy()))
+            cols.append(rest.get_column(n))
     return pl.DataFrame(cols)
 
 

@@ -43,27 +43,10 @@ class WriteResult:
 
 
 def _to_polars(df: Any) -> pl.DataFrame:
-    import polars as pl
+    """The frame to write, as polars (pandas, polars, lazy, arrow or a dict of columns)."""
+    from trade2026.core import to_polars
 
-    if isinstance(df, pl.DataFrame):
-        return df
-    if isinstance(df, pl.LazyFrame):
-        return df.collect()
-    mod = type(df).__module__
-    if mod.startswith("pandas"):
-        import warnings
-
-        with warnings.catch_warnings():
-            # pandas 3.1 warns when pyarrow/polars read tz-aware columns through Series.values;
-            # the conversion is correct and the warning is not the user's to act on.
-            warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
-            return pl.from_pandas(df, include_index=False)
-    if mod.startswith("pyarrow"):
-        return pl.DataFrame(pl.from_arrow(df))
-    if isinstance(df, dict):
-        return pl.DataFrame(df)
-    msg = f"cannot write a {type(df).__name__}; pass a polars or pandas DataFrame or an arrow table"
-    raise DataError(msg)
+    return to_polars(df, what="a table to write")[0]
 
 
 def _is_commit_conflict(exc: BaseException) -> bool:
