@@ -184,13 +184,32 @@ def render(out: Out, *, as_json: bool) -> None:
         console.print(line, highlight=False)
 
 
-def fail(exc: BaseException, *, debug: bool) -> typing.NoReturn:
-    """Print a one-line error on stderr and exit with the error's code."""
+def _flag_for(option: str | None, command: Any, flags: dict[str, str]) -> str | None:
+    """The command-line flag of the command that sets library parameter ``option``, if it has one."""
+    if not option:
+        return None
+    flag = flags.get(option, "--" + option.replace("_", "-"))
+    known = {o for p in getattr(command, "params", ()) for o in getattr(p, "opts", ())}
+    return flag if flag in known else None
+
+
+def fail(
+    exc: BaseException, *, debug: bool, command: Any = None, flags: dict[str, str] | None = None
+) -> typing.NoReturn:
+    """Print a one-line error on stderr and exit with the error's code.
+
+    A :class:`T26Error` naming an ``option`` gets the flag that sets it on this ``command`` appended
+    (``flags`` maps library parameter names to flags where they differ, e.g. ``columns`` -> ``--map``).
+    """
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
     if isinstance(exc, T26Error):
         code = exc.exit_code
         text = str(exc)
+        flag = _flag_for(exc.option, command, flags or {})
+        if flag:
+            first, *rest = text.splitlines() or [""]
+            text = "\n".join([f"{first} (command line: {flag})", *rest])
     else:
         code = 1
         text = f"unexpected failure: {type(exc).__name__}: {exc}"
@@ -212,9 +231,18 @@ def _root_obj(tctx: Any) -> dict[str, Any]:
 
 
 def command(
-    app: typer.Typer, name: str | None = None, *, tracked: bool = False, **kw: Any
+    app: typer.Typer,
+    name: str | None = None,
+    *,
+    tracked: bool = False,
+    flags: dict[str, str] | None = None,
+    **kw: Any,
 ) -> Callable[[Callable[..., Out]], Callable[..., Out]]:
-    """Register ``fn(ctx, ...) -> Out`` as a command of ``app`` with the shared options."""
+    """Register ``fn(ctx, ...) -> Out`` as a command of ``app`` with the shared options.
+
+    ``flags`` maps library parameter names to this command's flags where they differ (for errors
+    that name an ``option``; see :func:`fail`).
+    """
 
     def deco(fn: Callable[..., Out]) -> Callable[..., Out]:
         hints = typing.get_type_hints(fn, include_extras=True)
@@ -233,7 +261,8 @@ def command(
             extra.append(inspect.Parameter("no_track", kwonly, default=False, annotation=NoTrackOpt))
 
         def wrapper(**kwargs: Any) -> None:
-            root = _root_obj(kwargs.pop("typer_ctx", None))
+            tctx = kwargs.pop("typer_ctx", None)
+            root = _root_obj(tctx)
             as_json = bool(kwargs.pop("json_"))
             home = kwargs.pop("home") or root.get("home")
             debug = bool(kwargs.pop("debug")) or bool(root.get("debug"))
@@ -249,7 +278,7 @@ def command(
                 sys.stderr.write("interrupted\n")
                 raise typer.Exit(130) from None
             except Exception as exc:
-                fail(exc, debug=debug)
+                fail(exc, debug=debug, command=getattr(tctx, "command", None), flags=flags)
 
         wrapper.__name__ = fn.__name__
         wrapper.__qualname__ = fn.__qualname__

@@ -68,7 +68,7 @@ def build(
     return Out(rows)
 
 
-@command(app, "ingest")
+@command(app, "ingest", flags={"columns": "--map"})
 def ingest(
     ctx: Ctx,
     files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files or folders.")],

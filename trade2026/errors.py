@@ -14,17 +14,25 @@ the CLI uses (2 for bad input the user can fix, 1 for a failure at run time)::
     |   +-- RegimeFitError             the Markov-switching likelihood could not be maximised
     +-- DependencyError (exit 2)       an optional dependency (ray, yfinance, ...) is not installed
 
-Messages name the problem in the library's terms (parameter names) and say what to do; the CLI maps
-parameters to its flags where they differ.
+Messages name the problem in the library's terms (parameter names) and say what to do. An error about
+one setting names it in ``option`` (``raise ConfigError(msg, option="date_format")``); the CLI then
+adds the command-line flag that sets it (``--date-format``), so the library never speaks in flags.
 """
 
 from __future__ import annotations
 
 
 class T26Error(Exception):
-    """Base class of every error Trade2026 raises on purpose."""
+    """Base class of every error Trade2026 raises on purpose.
+
+    ``option`` optionally names the parameter (of the function that raised) that fixes the problem.
+    """
 
     exit_code = 1
+
+    def __init__(self, *args: object, option: str | None = None) -> None:
+        super().__init__(*args)
+        self.option = option
 
 
 class InputError(T26Error):

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from trade2026.errors import DataError
-from trade2026.lake import IngestOptions, Lake, ingest
+from trade2026.lake import IngestOptions, Lake, ingest, read_files
 
 GOOD = """date,ticker,open,high,low,close,volume
 2024-01-02,AAA,10.0,10.5,9.8,10.2,1000
@@ -151,3 +151,16 @@ def test_cli_ingest_reports_counts_as_json(cli: Any, lake: Lake, tmp_path: Path)
     assert r.exit_code == 2 and "no such file" in r.output
     r = cli("data", "ingest", str(f), "--table", "weird")
     assert r.exit_code == 2 and "bars_* or ticks" in r.output
+
+
+@pytest.mark.parametrize(
+    ("case", "option"),
+    [("unparseable date", "date_format"), ("wrong delimiter", "delimiter"), ("non-utf8", "encoding")],
+)
+def test_library_errors_name_the_parameter_not_the_flag(case: str, option: str, tmp_path: Path) -> None:
+    text, _ = BAD_CASES[case]
+    bad = write(tmp_path, "bad.csv", text)
+    with pytest.raises(DataError) as info:
+        read_files([bad])
+    assert info.value.option == option
+    assert "--" not in str(info.value)  # the CLI adds its flag; the library speaks in parameters

@@ -38,8 +38,8 @@ def to_polars(frame: Any, *, what: str = "the input") -> tuple[pl.DataFrame, boo
     """A polars DataFrame of ``frame`` and whether it was pandas (to give back the same kind).
 
     A pandas frame keeps a named index as columns (``ts``, or a ``(symbol, ts)`` MultiIndex); an
-    unnamed index (the default ``RangeIndex``, or what filtering left of it) is dropped. Lazy frames are collected, arrow
-    tables and dicts of columns converted.
+    unnamed index (the default ``RangeIndex``, or what filtering left of it) is dropped. Lazy frames
+    are collected, arrow tables and dicts of columns converted.
     """
     if isinstance(frame, pl.DataFrame):
         return frame, False

@@ -324,9 +324,9 @@ def check_sample_targets(lake: Any, data: SampleData) -> None:
     if theirs:
         msg = (
             f"table(s) {', '.join(theirs)} in {lake.root} hold data the sample generator did not write; "
-            "use another --home for the sample, or pass --force to replace them"
+            "use another home for the sample, or force it to replace them"
         )
-        raise InputError(msg)
+        raise InputError(msg, option="force")
 
 
 def write_sample(lake: Any, data: SampleData, *, force: bool = False) -> dict[str, Any]:

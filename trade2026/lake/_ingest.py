@@ -85,11 +85,11 @@ def _read_csv(path: Path, opts: IngestOptions) -> pl.DataFrame:
         line = raw[: exc.start].count(b"\n") + 1
         msg = (
             f"{path}: line {line} is not valid {opts.encoding} (byte {raw[exc.start]:#x}); "
-            "re-save the file as UTF-8 or pass --encoding (e.g. --encoding latin-1)"
+            "re-save the file as UTF-8 or set its encoding (e.g. latin-1)"
         )
-        raise DataError(msg) from exc
+        raise DataError(msg, option="encoding") from exc
     except LookupError as exc:
-        raise InputError(f"unknown encoding {opts.encoding!r}; use e.g. utf-8 or latin-1") from exc
+        raise InputError(f"unknown encoding {opts.encoding!r}; use e.g. utf-8 or latin-1", option="encoding") from exc
     try:
         df = pl.read_csv(
             io.StringIO(text),
@@ -108,10 +108,10 @@ def _read_csv(path: Path, opts: IngestOptions) -> pl.DataFrame:
             if sep != opts.delimiter and sep in header:
                 shown = "\\t" if sep == "\t" else sep
                 msg = (
-                    f"{path}: found one column named {header!r}; the file looks {shown!r}-delimited, "
-                    f"pass --delimiter '{shown}'"
+                    f"{path}: found one column named {header!r}; the file looks {shown!r}-delimited: "
+                    f"set the delimiter to '{shown}'"
                 )
-                raise DataError(msg)
+                raise DataError(msg, option="delimiter")
     if df.height == 0:
         raise DataError(f"{path}: the file has a header but no data rows")
     return df
@@ -176,7 +176,8 @@ def _map_columns(df: pl.DataFrame, wanted: Sequence[str], opts: IngestOptions, n
             src = opts.columns[canon]
             if src not in df.columns:
                 found = ", ".join(c for c in df.columns if not c.startswith("_"))
-                raise DataError(f"{name}: --map {canon}={src}: no column {src!r}; found: {found}")
+                msg = f"{name}: the column mapping {canon}={src} names no column {src!r}; found: {found}"
+                raise DataError(msg, option="columns")
             renames[src] = canon
             continue
         for alias in ALIASES.get(canon, (canon,)):
@@ -185,7 +186,8 @@ def _map_columns(df: pl.DataFrame, wanted: Sequence[str], opts: IngestOptions, n
                 break
     unknown = set(opts.columns) - set(wanted)
     if unknown:
-        raise InputError(f"--map names unknown field(s) {', '.join(sorted(unknown))}; fields: {', '.join(wanted)}")
+        msg = f"the column mapping names unknown field(s) {', '.join(sorted(unknown))}; fields: {', '.join(wanted)}"
+        raise InputError(msg, option="columns")
     out = df.rename(renames)
     keep = [c for c in wanted if c in out.columns]
     return out.select(*keep, "_source", "_line")
@@ -241,12 +243,13 @@ def parse_timestamps(df: pl.DataFrame, opts: IngestOptions, name: str) -> pl.Dat
         midnight = s.str.to_datetime("%Y-%m-%d", strict=False, time_unit="us").dt.replace_time_zone("UTC")
         parsed = pl.when(date_only & midnight.is_not_null()).then(midnight).otherwise(parsed)
     else:
-        msg = f"{name}: column ts has type {col}; pass --date-format epoch_s/epoch_ms for numbers"
-        raise DataError(msg)
+        msg = f"{name}: column ts has type {col}; for numbers set the date format to epoch_s, epoch_ms or epoch_us"
+        raise DataError(msg, option="date_format")
     try:
         out = df.with_columns(parsed.alias("_ts_parsed"))
     except pl.exceptions.PolarsError as exc:
-        raise DataError(f"{name}: cannot parse timestamps ({str(exc).splitlines()[0]}); pass --date-format") from exc
+        msg = f"{name}: cannot parse timestamps ({str(exc).splitlines()[0]}); set the date format"
+        raise DataError(msg, option="date_format") from exc
     bad = out.filter(pl.col("_ts_parsed").is_null())
     if bad.height:
         shown = "; ".join(
@@ -256,9 +259,9 @@ def parse_timestamps(df: pl.DataFrame, opts: IngestOptions, name: str) -> pl.Dat
         hint = f" with format {fmt!r}" if fmt else ""
         msg = (
             f"{name}: {bad.height} timestamp(s) cannot be parsed{hint} ({shown}); "
-            "pass --date-format (e.g. '%d/%m/%Y') or fix the values"
+            "set the date format (a strftime format such as '%d/%m/%Y') or fix the values"
         )
-        raise DataError(msg)
+        raise DataError(msg, option="date_format")
     return out.drop("ts").rename({"_ts_parsed": "ts"})
 
 
@@ -282,11 +285,12 @@ def read_files(
             df = df.with_columns(pl.lit(0).alias("side"))
         missing = [c for c in wanted if c not in df.columns]
         if missing:
-            hint = "map them with --map NAME=SOURCE_COLUMN"
+            hint = "map them to source columns (FIELD=SOURCE_COLUMN)"
             if "symbol" in missing:
-                hint += " (or --symbol SYM for a single-symbol file)"
+                hint += ", or set the symbol of a single-symbol file"
             found = ", ".join(c for c in _read_file(path, opts).columns if not c.startswith("_"))
-            raise DataError(f"{path}: missing required column(s) {', '.join(missing)}; found: {found}; {hint}")
+            msg = f"{path}: missing required column(s) {', '.join(missing)}; found: {found}; {hint}"
+            raise DataError(msg, option="symbol" if missing == ["symbol"] else "columns")
         df = parse_timestamps(df, opts, str(path))
         df = df.select(*wanted, "_source", "_line")
         numeric = [c for c in wanted if c not in ("symbol", "ts")]
