@@ -147,6 +147,7 @@ def _fmt(value: Any) -> str:
 
 def render_rows(title: str, rows: Sequence[dict[str, Any]]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     console = _stdout_console()
     if not rows:
@@ -160,9 +161,9 @@ def render_rows(title: str, rows: Sequence[dict[str, Any]]) -> None:
                 columns.append(key)
     for col in columns:
         numeric = all(isinstance(r.get(col), int | float) for r in rows if r.get(col) is not None)
-        table.add_column(col, justify="right" if numeric else "left")
-    for row in rows:
-        table.add_row(*(_fmt(row.get(c)) for c in columns))
+        table.add_column(Text(str(col)), justify="right" if numeric else "left")
+    for row in rows:  # data is text, never markup (a symbol named "[/x]" must print as itself)
+        table.add_row(*(Text(_fmt(row.get(c))) for c in columns))
     console.print(table)
 
 

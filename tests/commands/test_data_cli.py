@@ -152,3 +152,15 @@ def test_sample_and_demo_never_replace_your_data_without_force(cli: Any, lake: L
     assert lake.read("bars_1d", version=0)["symbol"].to_list() == ["MINE"]  # still there by time travel
     # a sample over a sample is fine without --force
     assert cli("data", "sample", "--symbols", "4", "--years", "1", "--intraday-symbols", "0").exit_code == 0
+
+
+def test_human_tables_print_data_as_text_not_markup(tmp_path: Path) -> None:
+    import contextlib
+    import io
+
+    from commands._cli import Out, render
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        render(Out([{"symbol": "[/x]", "[b]col": "[red]value"}]), as_json=False)
+    assert "[/x]" in buf.getvalue() and "[red]value" in buf.getvalue() and "[b]col" in buf.getvalue()
