@@ -83,13 +83,35 @@ def run_tasks(
             bar[0].stop()
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: a daemon thread ends the worker as soon as its parent is gone.
+
+    A parent killed with SIGKILL cannot tell its pool to stop; without this, spawned workers run on
+    (or wait) for minutes. When the parent dies the worker is re-parented, so ``getppid`` changes.
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="t26-parent-watch", daemon=True).start()
+
+
 def _processes(fn: Callable[[T], R], items: Sequence[T], max_workers: int | None, bar: Any) -> list[R]:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     workers = min(max_workers or os.cpu_count() or 1, len(items))
     results: list[Any] = [None] * len(items)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp.get_context("spawn"),
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
         for fut in as_completed(futures):
             results[futures[fut]] = fut.result()
@@ -98,12 +120,40 @@ def _processes(fn: Callable[[T], R], items: Sequence[T], max_workers: int | None
     return results
 
 
+RAY_CONNECT_TIMEOUT_S = 5.0
+
+
+def _check_reachable(address: str) -> None:
+    """Fail within seconds when a ``host:port`` (or ``ray://host:port``) Ray address does not answer.
+
+    ``ray.init`` on an address nobody listens at retries for minutes; a TCP connect tells at once.
+    ``auto`` and addresses without a port are left to Ray.
+    """
+    import socket
+
+    hostport = address.split("://", 1)[-1]
+    host, sep, port = hostport.rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=RAY_CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        msg = (
+            f"no Ray cluster answers at ray_address {address!r} ({exc.strerror or exc}); start one with "
+            "`ray start --head`, fix the address, or use another executor"
+        )
+        raise ConfigError(msg, option="ray_address") from None
+
+
 def _ray(fn: Callable[[T], R], items: Sequence[T], address: str | None, max_workers: int | None, bar: Any) -> list[R]:
     try:
         import ray
     except ImportError as exc:
         msg = "the ray executor needs Ray: pip install 'trade2026[distributed]'"
         raise DependencyError(msg) from exc
+    if address and not ray.is_initialized():
+        _check_reachable(address)
     started = False
     old: str | None = None
     if not ray.is_initialized():
