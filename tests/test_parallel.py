@@ -70,7 +70,6 @@ def write_pid_and_sleep(path: str) -> None:
 
 @pytest.mark.slow
 def test_workers_exit_when_the_parent_is_killed(tmp_path) -> None:
-    import os
     import signal
     import subprocess
     import sys

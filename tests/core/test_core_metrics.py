@@ -20,7 +20,14 @@ def _reference(r: np.ndarray, ppy: float) -> dict[str, float]:
     n = len(r)
     out: dict[str, float] = {"n_obs": n}
     if n == 0:
-        return {**out, "total_return": 0.0, "cagr": 0.0, "max_drawdown": 0.0, "max_drawdown_duration": 0, "sharpe": math.nan}
+        return {
+            **out,
+            "total_return": 0.0,
+            "cagr": 0.0,
+            "max_drawdown": 0.0,
+            "max_drawdown_duration": 0,
+            "sharpe": math.nan,
+        }
     growth = math.prod(1 + x for x in r)
     mu = sum(r) / n
     var = sum((x - mu) ** 2 for x in r) / (n - 1) if n > 1 else math.nan
@@ -121,7 +128,9 @@ def test_nan_gaps_measure_like_the_series_without_them() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    arrays(np.float64, st.tuples(st.integers(0, 40), st.integers(1, 5)), elements=st.floats(-0.5, 0.5) | st.just(np.nan))
+    arrays(
+        np.float64, st.tuples(st.integers(0, 40), st.integers(1, 5)), elements=st.floats(-0.5, 0.5) | st.just(np.nan)
+    )
 )
 def test_matrix_columns_equal_the_one_dimensional_metrics(m: np.ndarray) -> None:
     cols = metrics_columns(m, 252)
