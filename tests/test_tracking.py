@@ -52,3 +52,39 @@ def test_cli_runs_ls_show_and_no_track(cli: Any, home: Path) -> None:
     assert len(json.loads(cli("runs", "ls", "--json").stdout)) == 1
     r = cli("runs", "show", "nope")
     assert r.exit_code == 2
+
+
+def test_unreachable_tracking_server_fails_in_seconds_naming_the_setting(
+    cli: Any, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import time
+
+    from trade2026.errors import ConfigError
+
+    with socket.socket() as s:  # bound, never listening: connections are refused at once
+        s.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("T26_MLFLOW_URI", f"http://127.0.0.1:{s.getsockname()[1]}")
+        t0 = time.monotonic()
+        with pytest.raises(ConfigError, match="does not answer.*T26_MLFLOW_URI") as info:
+            with tracking.start_run("x", settings=load_settings()):
+                pass
+        assert info.value.option == "no_track"
+        r = cli("data", "sample", "--symbols", "2", "--years", "1", "--intraday-symbols", "0")
+        assert r.exit_code == 0  # untracked commands do not care
+        r = cli("backtest", "sma_cross:fast=5,slow=20")
+        assert r.exit_code == 2 and "does not answer" in r.output and "--no-track" in r.output, r.output
+        assert cli("backtest", "sma_cross:fast=5,slow=20", "--no-track").exit_code == 0
+        assert time.monotonic() - t0 < 60  # MLflow alone retries for minutes (a bound, not a timing claim)
+
+
+def test_home_that_cannot_hold_the_database_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trade2026.errors import ConfigError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("T26_HOME", str(blocker / "home"))
+    monkeypatch.delenv("T26_MLFLOW_URI", raising=False)
+    with pytest.raises(ConfigError, match="cannot create the home") as info, tracking.start_run("x"):
+        pass
+    assert info.value.option == "home"

@@ -120,30 +120,24 @@ def _processes(fn: Callable[[T], R], items: Sequence[T], max_workers: int | None
     return results
 
 
-RAY_CONNECT_TIMEOUT_S = 5.0
-
-
 def _check_reachable(address: str) -> None:
     """Fail within seconds when a ``host:port`` (or ``ray://host:port``) Ray address does not answer.
 
     ``ray.init`` on an address nobody listens at retries for minutes; a TCP connect tells at once.
     ``auto`` and addresses without a port are left to Ray.
     """
-    import socket
+    from trade2026._net import unreachable
 
-    hostport = address.split("://", 1)[-1]
-    host, sep, port = hostport.rpartition(":")
+    host, sep, port = address.split("://", 1)[-1].rpartition(":")
     if not sep or not port.isdigit():
         return
-    try:
-        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=RAY_CONNECT_TIMEOUT_S):
-            pass
-    except OSError as exc:
+    why = unreachable(host, int(port))
+    if why:
         msg = (
-            f"no Ray cluster answers at ray_address {address!r} ({exc.strerror or exc}); start one with "
+            f"no Ray cluster answers at ray_address {address!r} ({why}); start one with "
             "`ray start --head`, fix the address, or use another executor"
         )
-        raise ConfigError(msg, option="ray_address") from None
+        raise ConfigError(msg, option="ray_address")
 
 
 def _ray(fn: Callable[[T], R], items: Sequence[T], address: str | None, max_workers: int | None, bar: Any) -> list[R]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trade2026.errors import NotFoundError
+from trade2026.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
     from trade2026.config import Settings
@@ -23,18 +23,58 @@ if TYPE_CHECKING:
 EXPERIMENT = "t26"
 
 
-def _client(settings: Settings) -> Any:
+def _check_store(settings: Settings, *, write: bool = True) -> None:
+    """Fail in seconds, naming the setting, when the tracking store cannot work.
+
+    MLflow retries an HTTP tracking server that is down for minutes, and a sqlite store in a read-only
+    home for as long; a TCP connect and a write check tell at once.
+    """
+    from urllib.parse import urlsplit
+
+    uri = settings.tracking_uri
+    if uri.startswith(("http://", "https://")):
+        from trade2026._net import unreachable
+
+        parts = urlsplit(uri)
+        why = unreachable(parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme == "https" else 80))
+        if why:
+            msg = (
+                f"the MLflow tracking server at {uri} does not answer ({why}); start it, point "
+                "T26_MLFLOW_URI at a running server, or turn tracking off"
+            )
+            raise ConfigError(msg, option="no_track")
+    elif uri.startswith("sqlite:///") and write:
+        db = Path(uri.removeprefix("sqlite:///"))
+        try:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            msg = f"cannot create the home {db.parent} for MLflow's database ({exc.strerror}); pick a writable home"
+            raise ConfigError(msg, option="home") from None
+        try:  # a probe, not os.access: that says yes to root on a read-only file system's neighbours
+            with tempfile.TemporaryFile(dir=db.parent):
+                pass
+            if db.exists():
+                with open(db, "r+b"):
+                    pass
+        except OSError as exc:
+            msg = f"MLflow's database {db} is not writable ({exc.strerror}); pick a writable home or turn tracking off"
+            raise ConfigError(msg, option="home") from None
+
+
+def _client(settings: Settings, *, write: bool = True) -> Any:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("DO_NOT_TRACK", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    # A server that dies mid-run fails the request in tens of seconds, not MLflow's minutes.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
+    _check_store(settings, write=write)
     import logging
 
     for name in ("alembic", "mlflow", "mlflow.store.db.utils", "mlflow.tracking"):
         logging.getLogger(name).setLevel(logging.ERROR)
     from mlflow.tracking import MlflowClient
 
-    if settings.tracking_uri.startswith("sqlite:///"):
-        settings.home.mkdir(parents=True, exist_ok=True)
     return MlflowClient(tracking_uri=settings.tracking_uri)
 
 
@@ -172,7 +212,7 @@ def list_runs(
     settings = settings or load_settings()
     if settings.tracking_uri.startswith("sqlite:///") and not (settings.home / "mlflow.db").exists():
         return []
-    client = _client(settings)
+    client = _client(settings, write=False)
     exp = client.get_experiment_by_name(experiment)
     if exp is None:
         return []
@@ -188,7 +228,7 @@ def get_run(run_id: str, settings: Settings | None = None) -> dict[str, Any]:
     from trade2026.config import load_settings
 
     settings = settings or load_settings()
-    client = _client(settings)
+    client = _client(settings, write=False)
     try:
         run = client.get_run(run_id)
     except Exception as exc:
