@@ -66,9 +66,11 @@ def test_unreachable_tracking_server_fails_in_seconds_naming_the_setting(
         s.bind(("127.0.0.1", 0))
         monkeypatch.setenv("T26_MLFLOW_URI", f"http://127.0.0.1:{s.getsockname()[1]}")
         t0 = time.monotonic()
-        with pytest.raises(ConfigError, match="does not answer.*T26_MLFLOW_URI") as info:
-            with tracking.start_run("x", settings=load_settings()):
-                pass
+        with (
+            pytest.raises(ConfigError, match="does not answer.*T26_MLFLOW_URI") as info,
+            tracking.start_run("x", settings=load_settings()),
+        ):
+            pass
         assert info.value.option == "no_track"
         r = cli("data", "sample", "--symbols", "2", "--years", "1", "--intraday-symbols", "0")
         assert r.exit_code == 0  # untracked commands do not care
