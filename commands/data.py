@@ -88,6 +88,9 @@ def ingest(
     ] = None,
     delimiter: Annotated[str, typer.Option(help="CSV field delimiter.")] = ",",
     encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+    decimal: Annotated[
+        str, typer.Option(help="Decimal mark of numbers in text files: '.' (1,234.5) or ',' (1.234,5).")
+    ] = ".",
 ) -> Out:
     """Ingest CSV/Parquet files: map columns, parse times, validate, merge on (symbol, ts).
 
@@ -106,6 +109,7 @@ def ingest(
         date_format=date_format,
         delimiter="\t" if delimiter == "\\t" else delimiter,
         encoding=encoding,
+        decimal=decimal,
     )
     _check_tz(tz)
     res = do_ingest(ctx.lake, files, table=table, options=opts)

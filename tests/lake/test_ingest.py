@@ -164,3 +164,52 @@ def test_library_errors_name_the_parameter_not_the_flag(case: str, option: str, 
         read_files([bad])
     assert info.value.option == option
     assert "--" not in str(info.value)  # the CLI adds its flag; the library speaks in parameters
+
+
+EURO = "Date;Symbol;Open;High;Low;Close;Volume\n2024-01-02;EU;10,5;11,0;10,0;10,75;1.200\n"
+
+
+def test_decimal_commas_are_an_error_not_thousands(cli: Any, lake: Lake, tmp_path: Path) -> None:
+    # Reproduction: a ';'-delimited file with decimal commas ingested 10,5 as 105 with exit 0.
+    f = write(tmp_path, "euro.csv", EURO)
+    r = cli("data", "ingest", str(f), "--delimiter", ";")
+    assert r.exit_code == 2 and "open='10,5'" in r.output and "--decimal" in r.output, r.output
+    assert "bars_1d" not in lake.tables()
+    r = cli("data", "ingest", str(f), "--delimiter", ";", "--decimal", ",")
+    assert r.exit_code == 0, r.output
+    row = lake.read("bars_1d").row(0, named=True)
+    assert (row["open"], row["close"], row["volume"]) == (10.5, 10.75, 1200.0)
+
+
+def test_thousands_groups_still_read_in_comma_files(tmp_path: Path) -> None:
+    f = write(tmp_path, "us.csv", 'date,symbol,open,high,low,close,volume\n2024-01-02,US,10.5,11,10,10.75,"1,200"\n')
+    assert read_files([f])["volume"].to_list() == [1200.0]
+    odd = write(tmp_path, "odd.csv", 'date,symbol,open,high,low,close,volume\n2024-01-02,US,"10,5",11,10,10.75,1\n')
+    with pytest.raises(DataError, match="not a thousands grouping") as info:
+        read_files([odd])
+    assert info.value.option == "decimal"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "pattern"),
+    [
+        ("close", "inf", "infinite price or volume"),
+        ("volume", "inf", "infinite price or volume"),
+        ("close", "1e307", "price above"),
+        ("date", "200000000000", "timestamp outside 1800-2200"),
+    ],
+)
+def test_non_finite_and_absurd_values_are_refused(field: str, value: str, pattern: str, tmp_path: Path) -> None:
+    row = {"date": "1704153600", "symbol": "X", "open": "10", "high": "1e308", "low": "9", "close": "10", "volume": "5"}
+    row["high"] = "11" if value != "1e307" else "1e307"
+    row[field] = value
+    f = write(tmp_path, "x.csv", ",".join(row) + "\n" + ",".join(row.values()) + "\n")
+    with pytest.raises(DataError, match=pattern):
+        read_files([f], options=IngestOptions(date_format="epoch_s"))
+
+
+def test_non_finite_ticks_are_refused(tmp_path: Path) -> None:
+    for price, size in (("nan", "1"), ("inf", "1"), ("10", "inf")):
+        f = write(tmp_path, "t.csv", f"ts,symbol,price,size,side\n2024-01-02T10:00:00,X,{price},{size},1\n")
+        with pytest.raises(DataError, match="missing price or size|infinite price or size"):
+            read_files([f], kind="ticks")

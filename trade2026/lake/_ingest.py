@@ -47,7 +47,10 @@ class IngestOptions:
 
     ``columns`` maps canonical names to source names (``{"ts": "Date", "close": "Adj Close"}``);
     ``symbol`` sets the symbol for single-symbol files; ``tz`` is the zone of naive timestamps;
-    ``date_format`` is a strftime format, or ``epoch_s`` / ``epoch_ms`` / ``epoch_us``.
+    ``date_format`` is a strftime format, or ``epoch_s`` / ``epoch_ms`` / ``epoch_us``; ``decimal`` is
+    the decimal mark of numbers written as text: ``"."`` (commas may group thousands, ``1,234.5``) or
+    ``","`` (``1.234,5``; dots group thousands). A comma that is not a valid thousands group under
+    ``"."`` (``10,5``), or any comma in a file not delimited by commas, is ambiguous and an error.
     """
 
     columns: Mapping[str, str] = field(default_factory=dict)
@@ -56,6 +59,7 @@ class IngestOptions:
     date_format: str | None = None
     delimiter: str = ","
     encoding: str = "utf-8"
+    decimal: str = "."
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,8 @@ def _read_csv(path: Path, opts: IngestOptions) -> pl.DataFrame:
         df = pl.read_csv(
             io.StringIO(text),
             separator=opts.delimiter,
-            infer_schema_length=10000,
+            # With decimal commas every value is text first: "1.200" is 1200 there, not 1.2.
+            infer_schema_length=0 if opts.decimal == "," else 10000,
             try_parse_dates=False,
         )
     except pl.exceptions.NoDataError as exc:
@@ -265,6 +270,42 @@ def parse_timestamps(df: pl.DataFrame, opts: IngestOptions, name: str) -> pl.Dat
     return out.drop("ts").rename({"_ts_parsed": "ts"})
 
 
+_THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?([eE][+-]?\d+)?$"
+
+
+def _text_numbers(df: pl.DataFrame, column: str, opts: IngestOptions) -> pl.Expr:
+    """The expression parsing a text column of numbers with the file's decimal mark (see IngestOptions).
+
+    Raises DataError on a comma it cannot read unambiguously, naming the column and the ``decimal`` option.
+    """
+    import polars as pl
+
+    if opts.decimal not in (".", ","):
+        msg = f"decimal must be '.' or ',', got {opts.decimal!r}"
+        raise InputError(msg, option="decimal")
+    text = pl.col(column).str.strip_chars()
+    if opts.decimal == ",":
+        return (
+            text.str.replace_all(".", "", literal=True)
+            .str.replace(",", ".", literal=True)
+            .cast(pl.Float64, strict=False)
+        )
+    commas = df.filter(pl.col(column).str.contains(",", literal=True))
+    if commas.height:
+        odd = commas.filter(~pl.col(column).str.strip_chars().str.contains(_THOUSANDS))
+        r = (odd if odd.height else commas).row(0, named=True)
+        if odd.height or opts.delimiter != ",":
+            why = (
+                "is not a thousands grouping" if odd.height else f"is ambiguous in a {opts.delimiter!r}-delimited file"
+            )
+            msg = (
+                f"{r['_source']} line {r['_line']}: {column}={r[column]!r} {why}; if commas are decimal marks "
+                "set the decimal mark to ',' (dots then group thousands), otherwise fix the values"
+            )
+            raise DataError(msg, option="decimal")
+    return text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+
+
 def read_files(
     paths: Sequence[str | Path], *, kind: str = "bars", options: IngestOptions | None = None
 ) -> pl.DataFrame:
@@ -296,7 +337,7 @@ def read_files(
         numeric = [c for c in wanted if c not in ("symbol", "ts")]
         for c in numeric:
             if df.schema[c] == pl.String:
-                conv = pl.col(c).str.strip_chars().str.replace_all(",", "").cast(pl.Float64, strict=False)
+                conv = _text_numbers(df, c, opts)
                 bad = df.filter(conv.is_null() & pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != ""))
                 if bad.height:
                     r = bad.row(0, named=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +117,24 @@ def check_keys(df: pl.DataFrame, keys: tuple[str, ...] | list[str]) -> None:
     )
 
 
+# Sanity bounds: no traded instrument is priced above 1e12, and timestamps outside 1800-2200 are a
+# unit or format mistake (epoch milliseconds read as seconds land in the year 50,000).
+MAX_PRICE = 1e12
+MIN_TS = dt.datetime(1800, 1, 1, tzinfo=dt.UTC)
+MAX_TS = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+
+
+def _ts_range_check() -> tuple[pl.Expr, str, str]:
+    import polars as pl
+
+    ts = pl.col("ts").cast(pl.Datetime("us", "UTC"))
+    return (
+        (ts < MIN_TS) | (ts >= MAX_TS),
+        "have a timestamp outside 1800-2200",
+        "check the date format (epoch_s vs epoch_ms vs epoch_us) and the time zone",
+    )
+
+
 def validate_bars(df: pl.DataFrame) -> None:
     """Validate a frame in the canonical bars schema; raise DataError naming offending rows."""
     import polars as pl
@@ -129,8 +148,19 @@ def validate_bars(df: pl.DataFrame) -> None:
     ]
     mapping = "fix the source (or check the column mapping)"
     checks += [
+        (
+            pl.any_horizontal([pl.col(c).is_infinite() for c in (*PRICE_COLUMNS, "volume")]),
+            "have an infinite price or volume",
+            "prices and volumes must be finite numbers",
+        ),
         (pl.min_horizontal(*PRICE_COLUMNS) <= 0, "have a price <= 0", "prices must be positive"),
+        (
+            pl.max_horizontal(*PRICE_COLUMNS) > MAX_PRICE,
+            f"have a price above {MAX_PRICE:.0e}",
+            "check the units and the column mapping (such prices overflow the statistics)",
+        ),
         (pl.col("volume") < 0, "have a negative volume", "volume must be >= 0"),
+        _ts_range_check(),
         (pl.col("high") < pl.max_horizontal("open", "close"), "have high < max(open, close)", mapping),
         (pl.col("low") > pl.min_horizontal("open", "close"), "have low > min(open, close)", mapping),
     ]
@@ -144,8 +174,24 @@ def validate_ticks(df: pl.DataFrame) -> None:
     show = list(TICK_COLUMNS)
     checks = [(pl.col(k).is_null(), f"have a missing {k}", "fill or drop them") for k in ("symbol", "ts")]
     checks += [
-        (pl.col("price").is_null() | (pl.col("price") <= 0), "have a price <= 0 or missing", "prices must be positive"),
-        (pl.col("size").is_null() | (pl.col("size") < 0), "have a negative or missing size", "sizes must be >= 0"),
+        (
+            pl.col("price").is_null() | pl.col("price").is_nan() | pl.col("size").is_null() | pl.col("size").is_nan(),
+            "have a missing price or size",
+            "fill or drop them",
+        ),
+        (
+            pl.col("price").is_infinite() | pl.col("size").is_infinite(),
+            "have an infinite price or size",
+            "prices and sizes must be finite numbers",
+        ),
+        (pl.col("price") <= 0, "have a price <= 0", "prices must be positive"),
+        (
+            pl.col("price") > MAX_PRICE,
+            f"have a price above {MAX_PRICE:.0e}",
+            "check the units and the column mapping",
+        ),
+        (pl.col("size") < 0, "have a negative size", "sizes must be >= 0"),
+        _ts_range_check(),
         (~pl.col("side").is_in([-1, 0, 1]), "have a side outside {-1, 0, 1}", "use +1 buy, -1 sell, 0 unknown"),
     ]
     _check_all(df, checks, show)
