@@ -104,3 +104,29 @@ def test_sigkilled_writer_leaves_last_committed_version(tmp_path: Path) -> None:
     assert count == (latest + 1) * 2_000_000  # only whole committed batches
     keys = lake.read("big", columns=["k"])["k"]
     assert keys.n_unique() == count and keys.min() == 0 and keys.max() == count - 1  # nothing lost
+
+
+def test_racing_creators_of_one_new_table_never_duplicate_keys(tmp_path: Path) -> None:
+    """Reproduction (issue 18): two ingests of the same file into a home without bars_1d both
+    committed "WRITE ErrorIfExists" (v0 and v1), duplicating every (symbol, ts). Bounded: 6 races."""
+    f = make_csv(tmp_path / "same.csv", "S", 400)
+    script = tmp_path / "w.py"
+    script.write_text(WRITER)
+    for trial in range(6):
+        home = tmp_path / f"home{trial}"
+        go = time.time() + 3.0
+        procs = [
+            subprocess.Popen(
+                [sys.executable, str(script), str(home), str(f), str(go)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        for p in procs:
+            _out, err = p.communicate(timeout=120)
+            assert p.returncode == 0, err
+        bars = Lake(home).read("bars_1d")
+        assert bars.height == 400, f"trial {trial}: {bars.height} rows for 400 keys"
+        assert not bars.select(["symbol", "ts"]).is_duplicated().any()

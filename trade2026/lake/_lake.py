@@ -380,17 +380,22 @@ class Lake:
 
         path = self.path(table)
         so = self.storage_options
-        cp = CommitProperties(custom_metadata={SOURCE_KEY: source} if source else None)
+        meta = {SOURCE_KEY: source} if source else None
+        cp = CommitProperties(custom_metadata=meta)
         rows = data.num_rows
         if not self.exists(table):
-            # First writer creates the table; a concurrent creator makes this fail and we retry.
+            # First writer creates the table. A concurrent creator must make this commit fail, and we
+            # retry into the table it made. delta-rs would otherwise retry the commit itself, rebased
+            # onto the winner's version 0 as version 1: both creators' rows land and every key is
+            # duplicated. No commit retries here, so the loser sees the conflict.
+            create = CommitProperties(custom_metadata=meta, max_commit_retries=0)
             write_deltalake(
                 path,
                 data,
                 mode="error",
                 partition_by=list(partition_by or []) or None,
                 storage_options=so,
-                commit_properties=cp,
+                commit_properties=create,
             )
             return WriteResult(table, mode, rows, rows, 0, 0, DeltaTable(path, storage_options=so).version())
         if mode == "append":
