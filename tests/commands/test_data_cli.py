@@ -62,7 +62,7 @@ def test_ls_show_history_sql(cli: Any, sample_lake: Lake) -> None:
     r = cli("sql", "SELECT count(*) AS n FROM bars_1d", "--json")
     assert json.loads(r.stdout) == [{"n": sample_lake.count("bars_1d")}]
     r = cli("sql", "SELECT * FROM bars_1d", "--limit", "5")
-    assert r.exit_code == 0 and "5 of" in r.output
+    assert r.exit_code == 0 and "first 5 rows" in r.output
 
 
 def test_vacuum_and_compact(cli: Any, lake: Lake, tmp_path: Path) -> None:

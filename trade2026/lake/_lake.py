@@ -177,28 +177,37 @@ class Lake:
         out = lf.collect()
         return out if isinstance(out, pl.DataFrame) else pl.DataFrame(out)
 
-    def sql(self, query: str) -> pl.DataFrame:
-        """Run DuckDB SQL with every table (referenced by name) as a view over its Delta data."""
+    def sql(self, query: str, *, limit: int | None = None, allow_files: bool = False) -> pl.DataFrame:
+        """Run DuckDB SQL with every table (referenced by name) as a view over its Delta data.
+
+        Read-only by default: DuckDB's external access is off and its configuration locked, so a
+        query sees the lake's tables and nothing else on the machine: no ``COPY ... TO``, ``ATTACH``,
+        ``EXPORT``, ``INSTALL``/``LOAD``, or ``read_csv``/``read_text`` of other files.
+        ``allow_files=True`` lifts that (reading and writing files, at the user's risk: a ``COPY`` over
+        a Delta log corrupts the table). ``limit`` returns at most that many rows without
+        materialising the rest of the result.
+        """
         import duckdb
 
-        con = duckdb.connect()
+        con = duckdb.connect(config={"enable_external_access": bool(allow_files)})
         try:
             words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", query.lower()))
-            for name in self.tables():
+            tables = self.tables()
+            for name in tables:
                 if name in words:
                     con.register(name, self.dataset(name))
+            con.execute("SET lock_configuration = true")
             try:
                 rel = con.sql(query)
-            except duckdb.Error as exc:
-                raise _sql_error(exc, self.tables()) from exc
-            if rel is None:
-                import polars as pl
+                if rel is not None and limit is not None:
+                    rel = rel.limit(int(limit))
+                if rel is None:
+                    import polars as pl
 
-                return pl.DataFrame()
-            try:
+                    return pl.DataFrame()
                 return rel.pl()
             except duckdb.Error as exc:
-                raise _sql_error(exc, self.tables()) from exc
+                raise _sql_error(exc, tables) from exc
         finally:
             con.close()
 
@@ -540,8 +549,13 @@ def _filter_expr(filters: Any, names: Iterable[str]) -> Any:
 
 
 def _sql_error(exc: Exception, tables: list[str]) -> InputError:
+    import duckdb
+
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     listing = ", ".join(tables) if tables else "none (try `t26 data sample`)"
+    if isinstance(exc, duckdb.PermissionException):
+        msg = f"SQL error: {text}\nSQL reads the lake's tables only; allow_files opens other files (tables: {listing})"
+        return InputError(msg, option="allow_files")
     return InputError(f"SQL error: {text}\n(tables: {listing})")
 
 
