@@ -130,3 +130,34 @@ def test_racing_creators_of_one_new_table_never_duplicate_keys(tmp_path: Path) -
         bars = Lake(home).read("bars_1d")
         assert bars.height == 400, f"trial {trial}: {bars.height} rows for 400 keys"
         assert not bars.select(["symbol", "ts"]).is_duplicated().any()
+
+
+def test_sample_ownership_check_holds_at_commit_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reproduction (issue 18): `t26 data sample` checked ownership, then wrote; an ingest landing in
+    between was overwritten. The guarded overwrite commits against the checked version only."""
+    import datetime as dt
+
+    import deltalake
+    import polars as pl
+
+    from trade2026.errors import InputError
+
+    lake = Lake(tmp_path / "home")
+    ts = [dt.datetime(2024, 1, d, tzinfo=dt.UTC) for d in (1, 2)]
+    ours = pl.DataFrame({"symbol": ["SAMPLE"] * 2, "ts": ts, "close": [1.0, 2.0]})
+    mine = pl.DataFrame({"symbol": ["MINE"], "ts": ts[:1], "close": [9.0]})
+    lake.write("bars", ours, mode="overwrite", source="sample")
+    real = deltalake.write_deltalake
+    raced = {"n": 0}
+
+    def ingest_lands_first(target, data, **kw):  # the concurrent ingest commits between check and commit
+        if isinstance(target, deltalake.DeltaTable) and not raced["n"]:
+            raced["n"] += 1
+            real(lake.path("bars"), mine.to_arrow(), mode="append")
+        return real(target, data, **kw)
+
+    monkeypatch.setattr(deltalake, "write_deltalake", ingest_lands_first)
+    with pytest.raises(InputError, match="holds data sample did not write") as info:
+        lake.write("bars", ours, mode="overwrite", source="sample", guard_source="sample")
+    assert raced["n"] == 1 and info.value.option == "force"
+    assert "MINE" in lake.read("bars")["symbol"].to_list()  # the ingest's rows survived

@@ -334,14 +334,20 @@ def write_sample(lake: Any, data: SampleData, *, force: bool = False) -> dict[st
 
     A table whose current version was not written by the sample generator (your own ingested
     bars, say) is not replaced unless ``force``: the check covers every table before anything is
-    written. Replaced versions stay readable (``Lake.read(..., version=N)``) until a vacuum.
+    written, and holds again at each table's commit (a concurrent ingest makes it refuse rather than
+    be overwritten). Replaced versions stay readable (``Lake.read(..., version=N)``) until a vacuum.
     """
     if not force:
         check_sample_targets(lake, data)
     out: dict[str, Any] = {}
     for name, frame in data.tables().items():
         res = lake.write(
-            name, frame, mode="overwrite", partition_by=["date"] if name == "ticks" else None, source="sample"
+            name,
+            frame,
+            mode="overwrite",
+            partition_by=["date"] if name == "ticks" else None,
+            source="sample",
+            guard_source=None if force else "sample",  # the ownership check holds at commit time
         )
         out[name] = {"rows": frame.height, "version": res.version}
     return out

@@ -320,6 +320,7 @@ class Lake:
         check_keys: bool = True,
         add_columns: bool = False,
         source: str | None = None,
+        guard_source: str | None = None,
     ) -> WriteResult:
         """Write a frame to a table, creating it if needed.
 
@@ -341,6 +342,12 @@ class Lake:
         source : str, optional
             Recorded in the commit (``t26.source``) so later writers can tell who wrote the
             table's current version (see :meth:`last_source`); the sample generator uses "sample".
+        guard_source : str, optional
+            With ``overwrite``: replace the table only while its current version was written by this
+            source (or it does not exist yet). The check holds at commit time: the commit replaces
+            exactly the version that was checked, so a writer committing in between makes the check
+            run again (and refuse) instead of being overwritten. Refusal is an InputError naming
+            ``force``.
 
         Concurrent writers retry on Delta commit conflicts; validation happens before any file is
         written, so a rejected frame leaves the table unchanged.
@@ -364,7 +371,9 @@ class Lake:
         delay = 0.01
         for attempt in range(MAX_RETRIES):
             try:
-                return self._write_once(table, data, mode, keys, partition_by, replace_where, add_columns, source)
+                return self._write_once(
+                    table, data, mode, keys, partition_by, replace_where, add_columns, source, guard_source
+                )
             except Exception as exc:
                 if isinstance(exc, InputError):
                     raise
@@ -384,6 +393,7 @@ class Lake:
         replace_where: str | None,
         add_columns: bool = False,
         source: str | None = None,
+        guard_source: str | None = None,
     ) -> WriteResult:
         from deltalake import CommitProperties, DeltaTable, write_deltalake
 
@@ -421,9 +431,22 @@ class Lake:
                     path, data, mode="overwrite", predicate=replace_where, storage_options=so, commit_properties=cp
                 )
             else:
-                deleted = int(DeltaTable(path, storage_options=so).to_pyarrow_dataset().count_rows())
+                current = DeltaTable(path, storage_options=so)
+                target: Any = path
+                if guard_source is not None:
+                    last = current.history(1)
+                    owner = last[0].get(SOURCE_KEY) if last else None
+                    if owner != guard_source:
+                        msg = (
+                            f"table {table!r} in {self.root} holds data {guard_source} did not write "
+                            f"(its current version is by {owner or 'another writer'}); force the write to replace it"
+                        )
+                        raise InputError(msg, option="force")
+                    # Commit against the checked version, with no rebase onto a newer one.
+                    target, cp = current, CommitProperties(custom_metadata=meta, max_commit_retries=0)
+                deleted = int(current.to_pyarrow_dataset().count_rows())
                 write_deltalake(
-                    path, data, mode="overwrite", schema_mode="overwrite", storage_options=so, commit_properties=cp
+                    target, data, mode="overwrite", schema_mode="overwrite", storage_options=so, commit_properties=cp
                 )
             return WriteResult(table, mode, rows, rows, 0, deleted, DeltaTable(path, storage_options=so).version())
         # merge
