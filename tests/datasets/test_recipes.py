@@ -92,3 +92,18 @@ def test_cli_build_sample_recipe(cli: Any, lake: Lake, tmp_path: Path) -> None:
     assert lake.read("bars_1d")["symbol"].n_unique() == 4
     r = cli("data", "build", str(tmp_path / "missing.toml"))
     assert r.exit_code == 2 and "does not exist" in r.output
+
+
+def test_a_later_invalid_source_writes_nothing(cli: Any, lake: Lake, tmp_path: Path) -> None:
+    """Reproduction (issue 18): the files source was written, then the sample source after it refused
+    to replace that table; now the clash is found before the first write."""
+    (tmp_path / "x.csv").write_text("Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,10\n")
+    recipe = tmp_path / "mixed.toml"
+    recipe.write_text(
+        "[[sources]]\nkind = 'files'\npath = 'x.csv'\nsymbol = 'XYZ'\n"
+        "[[sources]]\nkind = 'sample'\nsymbols = 3\nyears = 1\nintraday_symbols = 0\n"
+    )
+    r = cli("data", "build", str(recipe))
+    assert r.exit_code == 2 and "source 2 (sample) would replace bars_1d (source 1)" in r.output, r.output
+    assert "--force" in r.output
+    assert lake.tables() == []

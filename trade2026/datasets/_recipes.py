@@ -121,9 +121,22 @@ def build_recipe(lake: Any, recipe: dict[str, Any] | str | Path, *, force: bool 
     if not force:
         from trade2026.datasets._sample import check_sample_targets
 
-        for kind, _, payload in staged:
+        # Every check before the first write: the lake as it is, and what earlier sources of this
+        # recipe will have written by the time a sample source replaces its tables.
+        earlier: dict[str, int] = {}
+        for i, (kind, table, payload) in enumerate(staged, start=1):
             if kind == "sample":
                 check_sample_targets(lake, payload)
+                clash = sorted(t for t in payload.tables() if t in earlier)
+                if clash:
+                    where = ", ".join(f"{t} (source {earlier[t]})" for t in clash)
+                    msg = (
+                        f"source {i} (sample) would replace {where} written earlier by this recipe; "
+                        "put the sample source first, or force it"
+                    )
+                    raise ConfigError(msg, option="force")
+            else:
+                earlier.setdefault(table, i)
     rows: list[dict[str, Any]] = []
     for kind, table, payload in staged:
         if kind == "sample":
