@@ -223,6 +223,44 @@ def fail(
     raise typer.Exit(code)
 
 
+INT64_MAX = 2**63 - 1
+
+
+def _flag_of(name: str, command: Any) -> str:
+    for p in getattr(command, "params", ()):
+        if p.name == name and getattr(p, "opts", None):
+            return str(p.opts[0])
+    return "--" + name.rstrip("_").replace("_", "-")
+
+
+def check_numbers(values: dict[str, Any], command: Any = None) -> None:
+    """One check of every numeric option: floats must be finite, integers must fit in 64 bits.
+
+    No option of any command means anything with NaN or infinity (``--capital inf``, ``--max-weight
+    nan``), and an integer past int64 only fails later, deep inside numpy or polars, with exit 1.
+    """
+    from trade2026.errors import InputError
+
+    for name, value in values.items():
+        items = value if isinstance(value, list | tuple) else [value]
+        for v in items:
+            if isinstance(v, bool):
+                continue
+            if isinstance(v, float) and not math.isfinite(v):
+                msg = f"{_flag_of(name, command)} must be a finite number, got {v}"
+                raise InputError(msg)
+            if isinstance(v, int) and abs(v) > INT64_MAX:
+                msg = f"{_flag_of(name, command)} is too large ({v}); it must fit in 64 bits"
+                raise InputError(msg)
+
+
+def _panic_error(exc: BaseException) -> Exception:
+    from trade2026.errors import LakeError
+
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else "a Rust panic"
+    return LakeError(f"the storage engine failed: {text}; rerun with --debug and report it if it persists")
+
+
 def _root_obj(tctx: Any) -> dict[str, Any]:
     """The options given before the subcommand (``t26 --home X data ls``)."""
     if tctx is None:
@@ -270,7 +308,9 @@ def command(
             no_track = bool(kwargs.pop("no_track", False))
             ctx = Ctx(home=home, json=as_json, debug=debug, track=not no_track)
             set_compile_listener(None if as_json else ctx.log)
+            command_obj = getattr(tctx, "command", None)
             try:
+                check_numbers(kwargs, command_obj)
                 out = fn(ctx, **kwargs)
                 render(out, as_json=as_json)
             except (typer.Exit, typer.Abort):
@@ -279,7 +319,11 @@ def command(
                 sys.stderr.write("interrupted\n")
                 raise typer.Exit(130) from None
             except Exception as exc:
-                fail(exc, debug=debug, command=getattr(tctx, "command", None), flags=flags)
+                fail(exc, debug=debug, command=command_obj, flags=flags)
+            except BaseException as exc:  # a Rust panic inside deltalake/polars (pyo3 PanicException)
+                if type(exc).__name__ != "PanicException":
+                    raise
+                fail(_panic_error(exc), debug=debug, command=command_obj, flags=flags)
 
         wrapper.__name__ = fn.__name__
         wrapper.__qualname__ = fn.__qualname__

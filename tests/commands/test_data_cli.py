@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from trade2026.lake import Lake
 
 
@@ -164,3 +166,38 @@ def test_human_tables_print_data_as_text_not_markup(tmp_path: Path) -> None:
     with contextlib.redirect_stdout(buf):
         render(Out([{"symbol": "[/x]", "[b]col": "[red]value"}]), as_json=False)
     assert "[/x]" in buf.getvalue() and "[red]value" in buf.getvalue() and "[b]col" in buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("data", "show", "bars_1d", "--limit", "99999999999999999999"),
+        ("sql", "SELECT 1", "--limit", "-99999999999999999999"),
+        ("data", "sample", "--symbols", "3", "--years", "1", "--seed", "123456789012345678901234567890"),
+    ],
+)
+def test_integers_past_int64_exit_2_naming_the_flag(cli: Any, lake: Lake, args: tuple[str, ...]) -> None:
+    r = cli(*args)
+    assert r.exit_code == 2 and "too large" in r.output and args[-2] in r.output, r.output
+    assert lake.tables() == []
+
+
+def test_non_finite_numbers_exit_2_naming_the_flag(cli: Any, lake: Lake) -> None:
+    for value in ("inf", "nan", "-inf"):
+        r = cli("backtest", "sma_cross", "--capital", value)
+        assert r.exit_code == 2 and "--capital must be a finite number" in r.output, r.output
+
+
+def test_rust_panics_become_one_line_errors(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    class PanicException(BaseException):  # the shape of pyo3's panic exception
+        pass
+
+    from trade2026.lake import Lake as LakeCls
+
+    def boom(self: Any) -> list[str]:
+        raise PanicException("called `Option::unwrap()` on a `None` value")
+
+    monkeypatch.setattr(LakeCls, "tables", boom)
+    r = cli("data", "ls")
+    assert r.exit_code == 1 and "the storage engine failed: called `Option::unwrap()`" in r.output
+    assert "Traceback" not in r.output
