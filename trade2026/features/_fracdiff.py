@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from trade2026.errors import ConfigError, DataError
+from trade2026.features._convolve import expanding_array, ffd_array
 
 Method = Literal["ffd", "expanding"]
 
@@ -69,23 +70,25 @@ def fracdiff_weights(d: float, *, thresh: float | None = FFD_THRESH, window: int
     if thresh is None or not (0.0 < float(thresh) < 1.0):
         msg = f"thresh must be in (0, 1), got {thresh!r}; 1e-5 is the usual FFD threshold"
         raise ConfigError(msg)
-    w = [1.0]
-    k = 1
-    while k < _MAX_WEIGHTS:
-        wk = -w[-1] * (d - k + 1) / k
-        if abs(wk) < thresh:
+    # the recursion in growing vectorised chunks, until the first |w_k| < thresh
+    chunks = [np.ones(1)]
+    start, size = 1, 1024
+    while start < _MAX_WEIGHTS:
+        k = np.arange(start, min(start + size, _MAX_WEIGHTS), dtype=np.float64)
+        w = chunks[-1][-1] * np.cumprod((k - 1.0 - d) / k)
+        small = np.abs(w) < thresh
+        if small.any():
+            chunks.append(w[: int(np.argmax(small))])
             break
-        w.append(wk)
-        k += 1
-    return np.asarray(w, dtype=np.float64)
+        chunks.append(w)
+        start, size = start + size, size * 2
+    return np.concatenate(chunks)
 
 
 def _weights_n(d: float, n: int) -> np.ndarray:
-    w = np.empty(n, dtype=np.float64)
-    w[0] = 1.0
-    for k in range(1, n):
-        w[k] = -w[k - 1] * (d - k + 1) / k
-    return w
+    """The first ``n`` weights: ``w_k = w_{k-1} (k - 1 - d) / k`` as one cumulative product."""
+    k = np.arange(1, n, dtype=np.float64)
+    return np.concatenate([np.ones(1), np.cumprod((k - 1.0 - d) / k)])
 
 
 def _expanding_skip(w: np.ndarray, thresh: float) -> int:
@@ -244,6 +247,7 @@ def fracdiff(
     out = np.full(mat.values.shape, np.nan)
     if method == "ffd":
         w = fracdiff_weights(d, thresh=FFD_THRESH if thresh is None else thresh, window=window)
+        spans: dict[tuple[int, int], list[int]] = {}  # columns sharing a valid span go in one batch
         for j, name in enumerate(mat.names):
             first, last = _valid_span(mat.values[:, j], name)
             if last == first:
@@ -251,7 +255,13 @@ def fracdiff(
             if last - first < len(w):
                 msg = _too_short(name, last - first, len(w), d, thresh, window)
                 raise DataError(msg)
-            out[first:last, j] = ffd_array(mat.values[first:last, j], w)
+            spans.setdefault((first, last), []).append(j)
+        for (first, last), cols in spans.items():
+            if cols == list(range(cols[0], cols[-1] + 1)):  # a slice, not a copy by fancy indexing
+                block = slice(cols[0], cols[-1] + 1)
+                out[first:last, block] = ffd_array(mat.values[first:last, block], w)
+            else:
+                out[first:last, cols] = ffd_array(mat.values[first:last, cols], w)
     else:
         if window is not None:
             msg = "window applies to method='ffd' only; the expanding window uses all history"
@@ -260,8 +270,6 @@ def fracdiff(
         if not 0.0 < t < 1.0:
             msg = f"thresh must be in (0, 1), got {t:g}; the expanding window's usual value is 0.01"
             raise ConfigError(msg)
-        from trade2026.features._kernels import expanding_columns
-
         for j, name in enumerate(mat.names):
             first, last = _valid_span(mat.values[:, j], name)
             n = last - first
@@ -275,19 +283,8 @@ def fracdiff(
                     "weight; raise thresh (e.g. 0.01) or use method='ffd'"
                 )
                 raise DataError(msg)
-            col = np.ascontiguousarray(mat.values[first:last, j]).reshape(-1, 1)
-            out[first:last, j] = expanding_columns(col, w, skip)[:, 0]
+            out[first:last, j] = expanding_array(mat.values[first:last, j].reshape(-1, 1), w, skip)[:, 0]
     return mat.rebuild(out)
-
-
-def ffd_array(values: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """FFD of a 1-D or 2-D float array with precomputed weights (no checks; NaN warm-up)."""
-    from trade2026.features._kernels import ffd_columns
-
-    arr = np.ascontiguousarray(values, dtype=np.float64)
-    if arr.ndim == 1:
-        return ffd_columns(arr.reshape(-1, 1), w)[:, 0]
-    return ffd_columns(arr, w)
 
 
 def _too_short(name: str, n: int, width: int, d: float, thresh: float | None, window: int | None) -> str:
