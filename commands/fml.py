@@ -222,7 +222,7 @@ def register(app: typer.Typer) -> None:
             save=save,
         )
         data = res.to_dict()
-        with ctx.tracking_run("metalabel", params=res.run_params()) as run:
+        with ctx.tracking_run("metalabel", params=res.run_params) as run:
             run.log_metrics(res.metrics())
             run.log_dict(data, "metalabel.json")
             if run.run_id is not None:
@@ -231,7 +231,7 @@ def register(app: typer.Typer) -> None:
                     path.write_bytes(pickle.dumps({"model": res.model, "features": res.feature_names}))
                     run.log_artifact(path)
             data["run_id"] = run.run_id
-        lines = [f"saved {res.saved['rows']} bets to {res.saved['table']}"] if res.saved else []
+        lines = _saved_line(res.saved, "bets")
         if data["run_id"]:
             lines.append(f"MLflow run {data['run_id']}")
         return Out(data, tables=res.tables(), lines=lines)

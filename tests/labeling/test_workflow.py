@@ -41,7 +41,7 @@ def test_metalabel_bars_is_metalabel_of_the_symbol(bars: pl.DataFrame) -> None:
     res = metalabel_bars(bars, sym, primary="sma_cross:fast=10,slow=30", model="logit", vertical="10")
     one = metalabel(bars.filter(pl.col("symbol") == sym), "sma_cross:fast=10,slow=30", model="logit", vertical=10)
     assert res.to_dict() == {"symbol": sym, **one.to_dict()}
-    assert res.run_params() == {"symbol": sym, **one.params}
+    assert res.run_params == {"symbol": sym, **one.params}
     assert res.metrics()["primary_bets"] == res.events.height
     with pytest.raises(ConfigError, match="rf, gb, logit"):
         metalabel_bars(bars, sym, model="svm")

@@ -166,6 +166,7 @@ class MetaLabelResult:
         out.update({f"{variant}_{k}": v for variant, m in self.returns.items() for k, v in m.items()})
         return out
 
+    @property
     def run_params(self) -> dict[str, Any]:
         """The settings as logged to MLflow."""
         return {"symbol": self.symbol, **self.params} if self.symbol is not None else dict(self.params)
