@@ -96,17 +96,19 @@ def ffd_array(values: np.ndarray, w: np.ndarray) -> np.ndarray:
     Long windows go through :func:`ffd_fft`; short ones, and columns holding a NaN or an infinite
     value (whose effect must stay inside the windows that contain it), through the direct kernel.
     """
-    from trade2026.features._kernels import ffd_columns
-
     arr = np.ascontiguousarray(values, dtype=np.float64)
     mat = arr.reshape(-1, 1) if arr.ndim == 1 else arr
     n, m = mat.shape
-    if not use_fft(n, len(w)):
-        out = ffd_columns(mat, w)
+    finite = np.isfinite(mat).all(axis=0) if use_fft(n, len(w)) else np.zeros(m, dtype=bool)
+    if finite.all():
+        out = ffd_fft(mat, w)
     else:
-        finite = np.isfinite(mat).all(axis=0)
-        if finite.all():
-            out = ffd_fft(mat, w)
+        from trade2026._jit import compile_notice
+        from trade2026.features._kernels import ffd_columns
+
+        compile_notice([ffd_columns], "fractional differences")
+        if not finite.any():
+            out = ffd_columns(mat, w)
         else:
             out = np.empty((n, m))
             out[:, finite] = ffd_fft(mat[:, finite], w)
@@ -117,10 +119,12 @@ def ffd_array(values: np.ndarray, w: np.ndarray) -> np.ndarray:
 def expanding_array(values: np.ndarray, w: np.ndarray, skip: int) -> np.ndarray:
     """Expanding-window differences of the columns of ``values`` (n_obs, n_cols), finite values;
     rows before ``skip`` are NaN."""
-    from trade2026.features._kernels import expanding_columns
-
     mat = np.ascontiguousarray(values, dtype=np.float64)
     if mat.shape[0] < FFT_MIN_EXPANDING:
+        from trade2026._jit import compile_notice
+        from trade2026.features._kernels import expanding_columns
+
+        compile_notice([expanding_columns], "fractional differences")
         return expanding_columns(mat, w, skip)
     out = expanding_fft(mat, w)
     out[:skip] = np.nan

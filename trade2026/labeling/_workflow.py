@@ -41,6 +41,15 @@ class _LabelTask:
     min_ret: float
 
 
+def _notice() -> None:
+    """One stderr line from the CLI when the labelling kernels must compile (a new install)."""
+    from trade2026._jit import compile_notice
+    from trade2026.labeling import _kernels as k
+
+    kernels = [k.cusum_kernel, k.triple_barrier_kernel, k.concurrency_kernel, k.uniqueness_kernel, k.attribution_kernel]
+    compile_notice(kernels, "triple-barrier labels")
+
+
 def _label_one(task: _LabelTask) -> EventLabels:
     return label_events(
         task.close,
@@ -149,6 +158,7 @@ def label_bars(
         "min_ret": min_ret,
     }
     frames = bars_by_symbol(bars, symbols, table=table)
+    _notice()
     tasks = [_LabelTask(f.select("ts", "close"), **params) for f in frames.values()]
     results = run_tasks(
         _label_one, tasks, executor=executor, ray_address=ray_address, progress=progress, description="labels"
@@ -204,6 +214,7 @@ def metalabel_bars(
     check_save(bars, save)
     extra = (strategy_params["column"],) if name == "signal" else ()
     frame = bars_by_symbol(bars, [symbol], table=table, columns=("close", "volume"), extra=extra)[symbol]
+    _notice()
     res = metalabel(
         frame,
         primary,
