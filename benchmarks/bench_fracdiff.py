@@ -3,7 +3,8 @@ package's `fdiff` (np.convolve per column) and against our previous implementati
 kernel, still used for short windows), measured in the same run on the same data; outputs compared.
 
 Cases (d = 0.4, thresh = 1e-5: a window of 1,458 weights): one series of 10,000, 100,000 and
-1,000,000 points, and a frame of 100 columns x 10,000 points. Times are medians of ``--repeat`` runs.
+1,000,000 points, and a frame of 100 columns x 10,000 points. Times are medians of ``--repeat`` runs,
+the three implementations taking turns.
 
 The peer needs no install into the project's environment:
 
@@ -27,13 +28,16 @@ from trade2026.features import fracdiff, fracdiff_weights
 from trade2026.features._kernels import ffd_columns
 
 
-def median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, result = [], None
+def median_times(fns: dict[str, Callable[[], Any]], repeat: int) -> dict[str, tuple[float, Any]]:
+    """Median time and last result of each function, the runs interleaved (fair under a varying load)."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    results: dict[str, Any] = {}
     for _ in range(repeat):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
+        for key, fn in fns.items():
+            t = time.perf_counter()
+            results[key] = fn()
+            times[key].append(time.perf_counter() - t)
+    return {k: (statistics.median(v), results[k]) for k, v in times.items()}
 
 
 def main() -> None:
@@ -80,9 +84,15 @@ def main() -> None:
         f"{'max abs diff':>13}"
     )
     for name, x in cases.items():
-        ours_t, ours = median_time(lambda x=x: fracdiff(x, d, thresh=thresh), args.repeat)
-        peer_t, theirs = median_time(lambda x=x: peer(x), args.repeat)
-        prev_t, prev = median_time(lambda x=x: previous(x), args.repeat)
+        got = median_times(
+            {
+                "ours": lambda x=x: fracdiff(x, d, thresh=thresh),
+                "peer": lambda x=x: peer(x),
+                "prev": lambda x=x: previous(x),
+            },
+            args.repeat,
+        )
+        (ours_t, ours), (peer_t, theirs), (prev_t, prev) = got["ours"], got["peer"], got["prev"]
         diff = max(float(np.nanmax(np.abs(ours - theirs))), float(np.nanmax(np.abs(ours - prev))))
         print(
             f"{name:>16} {ours_t * 1e3:13.2f} {peer_t * 1e3:10.2f} {peer_t / ours_t:8.1f}x "
