@@ -69,8 +69,9 @@ class LabelBarsResult:
     ``params``: the labelling settings; ``summary``: one row per symbol (``symbol, bars, events, pt,
     sl, vertical, end, label_up, label_down, label_zero, mean_ret, avg_uniqueness``; the counts
     after ``events`` only when there are events); ``labels``: one row per event of every symbol
-    (:data:`LABEL_COLUMNS`), None without events; ``saved``: what was written to the lake (None
-    without ``save``); ``run_params``: the settings as logged to MLflow.
+    (``symbol, ts`` = t0, ``t1, barrier, ret, target, label, uniqueness, weight``), None without
+    events; ``saved``: what was written to the lake (None without ``save``); ``run_params``: the
+    settings as logged to MLflow.
     """
 
     params: dict[str, Any]
