@@ -199,3 +199,81 @@ def test_fracdiff_and_label_log_runs(cli: Any, bars_lake: tuple[Lake, list[str]]
     assert r.exit_code == 0 and "MLflow run" not in r.stdout
     r = cli("label", syms[0], "--no-track", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["run_id"] is None
+
+
+def _lib_json(res: Any) -> Any:
+    """The library result through the CLI's JSON rendering."""
+    from trade2026._json import dumps
+
+    return json.loads(dumps(res.to_dict()))
+
+
+@pytest.fixture
+def twin_lakes(bars_lake: tuple[Lake, list[str]], tmp_path: Any) -> tuple[Lake, Lake, list[str]]:
+    """The CLI's lake and a second one with the same bars, so both sides can --save to fresh tables."""
+    cli_lake, syms = bars_lake
+    other = Lake(tmp_path / "library")
+    other.write("bars_1d", cli_lake.read("bars_1d"), mode="merge", keys=["symbol", "ts"])
+    return cli_lake, other, syms
+
+
+def test_fracdiff_json_is_the_library_result(cli: Any, twin_lakes: tuple[Lake, Lake, list[str]]) -> None:
+    from trade2026.features import fracdiff_bars
+
+    _, lib_lake, syms = twin_lakes
+    for args, kw in (
+        (("--d", "auto"), {"d": "auto"}),
+        (("--d", "0.4", "--thresh", "1e-4", "--save", "fd"), {"d": 0.4, "thresh": 1e-4, "save": "fd"}),
+    ):
+        r = cli("fracdiff", *syms, *args, "--json")
+        assert r.exit_code == 0, r.output
+        got = json.loads(r.stdout)
+        assert got.pop("run_id")
+        assert got == _lib_json(fracdiff_bars(lib_lake, syms, **kw))
+    assert lib_lake.read("fd").height == got["saved"]["rows"] > 0
+
+
+def test_label_json_is_the_library_result(cli: Any, twin_lakes: tuple[Lake, Lake, list[str]]) -> None:
+    from trade2026.labeling import label_bars
+
+    _, lib_lake, syms = twin_lakes
+    r = cli("label", *syms, "--sl", "2", "--vertical", "14d", "--save", "lab", "--no-track", "--json")
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)
+    assert got.pop("run_id") is None
+    res = label_bars(lib_lake, syms, sl=2, vertical="14d", save="lab")
+    assert got == _lib_json(res)
+    assert res.labels is not None and lib_lake.read("lab").sort("symbol", "ts").equals(res.labels.sort("symbol", "ts"))
+
+
+def test_metalabel_json_is_the_library_result(cli: Any, twin_lakes: tuple[Lake, Lake, list[str]]) -> None:
+    from trade2026.labeling import metalabel_bars
+
+    _, lib_lake, syms = twin_lakes
+    args = ("--primary", "sma_cross:fast=10,slow=30", "--model", "logit", "--save", "bets")
+    r = cli("metalabel", syms[0], *args, "--json")
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)
+    assert got.pop("run_id")
+    res = metalabel_bars(lib_lake, syms[0], primary="sma_cross:fast=10,slow=30", model="logit", save="bets")
+    assert got == _lib_json(res)
+    assert got["symbol"] == syms[0] and got["saved"]["rows"] == res.events.height
+
+
+def test_metalabel_returns_table_names_its_rows(cli: Any, bars_lake: tuple[Lake, list[str]]) -> None:
+    from trade2026.labeling import metalabel_bars
+
+    lake, syms = bars_lake
+    res = metalabel_bars(lake, syms[0], primary="sma_cross:fast=10,slow=30", model="logit")
+    (_, cls_rows), (title, ret_rows) = res.tables()
+    assert title == "Strategy returns"
+    assert [row["strategy"] for row in ret_rows] == ["primary", "meta_filtered", "meta_sized"]
+    assert [row["bets"] for row in ret_rows] == [
+        res.returns[k]["bets"] for k in ("primary", "meta_filtered", "meta_sized")
+    ]
+    assert ret_rows[0]["bets"] == res.events.height
+    assert [row["model"] for row in cls_rows] == ["primary", "meta"]
+    r = cli("metalabel", syms[0], "--primary", "sma_cross:fast=10,slow=30", "--model", "logit", "--no-track")
+    assert r.exit_code == 0, r.output
+    rows = [line for line in r.stdout.splitlines() if line.startswith("│")][2:]  # after the classification
+    assert [line.split("│")[1].strip()[:5] for line in rows] == ["prima", "meta_", "meta_"]  # names, not counts

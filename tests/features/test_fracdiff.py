@@ -245,15 +245,24 @@ def test_public_names() -> None:
     import trade2026.features as features
 
     assert features.__all__ == [
+        "EXPANDING_THRESH",
+        "FFD_THRESH",
+        "SEARCH_THRESH",
         "FracDiff",
+        "FracDiffBarsResult",
         "FracDiffReport",
         "MinDResult",
         "fracdiff",
+        "fracdiff_bars",
         "fracdiff_report",
         "fracdiff_weights",
         "min_d",
     ]
-    assert all(callable(getattr(features, n)) for n in features.__all__)
+    assert (features.FFD_THRESH, features.SEARCH_THRESH, features.EXPANDING_THRESH) == (1e-5, 1e-4, 1e-2)
+    assert all(callable(getattr(features, n)) for n in features.__all__ if not n.isupper())
+    assert "fracdiff_bars" in dir(features)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = features.nope
 
 
 def test_fracdiff_report_matches_min_d_and_fracdiff() -> None:

@@ -329,7 +329,10 @@ def test_benchmark_symbol_and_pandas_round_trip(bars: pl.DataFrame) -> None:
     np.testing.assert_allclose(own.to_numpy(), 1.0, rtol=1e-9)
     pdf = ind.compute(bars.to_pandas(), ["rsi_14"])
     assert type(pdf).__module__.startswith("pandas")
-    assert "rsi_14" in pdf.columns
+    want = ind.compute(bars, ["rsi_14"])["rsi_14"].to_numpy()
+    np.testing.assert_allclose(pdf["rsi_14"].to_numpy(dtype=float, na_value=np.nan), want, equal_nan=True)
+    indexed = ind.compute(bars.to_pandas().set_index(["symbol", "ts"]), ["rsi_14"])  # a (symbol, ts) index
+    np.testing.assert_allclose(indexed["rsi_14"].to_numpy(dtype=float, na_value=np.nan), want, equal_nan=True)
     with pytest.raises(NotFoundError, match="benchmark"):
         ind.compute(bars, ["beta_63"], benchmark="NOPE")
 
@@ -373,3 +376,12 @@ def test_defaults_and_aliases() -> None:
     assert ind.parse_name("macd_5_10")[1] == (5, 10, 9)
     assert ind.parse_name("drawdown")[1] == ()
     assert ind.suggest("clse") == ["close"]
+
+
+def test_the_module_keeps_its_names() -> None:
+    """The split into private modules keeps every public name of ``trade2026.features.indicators``."""
+    assert all(callable(getattr(ind, n)) for n in ind.__all__ if n not in ("FIELDS", "INDICATORS"))
+    assert len(ind.__all__) == 52 and ind.__all__ == sorted(ind.__all__, key=lambda n: (not n.isupper(), n))
+    assert (ind.SYMBOL, ind.TS, ind.ANNUAL, ind.MAX_WINDOW) == ("symbol", "ts", 252, 5000)
+    assert ind.FIELDS == ("open", "high", "low", "close", "volume")
+    assert {i.fn for i in ind.INDICATORS.values()} <= {getattr(ind, n) for n in ind.__all__ if n.islower()}

@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import norm
 
 from trade2026.errors import ConfigError, DataError
-from trade2026.labeling._meta import bet_size, metalabel
+from trade2026.labeling import bet_size, metalabel
 
 
 def test_bet_size_formula() -> None:
@@ -23,6 +23,18 @@ def test_bet_size_formula() -> None:
         bet_size(1.2)
     with pytest.raises(ConfigError):
         bet_size(0.5, step=2)
+
+
+def test_bet_size_does_not_import_scipy_stats() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from trade2026.labeling import bet_size; bet_size([0.2, 0.7]); "
+        "assert 'scipy.stats' not in sys.modules, 'scipy.stats was imported'"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
 
 
 def test_metalabel_pipeline() -> None:
@@ -50,16 +62,20 @@ def test_public_names() -> None:
     import trade2026.labeling as labeling
 
     assert labeling.__all__ == [
+        "MODELS",
         "EventLabels",
+        "LabelBarsResult",
         "MetaLabelResult",
         "average_uniqueness",
         "bet_size",
         "concurrent_events",
         "cusum_filter",
         "daily_vol",
+        "label_bars",
         "label_events",
         "meta_features",
         "metalabel",
+        "metalabel_bars",
         "return_attribution",
         "sequential_bootstrap",
         "time_decay",

@@ -1,4 +1,4 @@
-"""Fractional differentiation (AFML ch. 5): weights, FFD and expanding windows, the minimum d.
+"""Fractional differentiation (AFML ch. 5): weights, the FFD and expanding windows, input handling.
 
 The weights of ``(1 - B)^d`` follow the recursion ``w_0 = 1, w_k = -w_{k-1} (d - k + 1) / k``.
 The fixed-width window (FFD) keeps the weights while ``|w_k| >= thresh`` (or a fixed ``window`` of
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from trade2026.errors import ConfigError, DataError
+from trade2026.features._convolve import expanding_array, ffd_array
 
 Method = Literal["ffd", "expanding"]
 
@@ -30,7 +30,7 @@ _MAX_WEIGHTS = 10_000_000
 
 
 # -- weights -------------------------------------------------------------------------------------
-def _check_d(d: Any) -> float:
+def check_d(d: Any) -> float:
     try:
         value = float(d)
     except (TypeError, ValueError):
@@ -60,7 +60,7 @@ def fracdiff_weights(d: float, *, thresh: float | None = FFD_THRESH, window: int
         ``w_0 = 1`` applies to the newest observation. For integer ``d`` the recursion reaches an
         exact zero, so d=0 gives ``[1]`` and d=1 gives ``[1, -1]``.
     """
-    d = _check_d(d)
+    d = check_d(d)
     if window is not None:
         if int(window) < 1:
             msg = f"window must be a positive number of weights, got {window}"
@@ -69,23 +69,25 @@ def fracdiff_weights(d: float, *, thresh: float | None = FFD_THRESH, window: int
     if thresh is None or not (0.0 < float(thresh) < 1.0):
         msg = f"thresh must be in (0, 1), got {thresh!r}; 1e-5 is the usual FFD threshold"
         raise ConfigError(msg)
-    w = [1.0]
-    k = 1
-    while k < _MAX_WEIGHTS:
-        wk = -w[-1] * (d - k + 1) / k
-        if abs(wk) < thresh:
+    # the recursion in growing vectorised chunks, until the first |w_k| < thresh
+    chunks = [np.ones(1)]
+    start, size = 1, 1024
+    while start < _MAX_WEIGHTS:
+        k = np.arange(start, min(start + size, _MAX_WEIGHTS), dtype=np.float64)
+        w = chunks[-1][-1] * np.cumprod((k - 1.0 - d) / k)
+        small = np.abs(w) < thresh
+        if small.any():
+            chunks.append(w[: int(np.argmax(small))])
             break
-        w.append(wk)
-        k += 1
-    return np.asarray(w, dtype=np.float64)
+        chunks.append(w)
+        start, size = start + size, size * 2
+    return np.concatenate(chunks)
 
 
 def _weights_n(d: float, n: int) -> np.ndarray:
-    w = np.empty(n, dtype=np.float64)
-    w[0] = 1.0
-    for k in range(1, n):
-        w[k] = -w[k - 1] * (d - k + 1) / k
-    return w
+    """The first ``n`` weights: ``w_k = w_{k-1} (k - 1 - d) / k`` as one cumulative product."""
+    k = np.arange(1, n, dtype=np.float64)
+    return np.concatenate([np.ones(1), np.cumprod((k - 1.0 - d) / k)])
 
 
 def _expanding_skip(w: np.ndarray, thresh: float) -> int:
@@ -127,7 +129,7 @@ def _check_time(values: Any, label: str) -> None:
         raise DataError(msg)
 
 
-def _as_matrix(x: Any) -> _Matrix:
+def as_matrix(x: Any) -> _Matrix:
     mod = type(x).__module__.split(".")[0]
     if mod == "pandas":
         import pandas as pd
@@ -183,7 +185,7 @@ def _as_matrix(x: Any) -> _Matrix:
     raise DataError(msg)
 
 
-def _valid_span(col: np.ndarray, name: str) -> tuple[int, int]:
+def valid_span(col: np.ndarray, name: str) -> tuple[int, int]:
     """First and one-past-last non-NaN positions; NaNs inside that span are an error."""
     ok = ~np.isnan(col)
     if not ok.any():
@@ -235,23 +237,36 @@ def fracdiff(
     -------
     The same kind as ``x``, aligned with it: NaN during the warm-up (the first width-1 points of
     each column's valid span for FFD).
+
+    Notes
+    -----
+    AFML eq. 5.1-5.3. Long FFD windows (384 weights or more, on series long enough to pay for it)
+    and expanding windows over 384 points or more are computed as FFT convolutions; they match the
+    direct sums to rounding (about 1e-15 relative to the series' variation; see ``_convolve``).
     """
-    d = _check_d(d)
+    d = check_d(d)
     if method not in ("ffd", "expanding"):
         msg = f"method must be 'ffd' or 'expanding', got {method!r}"
         raise ConfigError(msg)
-    mat = _as_matrix(x)
+    mat = as_matrix(x)
     out = np.full(mat.values.shape, np.nan)
     if method == "ffd":
         w = fracdiff_weights(d, thresh=FFD_THRESH if thresh is None else thresh, window=window)
+        spans: dict[tuple[int, int], list[int]] = {}  # columns sharing a valid span go in one batch
         for j, name in enumerate(mat.names):
-            first, last = _valid_span(mat.values[:, j], name)
+            first, last = valid_span(mat.values[:, j], name)
             if last == first:
                 continue
             if last - first < len(w):
                 msg = _too_short(name, last - first, len(w), d, thresh, window)
                 raise DataError(msg)
-            out[first:last, j] = ffd_array(mat.values[first:last, j], w)
+            spans.setdefault((first, last), []).append(j)
+        for (first, last), cols in spans.items():
+            if cols == list(range(cols[0], cols[-1] + 1)):  # a slice, not a copy by fancy indexing
+                block = slice(cols[0], cols[-1] + 1)
+                out[first:last, block] = ffd_array(mat.values[first:last, block], w)
+            else:
+                out[first:last, cols] = ffd_array(mat.values[first:last, cols], w)
     else:
         if window is not None:
             msg = "window applies to method='ffd' only; the expanding window uses all history"
@@ -260,10 +275,8 @@ def fracdiff(
         if not 0.0 < t < 1.0:
             msg = f"thresh must be in (0, 1), got {t:g}; the expanding window's usual value is 0.01"
             raise ConfigError(msg)
-        from trade2026.features._kernels import expanding_columns
-
         for j, name in enumerate(mat.names):
-            first, last = _valid_span(mat.values[:, j], name)
+            first, last = valid_span(mat.values[:, j], name)
             n = last - first
             if n == 0:
                 continue
@@ -275,19 +288,8 @@ def fracdiff(
                     "weight; raise thresh (e.g. 0.01) or use method='ffd'"
                 )
                 raise DataError(msg)
-            col = np.ascontiguousarray(mat.values[first:last, j]).reshape(-1, 1)
-            out[first:last, j] = expanding_columns(col, w, skip)[:, 0]
+            out[first:last, j] = expanding_array(mat.values[first:last, j].reshape(-1, 1), w, skip)[:, 0]
     return mat.rebuild(out)
-
-
-def ffd_array(values: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """FFD of a 1-D or 2-D float array with precomputed weights (no checks; NaN warm-up)."""
-    from trade2026.features._kernels import ffd_columns
-
-    arr = np.ascontiguousarray(values, dtype=np.float64)
-    if arr.ndim == 1:
-        return ffd_columns(arr.reshape(-1, 1), w)[:, 0]
-    return ffd_columns(arr, w)
 
 
 def _too_short(name: str, n: int, width: int, d: float, thresh: float | None, window: int | None) -> str:
@@ -302,305 +304,3 @@ def _too_short(name: str, n: int, width: int, d: float, thresh: float | None, wi
         f"series {name!r} has {n} observations, shorter than the FFD window of {width} weights "
         f"(d={d:g}, {how}); use a longer history, or a larger thresh / smaller window{hint}"
     )
-
-
-# -- the minimum d -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class MinDResult:
-    """The smallest d whose FFD series passes the ADF test, and the search table (AFML fig. 5.5).
-
-    ``table`` has one row per d tried: ``d``, ``width`` (weights), ``n_obs`` (points tested),
-    ``adf_stat``, ``pvalue``, ``crit_5pct`` (ADF 5% critical value), ``corr`` (correlation of the
-    FFD series with the original: how much memory survives) and ``stationary``.
-    """
-
-    d: float
-    pvalue_threshold: float
-    table: Any  # polars or pandas DataFrame
-
-    def to_dict(self) -> dict[str, Any]:
-        rows = self.table.to_dicts() if hasattr(self.table, "to_dicts") else self.table.to_dict("records")
-        return {"d": self.d, "pvalue_threshold": self.pvalue_threshold, "table": rows}
-
-    def to_frame(self) -> Any:
-        return self.table
-
-
-def _adf_row(
-    col: np.ndarray, d: float, *, thresh: float, window: int | None, maxlag: int | None, regression: str
-) -> dict[str, Any]:
-    from statsmodels.tsa.stattools import adfuller
-
-    w = fracdiff_weights(d, thresh=thresh, window=window)
-    row: dict[str, Any] = {
-        "d": round(d, 10),
-        "width": len(w),
-        "n_obs": 0,
-        "adf_stat": math.nan,
-        "pvalue": math.nan,
-        "crit_5pct": math.nan,
-        "corr": math.nan,
-        "stationary": False,
-    }
-    if len(col) - len(w) + 1 < 20:
-        return row
-    y = ffd_array(col, w)[len(w) - 1 :]
-    base = col[len(w) - 1 :]
-    autolag = None if maxlag is not None else "AIC"
-    res = adfuller(y, maxlag=maxlag, regression=regression, autolag=autolag, result_object=True)
-    stat, p, nobs, crit = res.statistic, res.pvalue, res.nobs, res.critical_values
-    corr = float(np.corrcoef(y, base)[0, 1]) if np.std(y) > 0 and np.std(base) > 0 else math.nan
-    row.update(n_obs=int(nobs), adf_stat=float(stat), pvalue=float(p), crit_5pct=float(crit["5%"]), corr=corr)
-    return row
-
-
-def _single_column(x: Any) -> tuple[np.ndarray, str]:
-    mat = _as_matrix(x)
-    if mat.values.shape[1] != 1:
-        msg = (
-            f"min_d needs one series, got {mat.values.shape[1]} numeric columns "
-            f"({', '.join(mat.names[:5])}); pass one column, or use FracDiff(d=None) for a d per column"
-        )
-        raise DataError(msg)
-    first, last = _valid_span(mat.values[:, 0], mat.names[0])
-    return mat.values[first:last, 0], mat.names[0]
-
-
-def _search(
-    col: np.ndarray,
-    name: str,
-    *,
-    d_range: tuple[float, float],
-    step: float,
-    thresh: float,
-    window: int | None,
-    pvalue: float,
-    maxlag: int | None,
-    regression: str,
-) -> tuple[float, list[dict[str, Any]]]:
-    lo, hi = float(d_range[0]), float(d_range[1])
-    _check_d(lo)
-    _check_d(hi)
-    if lo > hi:
-        msg = f"d_range must be (low, high) with low <= high, got ({lo:g}, {hi:g})"
-        raise ConfigError(msg)
-    if not 0.0 < step <= 1.0:
-        msg = f"step must be in (0, 1], got {step:g}; 0.01 is the usual precision"
-        raise ConfigError(msg)
-    if not 0.0 < pvalue < 1.0:
-        msg = f"pvalue must be in (0, 1), got {pvalue:g}; 0.05 is the usual level"
-        raise ConfigError(msg)
-    grid = np.round(np.arange(lo, hi + step / 2, step), 10)
-    rows = []
-    best = math.nan
-    for d in grid:
-        row = _adf_row(col, float(d), thresh=thresh, window=window, maxlag=maxlag, regression=regression)
-        row["stationary"] = bool(row["pvalue"] <= pvalue)
-        rows.append(row)
-        if row["stationary"] and math.isnan(best):
-            best = float(d)
-    if math.isnan(best):
-        tried = [r for r in rows if not math.isnan(r["pvalue"])]
-        if not tried:
-            msg = (
-                f"series {name!r} ({len(col)} observations) is too short for every FFD window in "
-                f"d_range ({lo:g}..{hi:g}) at thresh={thresh:g}; use a larger thresh (e.g. 1e-3) or a longer history"
-            )
-        else:
-            pmin = min(r["pvalue"] for r in tried)
-            msg = (
-                f"no d in [{lo:g}, {hi:g}] makes series {name!r} pass the ADF test at p <= {pvalue:g} "
-                f"(smallest p-value {pmin:.3g}); widen d_range (up to 2), raise the p-value "
-                "threshold, or check the series for a trend or a structural break"
-            )
-        raise DataError(msg)
-    return best, rows
-
-
-def min_d(
-    x: Any,
-    *,
-    d_range: tuple[float, float] = (0.0, 1.0),
-    step: float = 0.01,
-    thresh: float = SEARCH_THRESH,
-    window: int | None = None,
-    pvalue: float = 0.05,
-    maxlag: int | None = 1,
-    regression: str = "c",
-) -> MinDResult:
-    """The smallest d whose FFD series passes the augmented Dickey-Fuller test (AFML 5.6).
-
-    Parameters
-    ----------
-    x : one series (pandas/polars Series, a one-column frame, or a 1-D array), e.g. log prices.
-    d_range : (low, high)
-        The d values searched, within [0, 2]; the grid is ``low, low + step, ..., high``.
-    step : float, default 0.01
-        Precision of d.
-    thresh, window
-        The FFD window (see :func:`fracdiff`); the default 1e-4 keeps windows short enough for a
-        few years of daily bars.
-    pvalue : float, default 0.05
-        A d passes when the ADF p-value is at most this.
-    maxlag, regression
-        Passed to ``statsmodels.tsa.stattools.adfuller`` (AFML uses maxlag=1, constant only);
-        ``maxlag=None`` picks the lag by AIC.
-
-    Returns
-    -------
-    MinDResult
-        ``d`` and the table of every d tried (polars, or pandas for pandas input).
-    """
-    col, name = _single_column(x)
-    best, rows = _search(
-        col,
-        name,
-        d_range=d_range,
-        step=step,
-        thresh=thresh,
-        window=window,
-        pvalue=pvalue,
-        maxlag=maxlag,
-        regression=regression,
-    )
-    import polars as pl
-
-    table: Any = pl.DataFrame(rows)
-    if type(x).__module__.split(".")[0] == "pandas":
-        table = table.to_pandas()
-    return MinDResult(d=best, pvalue_threshold=pvalue, table=table)
-
-
-# -- the scikit-learn transformer ----------------------------------------------------------------
-@dataclass(frozen=True)
-class FracDiffReport:
-    """One series' fractional difference: the d used, its ADF row, the d search (auto only) and
-    the FFD series aligned with the input (NaN during warm-up)."""
-
-    d: float
-    row: dict[str, Any]
-    search: list[dict[str, Any]] | None
-    series: np.ndarray = field(repr=False)
-
-
-def fracdiff_report(
-    x: Any, d: float | None = None, *, thresh: float = SEARCH_THRESH, pvalue: float = 0.05
-) -> FracDiffReport:
-    """Difference ``x`` (e.g. log closes) by ``d``, or by the smallest d passing ADF when None.
-
-    ``row`` has ``d``, ``width``, ``n_obs``, ``adf_stat``, ``pvalue``, ``crit_5pct``, ``corr`` and
-    ``stationary`` (p-value at most ``pvalue``), as in :func:`min_d`'s table (AFML fig. 5.5).
-    Raises DataError when the series is shorter than the FFD window of the chosen d.
-    """
-    col, _ = _single_column(x)
-    search = None
-    if d is None:
-        res = min_d(col, thresh=thresh, pvalue=pvalue)
-        chosen = res.d
-        search = res.table.to_dicts() if hasattr(res.table, "to_dicts") else res.table.to_dict("records")
-        row = next(r for r in search if r["d"] == chosen)
-    else:
-        chosen = _check_d(d)
-        row = _adf_row(col, chosen, thresh=thresh, window=None, maxlag=1, regression="c")
-        row["stationary"] = bool(row["pvalue"] <= pvalue)
-    # Always run the FFD itself: it is what refuses a series shorter than the weight window.
-    series = np.asarray(fracdiff(x, chosen, thresh=thresh), dtype=np.float64).ravel()
-    return FracDiffReport(chosen, row, search, series)
-
-
-class FracDiff(TransformerMixin, BaseEstimator):
-    """Fractional differentiation as a scikit-learn transformer.
-
-    Parameters
-    ----------
-    d : float or None
-        The order for every column, or None to find, per column at ``fit``, the smallest d in
-        ``d_range`` whose FFD series passes the ADF test (see :func:`min_d`).
-    method, thresh, window
-        As in :func:`fracdiff` (the d search always uses the FFD window).
-    d_range, step, pvalue, maxlag
-        The search settings of :func:`min_d`.
-
-    Attributes
-    ----------
-    d_ : numpy.ndarray of shape (n_features,)
-        The order used for each column.
-    tables_ : list
-        The search table of each column (empty when ``d`` was given).
-    n_features_in_ : int
-
-    ``transform`` returns the kind it is given, aligned with it (NaN during the warm-up).
-    """
-
-    def __init__(
-        self,
-        d: float | None = None,
-        *,
-        method: Method = "ffd",
-        thresh: float | None = None,
-        window: int | None = None,
-        d_range: tuple[float, float] = (0.0, 1.0),
-        step: float = 0.01,
-        pvalue: float = 0.05,
-        maxlag: int | None = 1,
-    ) -> None:
-        self.d = d
-        self.method = method
-        self.thresh = thresh
-        self.window = window
-        self.d_range = d_range
-        self.step = step
-        self.pvalue = pvalue
-        self.maxlag = maxlag
-
-    def fit(self, X: Any, y: Any = None) -> FracDiff:
-        mat = _as_matrix(X)
-        self.n_features_in_ = mat.values.shape[1]
-        if self.d is not None:
-            self.d_ = np.full(self.n_features_in_, _check_d(self.d))
-            self.tables_: list[Any] = []
-            return self
-        ds, tables = [], []
-        for j, name in enumerate(mat.names):
-            first, last = _valid_span(mat.values[:, j], name)
-            best, rows = _search(
-                mat.values[first:last, j],
-                name,
-                d_range=self.d_range,
-                step=self.step,
-                thresh=SEARCH_THRESH if self.thresh is None else self.thresh,
-                window=self.window,
-                pvalue=self.pvalue,
-                maxlag=self.maxlag,
-                regression="c",
-            )
-            ds.append(best)
-            import polars as pl
-
-            tables.append(pl.DataFrame(rows))
-        self.d_ = np.asarray(ds)
-        self.tables_ = tables
-        return self
-
-    def transform(self, X: Any) -> Any:
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "d_")
-        mat = _as_matrix(X)
-        if mat.values.shape[1] != self.n_features_in_:
-            msg = f"FracDiff was fitted on {self.n_features_in_} columns, got {mat.values.shape[1]}"
-            raise DataError(msg)
-        thresh = self.thresh
-        if thresh is None and self.method == "ffd":
-            thresh = FFD_THRESH if self.d is not None else SEARCH_THRESH
-        out = np.full(mat.values.shape, np.nan)
-        for j in range(self.n_features_in_):
-            out[:, j] = fracdiff(
-                mat.values[:, j], float(self.d_[j]), method=self.method, thresh=thresh, window=self.window
-            )
-        return mat.rebuild(out)
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        if input_features is None:
-            input_features = [f"x{j}" for j in range(self.n_features_in_)]
-        return np.asarray([f"{c}_fd" for c in input_features], dtype=object)

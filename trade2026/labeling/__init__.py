@@ -4,7 +4,7 @@ decay and the sequential bootstrap."""
 
 from trade2026.labeling._barriers import triple_barrier
 from trade2026.labeling._events import cusum_filter, daily_vol
-from trade2026.labeling._meta import MetaLabelResult, bet_size, meta_features, metalabel
+from trade2026.labeling._meta import MODELS, MetaLabelResult, bet_size, meta_features, metalabel
 from trade2026.labeling._pipeline import EventLabels, label_events
 from trade2026.labeling._weights import (
     average_uniqueness,
@@ -13,18 +13,23 @@ from trade2026.labeling._weights import (
     sequential_bootstrap,
     time_decay,
 )
+from trade2026.labeling._workflow import LabelBarsResult, label_bars, metalabel_bars
 
 __all__ = [
+    "MODELS",
     "EventLabels",
+    "LabelBarsResult",
     "MetaLabelResult",
     "average_uniqueness",
     "bet_size",
     "concurrent_events",
     "cusum_filter",
     "daily_vol",
+    "label_bars",
     "label_events",
     "meta_features",
     "metalabel",
+    "metalabel_bars",
     "return_attribution",
     "sequential_bootstrap",
     "time_decay",

@@ -33,7 +33,7 @@ def bet_size(prob: Any, *, n_classes: int = 2, step: float = 0.0) -> Any:
 
     Returns the same shape (a float for a scalar).
     """
-    from scipy.stats import norm
+    from trade2026.core import norm_cdf
 
     if n_classes < 2:
         msg = f"n_classes must be at least 2, got {n_classes}"
@@ -48,7 +48,7 @@ def bet_size(prob: Any, *, n_classes: int = 2, step: float = 0.0) -> Any:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (p - 1.0 / n_classes) / np.sqrt(p * (1.0 - p))
     z = np.where(p >= 1.0, np.inf, np.where(p <= 0.0, -np.inf, z))
-    m = 2.0 * norm.cdf(z) - 1.0
+    m = 2.0 * np.vectorize(norm_cdf, otypes=[np.float64])(z) - 1.0
     if step > 0:
         m = np.round(m / step) * step
     m = np.clip(m, -1.0, 1.0)
@@ -117,7 +117,8 @@ class MetaLabelResult:
     precision/recall/f1/accuracy/roc_auc of the primary alone (take every bet) and with the meta
     model (take when prob > 0.5), out of sample; ``returns``: sharpe, max_drawdown, total_return,
     ... of the primary's bets, the meta-filtered bets and the meta-sized bets; ``model``: the
-    secondary model refitted on every bet.
+    secondary model refitted on every bet. ``symbol`` and ``saved`` (what was written to the lake)
+    are set by :func:`metalabel_bars`.
     """
 
     events: Any
@@ -126,14 +127,49 @@ class MetaLabelResult:
     params: dict[str, Any]
     model: Any = field(repr=False, default=None)
     feature_names: tuple[str, ...] = ()
+    symbol: str | None = None
+    saved: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "params": self.params,
-            "n_events": self.events.height,
-            "classification": self.classification,
-            "returns": self.returns,
-        }
+        """``{"symbol" (when known), "params", "n_events", "classification", "returns", "saved" (when
+        saved)}``: what ``t26 metalabel --json`` prints (without the run id)."""
+        out: dict[str, Any] = {} if self.symbol is None else {"symbol": self.symbol}
+        out.update(
+            params=self.params,
+            n_events=self.events.height,
+            classification=self.classification,
+            returns=self.returns,
+        )
+        if self.saved is not None:
+            out["saved"] = self.saved
+        return out
+
+    def to_frame(self) -> Any:
+        return self.events
+
+    def tables(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """Titled row tables for people: the out-of-sample classification, then the strategy returns
+        (one row per ``strategy``: primary, meta_filtered, meta_sized; ``bets`` is their count)."""
+        who = f"{self.symbol}: " if self.symbol else ""
+        title = (
+            f"{who}{self.events.height} bets of {self.params['primary']}, "
+            f"out-of-sample ({self.params['n_splits']}-fold purged)"
+        )
+        return [
+            (title, [{"model": k, **v} for k, v in self.classification.items()]),
+            ("Strategy returns", [{"strategy": k, **v} for k, v in self.returns.items()]),
+        ]
+
+    def metrics(self) -> dict[str, float]:
+        """MLflow metrics: ``VARIANT_METRIC`` for every classification and returns figure."""
+        out = {f"{variant}_{k}": v for variant, m in self.classification.items() for k, v in m.items()}
+        out.update({f"{variant}_{k}": v for variant, m in self.returns.items() for k, v in m.items()})
+        return out
+
+    @property
+    def run_params(self) -> dict[str, Any]:
+        """The settings as logged to MLflow."""
+        return {"symbol": self.symbol, **self.params} if self.symbol is not None else dict(self.params)
 
 
 def _classification(y: np.ndarray, pred: np.ndarray, prob: np.ndarray | None) -> dict[str, float]:
@@ -206,14 +242,15 @@ def metalabel(
     """
     import polars as pl
 
-    from trade2026.backtest import returns_metrics, strategy_positions
+    from trade2026.backtest import strategy_positions
+    from trade2026.core import returns_metrics, to_polars
     from trade2026.labeling._barriers import triple_barrier
     from trade2026.labeling._events import cusum_filter, daily_vol
     from trade2026.labeling._weights import average_uniqueness
     from trade2026.validation import PurgedKFold
 
     make_model(model)  # validate the name before the work
-    frame = pl.from_pandas(bars.reset_index()) if type(bars).__module__.startswith("pandas") else bars
+    frame, _ = to_polars(bars, what="bars")
     if "symbol" in frame.columns and frame["symbol"].n_unique() > 1:
         msg = "metalabel works on one symbol's bars; filter the frame to one symbol"
         raise DataError(msg)

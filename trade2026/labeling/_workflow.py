@@ -1,0 +1,236 @@
+"""Labels and meta-labels of symbols' bars in one call (``t26 label``, ``t26 metalabel``): read, fan out, save."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from trade2026.errors import ConfigError
+
+# one reader and one writer for every per-symbol workflow (to move to trade2026.core, see _symbols)
+from trade2026.features._symbols import bars_by_symbol, check_save, metric_key, save_rows
+from trade2026.labeling._meta import MetaLabelResult, make_model, metalabel
+from trade2026.labeling._pipeline import EventLabels, label_events
+
+#: the columns of a saved label row, in order
+LABEL_COLUMNS = ("symbol", "ts", "t1", "barrier", "ret", "target", "label", "uniqueness", "weight")
+_COUNTS = ("events", "pt", "sl", "vertical", "end", "label_up", "label_down", "label_zero")
+
+
+def _vertical(value: Any) -> Any:
+    """A number of bars given as text ("10") becomes an int; durations ("14d") stay as given."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class _LabelTask:
+    """One symbol's work, shipped to an executor."""
+
+    close: pl.DataFrame  # ts, close
+    pt: float
+    sl: float
+    vertical: Any
+    cusum: float
+    span: int
+    min_ret: float
+
+
+def _notice() -> None:
+    """One stderr line from the CLI when the labelling kernels must compile (a new install)."""
+    from trade2026._jit import compile_notice
+    from trade2026.labeling import _kernels as k
+
+    kernels = [k.cusum_kernel, k.triple_barrier_kernel, k.concurrency_kernel, k.uniqueness_kernel, k.attribution_kernel]
+    compile_notice(kernels, "triple-barrier labels")
+
+
+def _label_one(task: _LabelTask) -> EventLabels:
+    return label_events(
+        task.close,
+        pt=task.pt,
+        sl=task.sl,
+        vertical=task.vertical,
+        cusum=task.cusum,
+        span=task.span,
+        min_ret=task.min_ret,
+    )
+
+
+@dataclass(frozen=True)
+class LabelBarsResult:
+    """What :func:`label_bars` found.
+
+    ``params``: the labelling settings; ``summary``: one row per symbol (``symbol, bars, events, pt,
+    sl, vertical, end, label_up, label_down, label_zero, mean_ret, avg_uniqueness``; the counts
+    after ``events`` only when there are events); ``labels``: one row per event of every symbol
+    (``symbol, ts`` = t0, ``t1, barrier, ret, target, label, uniqueness, weight``), None without
+    events; ``saved``: what was written to the lake (None without ``save``); ``run_params``: the
+    settings as logged to MLflow.
+    """
+
+    params: dict[str, Any]
+    summary: list[dict[str, Any]]
+    labels: pl.DataFrame | None = field(repr=False)
+    run_params: dict[str, Any]
+    saved: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"params", "summary", "saved" (with save only)}``: what ``t26 label --json`` prints."""
+        out: dict[str, Any] = {"params": self.params, "summary": self.summary}
+        if self.saved is not None:
+            out["saved"] = self.saved
+        return out
+
+    def to_frame(self) -> pl.DataFrame | None:
+        return self.labels
+
+    def tables(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        return [("Triple-barrier labels", self.summary)]
+
+    def metrics(self) -> dict[str, float]:
+        """MLflow metrics: ``n_symbols``, the event and barrier counts summed over symbols, ``events_SYM``."""
+        out: dict[str, float] = {"n_symbols": len(self.summary)}
+        for key in _COUNTS:
+            out[key] = sum(int(r.get(key, 0)) for r in self.summary)
+        for r in self.summary:
+            out[metric_key("events", r["symbol"])] = r["events"]
+        return out
+
+
+def label_bars(
+    bars: Any,
+    symbols: Sequence[str] | None = None,
+    *,
+    pt: float = 1.0,
+    sl: float = 1.0,
+    vertical: Any = 10,
+    cusum: float = 1.0,
+    span: int = 100,
+    min_ret: float = 0.0,
+    table: str = "bars_1d",
+    save: str | None = None,
+    executor: str = "serial",
+    ray_address: str | None = None,
+    progress: bool = False,
+) -> LabelBarsResult:
+    """Sample each symbol's CUSUM events and label them with the triple barrier (AFML ch. 2-4).
+
+    Parameters
+    ----------
+    bars : Lake or polars/pandas DataFrame
+        A :class:`trade2026.lake.Lake` (its ``table`` is read) or long bars with ``symbol``, ``ts``,
+        ``close``.
+    symbols : sequence of str, optional
+        The symbols, in the order reported (default: all, sorted).
+    pt, sl, vertical, cusum, span, min_ret
+        As in :func:`label_events`: barriers in daily volatilities (0 disables one), the vertical
+        barrier in bars (an int, or digits as text) or a duration ("14d"), the CUSUM threshold in
+        daily volatilities (positive), the volatility's EWM span, the smallest target kept.
+    table : str, default "bars_1d"
+        The bars table, when ``bars`` is a Lake.
+    save : str, optional
+        A lake table to merge the labels into, on (symbol, ts = t0); needs ``bars`` to be a Lake.
+    executor, ray_address, progress
+        The per-symbol fan-out (:func:`trade2026.parallel.run_tasks`).
+
+    Returns
+    -------
+    LabelBarsResult
+        ``.to_dict()`` is what ``t26 label --json`` prints (without the run id).
+    """
+    from trade2026.parallel import run_tasks
+
+    if not cusum > 0:
+        msg = f"cusum must be a positive multiple of the daily volatility, got {cusum}"
+        raise ConfigError(msg)
+    check_save(bars, save)
+    params: dict[str, Any] = {
+        "pt": pt,
+        "sl": sl,
+        "vertical": _vertical(vertical),
+        "cusum": cusum,
+        "span": span,
+        "min_ret": min_ret,
+    }
+    frames = bars_by_symbol(bars, symbols, table=table)
+    _notice()
+    tasks = [_LabelTask(f.select("ts", "close"), **params) for f in frames.values()]
+    results = run_tasks(
+        _label_one, tasks, executor=executor, ray_address=ray_address, progress=progress, description="labels"
+    )
+    summary = [{"symbol": s, **r.summary} for s, r in zip(frames, results, strict=True)]
+    parts = [
+        r.labels.rename({"t0": "ts"}).with_columns(pl.lit(s).alias("symbol")).select(LABEL_COLUMNS)
+        for s, r in zip(frames, results, strict=True)
+        if r.labels is not None
+    ]
+    labels = pl.concat(parts) if parts else None
+    saved = None
+    if save:
+        saved = save_rows(bars, save, labels) if labels is not None else {"table": save, "rows": 0}
+    run_params = {"symbols": ",".join(frames), **params, "table": table, "save": save or ""}
+    return LabelBarsResult(params, summary, labels, run_params, saved)
+
+
+def metalabel_bars(
+    bars: Any,
+    symbol: str,
+    *,
+    primary: str = "sma_cross:fast=20,slow=50",
+    model: str = "rf",
+    pt: float = 1.0,
+    sl: float = 1.0,
+    vertical: Any = 10,
+    cusum: float = 1.0,
+    n_splits: int = 5,
+    embargo: float = 0.01,
+    step: float = 0.1,
+    random_state: int = 0,
+    table: str = "bars_1d",
+    save: str | None = None,
+) -> MetaLabelResult:
+    """Meta-label one symbol's bets from the lake (or a long bars frame) and optionally save them.
+
+    The bars are read (with the signal column of a ``signal:COLUMN`` primary), passed to
+    :func:`metalabel` with the other settings, and with ``save`` the bets (symbol, ts = t0, t1,
+    barrier, side, ret, label, prob, size) are merged into that lake table on (symbol, ts).
+
+    Returns
+    -------
+    MetaLabelResult
+        With ``symbol`` (and ``saved``) set: ``.to_dict()`` is what ``t26 metalabel --json`` prints
+        (without the run id).
+    """
+    from trade2026.backtest import parse_strategy
+
+    symbol = symbol.strip()
+    make_model(model)  # a bad name or spec is refused before any reading
+    name, strategy_params = parse_strategy(primary)
+    check_save(bars, save)
+    extra = (strategy_params["column"],) if name == "signal" else ()
+    frame = bars_by_symbol(bars, [symbol], table=table, columns=("close", "volume"), extra=extra)[symbol]
+    _notice()
+    res = metalabel(
+        frame,
+        primary,
+        model=model,
+        pt=pt,
+        sl=sl,
+        vertical=_vertical(vertical),
+        cusum=cusum,
+        n_splits=n_splits,
+        embargo=embargo,
+        step=step,
+        random_state=random_state,
+    )
+    saved = None
+    if save:
+        bets = res.events.rename({"t0": "ts"}).with_columns(pl.lit(symbol).alias("symbol"))
+        saved = save_rows(bars, save, bets.select("symbol", *[c for c in bets.columns if c != "symbol"]))
+    return dataclasses.replace(res, symbol=symbol, saved=saved)
