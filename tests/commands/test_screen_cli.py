@@ -55,7 +55,7 @@ def test_screen_universe_and_date(cli: Any, sample_lake: Any) -> None:
         (["close > 0", "--universe", "NOPE1"], "unknown symbol"),
         (["close > 0", "--universe", "sector:Nope"], "no sector"),
         (["close > 0", "--date", "2024-13-45"], "date like"),
-        (["close > 0", "--top", "0"], "--top"),
+        (["close > 0", "--top", "0"], "top must be at least 1"),
         (["close > 0", "--changes"], "--saved"),
         (["close > 0", "--start", "2014-01-01"], "--history"),
         ([], "give a condition"),

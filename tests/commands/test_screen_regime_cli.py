@@ -51,9 +51,9 @@ def test_regime_symbol_human(cli: Any, sample_lake: Any) -> None:
     [
         (["NOPE1"], "unknown symbol"),
         (["--k", "4"], "2 or 3"),
-        (["--model", "hmm"], "--model"),
+        (["--model", "hmm"], "model must be one of"),
         (["--start", "2015-11-01"], "too little data"),
-        (["--start", "tomorrow"], "date like"),
+        (["--start", "tomorrow"], "is not a date"),
     ],
 )
 def test_regime_bad_input_exits_2(cli: Any, sample_lake: Any, args: list[str], text: str) -> None:
