@@ -7,7 +7,6 @@ the same everywhere: ``"sector:NAME"``, ``"AAA,BBB"`` or a list) and returns a r
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -22,22 +21,7 @@ from trade2026.screener._rules import market_index, rule_regimes
 from trade2026.screener._saved import SavedScreen
 from trade2026.screener._saved import changes as screen_changes
 from trade2026.screener._saved import record as record_screen
-from trade2026.screener._screen import HORIZONS, HistoryResult, ScreenResult, as_date, screen, screen_history
-
-
-def _day_end(value: Any, what: str) -> dt.datetime | None:
-    """The last microsecond (UTC) of a date given as a date, datetime or ``YYYY-MM-DD``."""
-    if value is None:
-        return None
-    day = as_date(value, what=what)
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) + dt.timedelta(days=1, microseconds=-1)
-
-
-def _day_start(value: Any, what: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    day = as_date(value, what=what)
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+from trade2026.screener._screen import HORIZONS, HistoryResult, ScreenResult, day_end, day_start, screen, screen_history
 
 
 def _members(lake: Any, universe: str | Sequence[str] | None, benchmark: str | None, table: str) -> tuple[Any, list]:
@@ -134,7 +118,7 @@ def screen_report(
     if rank:
         compile_expression(rank, want=NUM, role="the rank expression")
     symbols, exclude = _members(lake, universe, benchmark, table)
-    bars = lake.read_bars(table, symbols=symbols, end=_day_end(date, "date"), columns=BAR_COLUMNS, missing="ignore")
+    bars = lake.read_bars(table, symbols=symbols, end=day_end(date, "date"), columns=BAR_COLUMNS, missing="ignore")
     result = screen(bars, condition, rank=rank, date=date, top=top, benchmark=benchmark, exclude=exclude)
     diff = screen_changes(lake, name, result.date, result.rows["symbol"].to_list()) if changes and name else None
     return ScreenReport(result, name=name, changes=diff)
@@ -239,8 +223,8 @@ def regime_report(
     bars = lake.read_bars(
         table,
         universe=[symbol] if symbol is not None else universe,
-        start=_day_start(start, "start"),
-        end=_day_end(end, "end"),
+        start=day_start(start, "start"),
+        end=day_end(end, "end"),
         columns=BAR_COLUMNS,
         missing="ignore",
     )

@@ -44,6 +44,16 @@ def _ts(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
+def day_start(value: Any, what: str) -> dt.datetime | None:
+    """Midnight UTC of a date given as a date, datetime or ``YYYY-MM-DD`` (None stays None)."""
+    return None if value is None else _ts(as_date(value, what=what))
+
+
+def day_end(value: Any, what: str) -> dt.datetime | None:
+    """The last microsecond (UTC) of a date given as a date, datetime or ``YYYY-MM-DD``."""
+    return None if value is None else _ts(as_date(value, what=what)) + dt.timedelta(days=1, microseconds=-1)
+
+
 @dataclass(frozen=True)
 class ScreenResult:
     """The symbols matching a screen on one date, best score first.
@@ -329,11 +339,7 @@ def load_bars(
     Bars of ``symbols`` (all when None) up to the end of the day ``end`` (inclusive), through
     :meth:`trade2026.lake.Lake.read_bars`; symbols without bars by then are left out.
     """
-    stop = None
-    if end is not None:
-        day = as_date(end, what="end")
-        stop = _ts(day) + dt.timedelta(days=1, microseconds=-1)
-    return lake.read_bars(table, symbols=symbols, end=stop, columns=BAR_COLUMNS, missing="ignore")
+    return lake.read_bars(table, symbols=symbols, end=day_end(end, "end"), columns=BAR_COLUMNS, missing="ignore")
 
 
 def resolve_universe(lake: Any, spec: str | None, *, table: str = "bars_1d") -> list[str] | None:
