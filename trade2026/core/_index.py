@@ -1,4 +1,5 @@
-"""The equal-weight universe index: one definition for the screener's regimes and the style model's market.
+"""The equal-weight universe index: one definition for the screener's market regimes and the style model's
+equal-weighted market return.
 
 Each date's index return is the mean simple close-to-close return of the symbols that have a close on
 that date and on the previous date of the panel (the union of every symbol's dates); the index
@@ -36,8 +37,7 @@ def equal_weight_returns(returns: np.ndarray) -> np.ndarray:
     ok = np.isfinite(r)
     n = ok.sum(axis=1)
     total = np.where(ok, r, 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, total / np.maximum(n, 1), np.nan)
+    return np.where(n > 0, total / np.maximum(n, 1), np.nan)
 
 
 def equal_weight_index(bars: Any, *, column: str = "close", base: float = 1.0) -> Any:
