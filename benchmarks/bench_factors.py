@@ -43,15 +43,11 @@ def design(model: Any, bars: Any, meta: Any) -> tuple[np.ndarray, np.ndarray, np
     sectors = m["sector"].to_list()
     facs = list(model.factors)
     raw, r, cap = model._raw(p, shares, facs)
-    from trade2026.factors import standardize_exposures
+    from trade2026.factors import design_cube, standardize_exposures
 
-    expo = [_lag(standardize_exposures(raw[f], cap), 1) for f in facs]
-    names = sorted(set(sectors))[1:]
-    dummies = np.array([[1.0 if s == n else 0.0 for n in names] for s in sectors])
-    t, n = r.shape
-    X = np.concatenate(
-        [np.ones((t, n, 1)), np.broadcast_to(dummies, (t, n, len(names))), np.stack(expo, axis=2)], axis=2
-    )
+    expo = {f: _lag(standardize_exposures(raw[f], cap), 1) for f in facs}
+    names = ["market", *[f"sector:{s}" for s in sorted(set(sectors))[1:]], *facs]
+    X = design_cube(names, expo, sectors, r.shape)
     w = np.sqrt(_lag(cap, 1))
     first = 253
     return r[first:], np.ascontiguousarray(X[first:]), w[first:]

@@ -130,7 +130,7 @@ def main() -> None:
     if args.skip_backtest:
         return
     from trade2026.datasets import generate
-    from trade2026.portfolio._backtest import backtest
+    from trade2026.portfolio import backtest
 
     d = generate(symbols=50, years=10, seed=0, intraday_symbols=0)
     wide = d.bars_1d.pivot(on="symbol", index="ts", values="close").sort("ts")

@@ -5,14 +5,13 @@ Heavy libraries (numpy, polars, riskfolio-lib) are imported inside the commands 
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from commands._cli import Ctx, Out, command, parse_date, split_list
-from trade2026.errors import ConfigError, InputError
+from trade2026.errors import InputError
 
 app = typer.Typer(
     help="Portfolio optimisation (riskfolio-lib behind one registry of methods) and rebalancing backtests.",
@@ -47,18 +46,17 @@ GroupMaxOpt = Annotated[str | None, typer.Option(help="Sector caps, e.g. 'Tech=0
 AlphaOpt = Annotated[float, typer.Option(help="Tail level of CVaR/CDaR-type risk measures.")]
 
 
-def _pairs(text: str | None, opt: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for part in split_list(text):
-        key, sep, val = part.partition("=")
-        try:
-            if not sep:
-                raise ValueError(part)
-            out[key.strip()] = float(val)
-        except ValueError:
-            msg = f"bad {opt} entry {part!r}; use NAME=NUMBER[,NAME=NUMBER...]"
-            raise InputError(msg) from None
-    return out
+UniverseOpt = Annotated[
+    str | None,
+    typer.Option("--universe", help='Instead of --symbols: "AAA,BBB" or "sector:NAME" (from the symbols table).'),
+]
+
+
+def _universe(symbols: str | None, universe: str | None) -> str | list[str] | None:
+    if symbols and universe:
+        msg = "give --symbols or --universe, not both"
+        raise InputError(msg)
+    return split_list(symbols) or universe
 
 
 def _params(items: list[str] | None) -> dict[str, str]:
@@ -72,41 +70,8 @@ def _params(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-def _est_params(halflife: float | None, name: str) -> dict[str, Any]:
-    return {"halflife": halflife} if halflife is not None and name == "ewma" else {}
-
-
-def _current(ctx: Ctx, spec: str | None) -> dict[str, float] | None:
-    """--current: 'SYM=w,...', a JSON file {sym: w}, or 'latest' (the last optimize in the lake)."""
-    if spec is None:
-        return None
-    if spec == "latest":
-        import polars as pl
-
-        if not ctx.lake.exists("portfolio_weights"):
-            msg = "--current latest: no portfolio_weights table yet; run `t26 portfolio optimize` first"
-            raise InputError(msg)
-        df = ctx.lake.read("portfolio_weights")
-        last = df.sort("created_at").tail(1)["portfolio_id"][0]
-        rows = df.filter(pl.col("portfolio_id") == last)
-        return {s: float(w) for s, w in rows.select("symbol", "weight").iter_rows()}
-    path = Path(spec)
-    if path.suffix == ".json":
-        import json
-
-        if not path.exists():
-            raise InputError(f"--current file {path} does not exist")
-        data = json.loads(path.read_text())
-        data = data.get("weights", data) if isinstance(data, dict) else data
-        if not isinstance(data, dict):
-            raise InputError(f"--current file {path} must hold an object symbol -> weight")
-        return {str(k): float(v) for k, v in data.items()}
-    return _pairs(spec, "--current")
-
-
 def _constraints(
     ctx: Ctx,
-    symbols: list[str],
     *,
     long_short: bool,
     gross: float,
@@ -118,30 +83,23 @@ def _constraints(
     current: str | None = None,
     max_assets: int | None = None,
 ) -> Any:
-    from trade2026.portfolio import Constraints
-    from trade2026.portfolio._inputs import load_groups
+    from trade2026.portfolio import Constraints, parse_pairs, parse_weights
 
-    gmin, gmax = _pairs(group_min, "--group-min"), _pairs(group_max, "--group-max")
-    groups = load_groups(ctx.lake, symbols) if gmin or gmax else {}
-    cur = _current(ctx, current)
-    if max_turnover is not None and cur is None:
-        msg = "--max-turnover needs --current (SYM=w,..., a JSON file, or 'latest')"
-        raise ConfigError(msg)
-    if cur is not None and max_turnover is None:
-        msg = "--current is only used with --max-turnover"
-        raise ConfigError(msg)
     return Constraints(
         long_short=long_short,
         gross=gross,
         min_weight=min_weight,
         max_weight=max_weight,
-        groups=groups,
-        group_min=gmin,
-        group_max=gmax,
+        group_min=parse_pairs(group_min, what="--group-min"),
+        group_max=parse_pairs(group_max, what="--group-max"),
         max_turnover=max_turnover,
-        current={k: v for k, v in (cur or {}).items() if k in symbols} if cur else None,
+        current=parse_weights(current, lake=ctx.lake, what="--current") if current is not None else None,
         max_assets=max_assets,
     )
+
+
+def _run_line(run: Any) -> list[str]:
+    return [f"MLflow run {run.run_id}"] if run.run_id else []
 
 
 @command(app, "methods")
@@ -150,7 +108,7 @@ def methods(ctx: Ctx) -> Out:
 
     Example: t26 portfolio methods --json
     """
-    from trade2026.portfolio._methods import list_methods
+    from trade2026.portfolio import list_methods
 
     data = [m.to_dict() for m in list_methods()]
     rows = [
@@ -170,6 +128,7 @@ def optimize(
     ctx: Ctx,
     method: Annotated[str, typer.Option("--method", "-m", help="A method from `t26 portfolio methods`.")] = "hrp",
     symbols: SymbolsOpt = None,
+    universe: UniverseOpt = None,
     lookback: LookbackOpt = 252,
     returns: ReturnsOpt = "simple",
     table: TableOpt = "bars_1d",
@@ -197,85 +156,44 @@ def optimize(
 
     Example: t26 portfolio optimize --symbols AAA,BBB,CCC --method hrp --lookback 252 --cov ledoit_wolf
     """
-    import uuid
+    from trade2026.portfolio import optimize_report
 
-    import polars as pl
-
-    from trade2026.portfolio import optimize as run_optimize
-    from trade2026.portfolio._inputs import load_returns
-
-    params = _params(param)
-    syms = split_list(symbols)
-    win = load_returns(
-        ctx.lake,
-        syms or None,
-        lookback=lookback,
-        kind=returns,
-        table=table,
-        end=parse_date(end, "--end", end_of_day=True),
-    )
-    universe = list(win.returns.columns)
     cons = _constraints(
-        ctx, universe, long_short=long_short, gross=gross, min_weight=min_weight, max_weight=max_weight,
-        group_min=group_min, group_max=group_max, max_turnover=max_turnover, current=current, max_assets=max_assets,
+        ctx, long_short=long_short, gross=gross, min_weight=min_weight, max_weight=max_weight, group_min=group_min,
+        group_max=group_max, max_turnover=max_turnover, current=current, max_assets=max_assets,
     )  # fmt: skip
-    if win.excluded:
-        ctx.log(f"left out (short history): {', '.join(win.excluded)}")
-    ctx.log(f"optimising {len(universe)} symbols with {method} ({lookback} {returns} returns, cov={cov}, mean={mean})")
-    res = run_optimize(
-        win.returns, method, params=params, mean=mean, cov=cov, mean_params=_est_params(halflife, mean),
-        cov_params=_est_params(halflife, cov), constraints=cons, alpha=alpha,
+    ctx.log(f"optimising with {method} ({lookback} {returns} returns, cov={cov}, mean={mean})")
+    report = optimize_report(
+        ctx.lake, method, universe=_universe(symbols, universe), table=table, lookback=lookback, returns=returns,
+        end=parse_date(end, "--end", end_of_day=True), mean=mean, cov=cov, halflife=halflife, params=_params(param),
+        constraints=cons, alpha=alpha,
     )  # fmt: skip
-    pid = uuid.uuid4().hex
+    res = report.result
+    if report.excluded:
+        ctx.log(f"left out (short history): {', '.join(report.excluded)}")
     run_params = {
         "method": res.method,
         "lookback": lookback,
         "returns": returns,
         "mean": mean,
         "cov": cov,
-        "symbols": ",".join(universe),
+        "symbols": ",".join(res.weights),
         **{f"param.{k}": v for k, v in res.params.items()},
         **{f"constraint.{k}": v for k, v in res.constraints.items() if v not in (None, {}, False)},
     }
-    holdings = sum(1 for w in res.weights.values() if abs(w) > 1e-6)
     with ctx.tracking_run("portfolio-optimize", params=run_params) as run:
-        run.log_metrics(
-            {
-                "expected_return": res.expected_return,
-                "volatility": res.volatility,
-                "sharpe": res.sharpe,
-                "n_assets": len(universe),
-                "n_holdings": holdings,
-            }
-        )
+        report = report.save(ctx.lake, run_id=run.run_id)
+        run.log_metrics(report.metrics())
         run.log_dict(res.to_dict(), "portfolio.json")
-    now = dt.datetime.now(dt.UTC)
-    frame = (
-        res.to_frame()
-        .with_columns(
-            pl.lit(pid).alias("portfolio_id"),
-            pl.lit(run.run_id, dtype=pl.String).alias("run_id"),
-            pl.lit(res.method).alias("method"),
-            pl.lit(res.end).cast(pl.Datetime("us", "UTC")).alias("as_of"),
-            pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("created_at"),
-        )
-        .select("portfolio_id", "run_id", "method", "as_of", "created_at", "symbol", "weight", "risk_contribution")
-    )
-    written = ctx.lake.write("portfolio_weights", frame, mode="append")
-    data = {"portfolio_id": pid, "run_id": run.run_id, **res.to_dict(), "excluded": win.excluded,
-            "table": "portfolio_weights", "version": written.version}  # fmt: skip
     rows = [{"symbol": s, "weight": w, "risk_contribution": res.risk_contributions[s]} for s, w in res.weights.items()]
     stats = [{"expected_return": res.expected_return, "volatility": res.volatility, "sharpe": res.sharpe,
               "n_obs": res.n_obs, "start": res.start, "end": res.end}]  # fmt: skip
-    lines = [f"[dim]portfolio {pid} written to portfolio_weights (v{written.version})[/dim]"]
-    lines += [f"[yellow]note:[/yellow] {n}" for n in res.notes]
-    if run.run_id:
-        lines.insert(0, f"MLflow run {run.run_id}")
-    return Out(data, tables=[(f"{res.method} weights", rows), ("ex-ante, annualised", stats)], lines=lines)
-
-
-def _safe_metric_name(label: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "_-./ " else "_" for ch in label)
+    lines = [
+        *_run_line(run),
+        f"[dim]portfolio {report.portfolio_id} written to portfolio_weights (v{report.version})[/dim]",
+        *[f"[yellow]note:[/yellow] {n}" for n in res.notes],
+    ]
+    return Out(report.to_dict(), tables=[(f"{res.method} weights", rows), ("ex-ante, annualised", stats)], lines=lines)
 
 
 @command(app, "backtest", tracked=True)
@@ -286,6 +204,7 @@ def backtest(
         typer.Option(help="Comma-separated methods; parameters as name:key=value;key=value (e.g. mean_risk:rm=cvar)."),
     ] = "hrp,herc,erc,min_var,ew",
     symbols: SymbolsOpt = None,
+    universe: UniverseOpt = None,
     rebalance: Annotated[int, typer.Option(help="Periods between rebalances (21 = monthly on daily bars).")] = 21,
     lookback: LookbackOpt = 252,
     cost_bps: Annotated[float, typer.Option(help="Trading cost in basis points of the traded value.")] = 10.0,
@@ -314,88 +233,46 @@ def backtest(
     Example: t26 portfolio backtest --methods hrp,herc,erc,min_var,ew --rebalance 21 --lookback 252 --cost-bps 10
     """
     import tempfile
-    import uuid
 
-    import polars as pl
+    from trade2026.portfolio import backtest_report, plot_backtest
 
-    from trade2026.portfolio._backtest import backtest as run_backtest
-    from trade2026.portfolio._backtest import metrics_table, parse_methods, plot_backtest
-    from trade2026.portfolio._inputs import load_prices
-
-    parse_methods(methods)  # bad names exit 2 before any data is read
-    syms = split_list(symbols)
-    prices = load_prices(ctx.lake, syms or None, table=table, end=parse_date(end, "--end", end_of_day=True))
-    if start is not None:
-        first = parse_date(start, "--start")
-        assert first is not None
-        prices = prices[prices.index >= first]
-    if syms:
-        short = [s for s in syms if prices[s].notna().sum() < lookback + 1]
-        if short:
-            msg = f"not enough history for a {lookback}-period lookback: {', '.join(short)}; shorten --lookback"
-            raise InputError(msg)
-    universe = [str(c) for c in prices.columns]
     cons = _constraints(
-        ctx, universe, long_short=long_short, gross=gross, min_weight=min_weight, max_weight=max_weight,
-        group_min=group_min, group_max=group_max,
+        ctx, long_short=long_short, gross=gross, min_weight=min_weight, max_weight=max_weight, group_min=group_min,
+        group_max=group_max,
     )  # fmt: skip
-    ctx.log(f"backtesting {methods} on {len(universe)} symbols: rebalance every {rebalance}, lookback {lookback}")
-    res = run_backtest(
-        prices, methods, rebalance=rebalance, lookback=lookback, cost_bps=cost_bps, returns_kind=returns, mean=mean,
-        cov=cov, constraints=cons, alpha=alpha, executor=executor, ray_address=ray_address, max_workers=max_workers,
-        progress=not ctx.json,
+    ctx.log(f"backtesting {methods}: rebalance every {rebalance}, lookback {lookback}")
+    report = backtest_report(
+        ctx.lake, methods, universe=_universe(symbols, universe), table=table, start=parse_date(start, "--start"),
+        end=parse_date(end, "--end", end_of_day=True), rebalance=rebalance, lookback=lookback, cost_bps=cost_bps,
+        returns=returns, mean=mean, cov=cov, constraints=cons, alpha=alpha, plots=plots, executor=executor,
+        ray_address=ray_address, max_workers=max_workers, progress=not ctx.json,
     )  # fmt: skip
-    bid = uuid.uuid4().hex
+    res = report.result
     params = {"methods": methods, **{k: v for k, v in res.settings.items() if k not in ("symbols", "constraints")}}
     with tempfile.TemporaryDirectory() as tmp, ctx.tracking_run("portfolio-backtest", params=params) as run:
-        flat = {}
-        for m in res.metrics:
-            for key in ("cagr", "ann_vol", "sharpe", "max_drawdown", "turnover", "avg_holdings"):
-                flat[f"{_safe_metric_name(m['method'])}.{key}"] = m[key]
-        run.log_metrics({**flat, "dsr": res.dsr})
+        report = report.save(ctx.lake, run_id=run.run_id)
+        run.log_metrics(report.metrics())
         run.log_dict(res.to_dict(), "backtest.json")
-        plot_paths = plot_backtest(res, plots or tmp) if (plots or run.run_id) else []
-        for p in plot_paths:
+        artifacts = list(report.plots) or (plot_backtest(res, tmp) if run.run_id else [])
+        for p in artifacts:
             run.log_artifact(p, "plots")
-    eq = res.equity()
-    ret_frame = pl.DataFrame(
-        {
-            "ts": [t for t in res.returns.index for _ in res.methods],
-            "method": [m for _ in res.returns.index for m in res.methods],
-            "return": res.returns.to_numpy().ravel(),
-            "equity": eq.to_numpy().ravel(),
-        }
-    ).with_columns(
-        pl.col("ts").cast(pl.Datetime("us", "UTC")),
-        pl.lit(bid).alias("backtest_id"),
-        pl.lit(run.run_id, dtype=pl.String).alias("run_id"),
-    )
-    ctx.lake.write(
-        "portfolio_backtest_returns", ret_frame.select("backtest_id", "run_id", "method", "ts", "return", "equity")
-    )
-    wts = res.weights.with_columns(pl.lit(bid).alias("backtest_id"))
-    ctx.lake.write("portfolio_backtest_weights", wts.select("backtest_id", "method", "ts", "symbol", "weight"))
-    data = {
-        "backtest_id": bid,
-        "run_id": run.run_id,
-        **res.to_dict(),
-        "plots": [str(p) for p in plot_paths] if plots else [],
-    }
-    lines = [f"best: {res.best}, deflated Sharpe ratio {res.dsr:.3f} given {len(res.methods)} methods tried"]
-    lines += [f"[yellow]note:[/yellow] {n}" for n in res.notes]
-    lines.append(f"[dim]backtest {bid}: portfolio_backtest_returns, portfolio_backtest_weights[/dim]")
+    lines = [
+        *_run_line(run),
+        f"best: {res.best}, deflated Sharpe ratio {res.dsr:.3f} given {len(res.methods)} methods tried",
+        *[f"[yellow]note:[/yellow] {n}" for n in res.notes],
+        f"[dim]backtest {report.backtest_id}: portfolio_backtest_returns, portfolio_backtest_weights[/dim]",
+    ]
     if plots:
         lines.append(f"[dim]plots in {plots}[/dim]")
-    if run.run_id:
-        lines.insert(0, f"MLflow run {run.run_id}")
-    rows = metrics_table(res)
-    return Out(data, tables=[(f"{len(res.rebalance_dates)} rebalances, net of {cost_bps:g} bps", rows)], lines=lines)
+    title = f"{len(res.rebalance_dates)} rebalances, net of {cost_bps:g} bps"
+    return Out(report.to_dict(), tables=[(title, report.rows())], lines=lines)
 
 
 @command(app, "frontier", tracked=True)
 def frontier(
     ctx: Ctx,
     symbols: SymbolsOpt = None,
+    universe: UniverseOpt = None,
     rm: Annotated[
         str, typer.Option(help="Risk measure: mv, cvar, cdar, mad, evar, ... (see `portfolio methods`).")
     ] = "mv",
@@ -423,59 +300,39 @@ def frontier(
     """
     import tempfile
 
-    from trade2026.portfolio._frontier import efficient_frontier, plot_frontier
-    from trade2026.portfolio._inputs import load_returns
+    from trade2026.portfolio import frontier_report, plot_frontier
 
-    if plot is not None and plot.suffix.lower() not in (".png", ".html"):
-        raise InputError(f"--plot must end in .png or .html, got {plot.name}")
-    syms = split_list(symbols)
-    win = load_returns(
-        ctx.lake,
-        syms or None,
-        lookback=lookback,
-        kind=returns,
-        table=table,
-        end=parse_date(end, "--end", end_of_day=True),
-    )
-    universe = list(win.returns.columns)
     cons = _constraints(
-        ctx, universe, long_short=long_short, gross=gross, min_weight=min_weight, max_weight=max_weight,
-        group_min=group_min, group_max=group_max,
+        ctx, long_short=long_short, gross=gross, min_weight=min_weight, max_weight=max_weight, group_min=group_min,
+        group_max=group_max,
     )  # fmt: skip
-    ctx.log(f"tracing the mean-{rm} frontier over {len(universe)} symbols ({points} points)")
-    front = efficient_frontier(
-        win.returns, rm=rm, points=points, mean=mean, cov=cov, constraints=cons, alpha=alpha, rf_rate=rf_rate,
-        mean_params=_est_params(halflife, mean), cov_params=_est_params(halflife, cov),
+    ctx.log(f"tracing the mean-{rm} frontier ({points} points)")
+    report = frontier_report(
+        ctx.lake, universe=_universe(symbols, universe), table=table, rm=rm, points=points, lookback=lookback,
+        returns=returns, end=parse_date(end, "--end", end_of_day=True), mean=mean, cov=cov, halflife=halflife,
+        constraints=cons, alpha=alpha, rf_rate=rf_rate, plot=plot,
     )  # fmt: skip
+    front = report.frontier
     params = {
         "rm": front.rm,
         "points": points,
         "lookback": lookback,
         "mean": mean,
         "cov": cov,
-        "symbols": ",".join(universe),
+        "symbols": ",".join(front.symbols),
     }
     with tempfile.TemporaryDirectory() as tmp, ctx.tracking_run("portfolio-frontier", params=params) as run:
-        best = front.points[front.max_sharpe_point]
-        run.log_metrics({"max_sharpe": best["sharpe"], "min_volatility": min(p["volatility"] for p in front.points)})
+        run.log_metrics(report.metrics())
         run.log_dict(front.to_dict(), "frontier.json")
-        written = plot_frontier(front, plot) if plot else None
         if run.run_id:
-            run.log_artifact(written or plot_frontier(front, Path(tmp) / "frontier.png"), "plots")
-    data = {
-        "run_id": run.run_id,
-        **front.to_dict(),
-        "excluded": win.excluded,
-        "plot": str(written) if written else None,
-    }
+            run.log_artifact(report.plot or plot_frontier(front, Path(tmp) / "frontier.png"), "plots")
+    data = {"run_id": run.run_id, **report.to_dict()}
     rows = [{k: v for k, v in p.items() if k != "weights"} for p in front.points]
     top = front.points[front.max_sharpe_point]["weights"]
     held = ", ".join(f"{s}={w:.3f}" for s, w in top.items() if abs(w) > 1e-4)
-    lines = [f"max Sharpe at point {front.max_sharpe_point}: {held}"]
-    if written:
-        lines.append(f"[dim]plot: {written}[/dim]")
-    if run.run_id:
-        lines.insert(0, f"MLflow run {run.run_id}")
+    lines = [*_run_line(run), f"max Sharpe at point {front.max_sharpe_point}: {held}"]
+    if report.plot:
+        lines.append(f"[dim]plot: {report.plot}[/dim]")
     return Out(data, tables=[(f"mean-{front.rm} efficient frontier (annualised)", rows)], lines=lines)
 
 

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, command
+from commands._cli import Ctx, Out, command, parse_date
+from trade2026.errors import InputError
 
 REGIME_HELP = """Market regimes of a symbol or of the equal-weight universe index.
 
@@ -56,41 +57,22 @@ def register(app: typer.Typer) -> None:
             int, typer.Option("--probabilities", help="Also list the smoothed probabilities of the last N days.")
         ] = 0,
     ) -> Out:
-        import polars as pl
+        from trade2026.screener import regime_report
 
-        from trade2026.errors import InputError
-        from trade2026.screener import _regime, _rules, _screen
-
-        if model not in _regime.MODELS:
-            msg = f"--model must be one of {', '.join(_regime.MODELS)}, got {model!r}"
-            raise InputError(msg)
-        if k not in _regime.LABELS:
-            msg = f"--k must be 2 or 3, got {k}"
-            raise InputError(msg)
-        if probabilities < 0:
-            msg = f"--probabilities must be >= 0, got {probabilities}"
-            raise InputError(msg)
         if symbol is not None and universe is not None:
             msg = "give a SYMBOL or --universe, not both"
             raise InputError(msg)
-        members = _screen.resolve_universe(ctx.lake, symbol or universe, table=table)
-        bars = _screen.load_bars(ctx.lake, table=table, symbols=members, end=end)
-        if start is not None:
-            d0 = _screen.as_date(start, what="--start")
-            bars = bars.filter(pl.col("ts").dt.date() >= d0)
-        if bars.height == 0:
-            msg = f"no bars in {table} for the chosen symbol(s) and dates"
-            raise InputError(msg)
-        series = symbol or ("universe" if universe is None else f"universe[{universe}]")
-        index = _rules.market_index(bars, symbol=symbol)
-        with ctx.tracking_run(
-            "regime", params={"series": series, "k": k, "model": model, "order": order, "start": start, "end": end}
-        ) as run:
-            fit = _regime.fit_markov(index, k_regimes=k, model=model, order=order, series=series)
-            quad = _regime.quadrant_summary(_rules.rule_regimes(index))
-            run.log_metrics({"log_likelihood": fit.log_likelihood, "aic": fit.aic, "bic": fit.bic})
-            run.log_dict({**fit.to_dict(), "rules": quad}, "regime.json")
-        data: dict[str, Any] = {**fit.to_dict(), "rules": quad, "run_id": run.run_id}
+        report = regime_report(
+            ctx.lake, symbol, universe=universe, table=table, start=parse_date(start, "--start"),
+            end=parse_date(end, "--end", end_of_day=True), k_regimes=k, model=model, order=order,
+            probabilities=probabilities,
+        )  # fmt: skip
+        fit, quad = report.fit, report.rules
+        params = {"series": fit.series, "k": k, "model": model, "order": order, "start": start, "end": end}
+        with ctx.tracking_run("regime", params=params) as run:
+            run.log_metrics(report.metrics())
+            run.log_dict(report.to_dict(), "regime.json")
+        data: dict[str, Any] = {**report.to_dict(), "run_id": run.run_id}
         labels = fit.labels
         trans_rows = [
             {"from": lab, **{f"to_{to}": p for to, p in zip(labels, row, strict=True)}}
@@ -98,16 +80,14 @@ def register(app: typer.Typer) -> None:
         ]
         tables: list[tuple[str, Any]] = [
             (
-                f"Markov-switching regimes of {series} ({model}, {fit.start} to {fit.end}, {fit.n_obs} days)",
+                f"Markov-switching regimes of {fit.series} ({model}, {fit.start} to {fit.end}, {fit.n_obs} days)",
                 fit.regimes,
             ),
             ("Transition probabilities P(next | current)", trans_rows),
             ("Rule-based quadrants (trend x volatility)", quad["quadrants"]),
         ]
         if probabilities:
-            tail = fit.probabilities.tail(probabilities).with_columns(pl.col("ts").dt.date().alias("ts"))
-            data["probabilities"] = tail.with_columns(pl.col("ts").cast(pl.String)).to_dicts()
-            tables.append((f"Smoothed probabilities, last {probabilities} days", tail.to_dicts()))
+            tables.append((f"Smoothed probabilities, last {probabilities} days", report.probability_rows().to_dicts()))
         cur = fit.current()
         q = quad["current"]
         lines = [

@@ -118,25 +118,16 @@ def register(app: typer.Typer) -> None:
     ) -> Out:
         if list_indicators:
             return _list_indicators()
-        from trade2026.screener import _saved as saved_mod
+        from trade2026.screener import get_screen, load_screens, screen_history_report, screen_report
 
         if list_saved:
             path = _config_path(ctx, config)
-            rows = [s.to_dict() for s in saved_mod.load_screens(path).values()]
+            rows = [s.to_dict() for s in load_screens(path).values()]
             return Out(rows, tables=[(f"Screens in {path}", rows)])
-
-        name = None
-        if saved is not None:
-            if condition or rank:
-                msg = "--saved runs the condition and rank from the screens file; drop the condition/--rank"
-                raise InputError(msg)
-            spec = saved_mod.get_screen(_config_path(ctx, config), saved)
-            name = spec.name
-            condition, rank = spec.condition, spec.rank
-            top = top if top is not None else spec.top
-            universe = universe if universe is not None else spec.universe
-            benchmark = benchmark if benchmark is not None else spec.benchmark
-        if changes and name is None:
+        if saved is not None and (condition or rank):
+            msg = "--saved runs the condition and rank from the screens file; drop the condition/--rank"
+            raise InputError(msg)
+        if changes and saved is None:
             msg = "--changes compares with the previous recorded run of a saved screen; add --saved NAME"
             raise InputError(msg)
         if history and (changes or date):
@@ -145,77 +136,54 @@ def register(app: typer.Typer) -> None:
         if not history and (start or end):
             msg = "--start/--end only apply with --history (use --date for a single day)"
             raise InputError(msg)
-        if condition is None and rank is None:
+        if condition is None and rank is None and saved is None:
             msg = 'give a condition (e.g. t26 screen "rsi_14 < 30"), --rank, --saved NAME or --list-indicators'
             raise InputError(msg)
-
-        from trade2026.screener import _expr, _screen
-
-        # Parse before touching the lake so a bad expression fails fast with exit 2.
-        if condition:
-            _expr.compile_expression(condition, want=_expr.BOOL, role="the screen condition")
-        if rank:
-            _expr.compile_expression(rank, want=_expr.NUM, role="--rank")
-        symbols = _screen.resolve_universe(ctx.lake, universe, table=table)
-        exclude: list[str] = []
-        if symbols is not None and benchmark and benchmark not in symbols:
-            exclude = [benchmark]
-            symbols = [*symbols, benchmark]
         if history:
-            return _history(ctx, table, symbols, condition, rank, top, benchmark, exclude, start, end, horizons)
-        bars = _screen.load_bars(ctx.lake, table=table, symbols=symbols, end=date)
-        result = _screen.screen(bars, condition, rank=rank, date=date, top=top, benchmark=benchmark, exclude=exclude)
-        data: dict[str, Any] = {"screen": name, **result.to_dict()}
-        shown = result.rows if rank else result.rows.drop("score")
-        rows = shown.to_dicts()
-        what = condition or "all symbols"
+            if not condition:
+                msg = 'history needs a condition, e.g. t26 screen --history "rsi_14 < 30"'
+                raise InputError(msg)
+            res = screen_history_report(
+                ctx.lake, condition, start=start, end=end, rank=rank, top=top, horizons=_horizons(horizons),
+                universe=universe, benchmark=benchmark, table=table,
+            )  # fmt: skip
+            return _history(ctx, res, universe)
+        spec = get_screen(_config_path(ctx, config), saved) if saved is not None else None
+        report = screen_report(
+            ctx.lake, condition, rank=rank, date=date, top=top, universe=universe, benchmark=benchmark, table=table,
+            saved=spec, changes=changes,
+        )  # fmt: skip
+        if spec is not None:
+            report = report.save(ctx.lake)
+        result = report.result
+        shown = result.rows if result.rank else result.rows.drop("score")
+        what = result.condition or "all symbols"
         lines = [f"{result.matched} of {result.universe} symbols match {what!r} on {result.date}"]
-        if top is not None and result.matched > top:
-            lines.append(f"showing the top {top}")
-        tables: list[tuple[str, list[dict[str, Any]]]] = [(f"{name or 'screen'} on {result.date}", rows)]
-        if name is not None:
-            if changes:
-                diff = saved_mod.changes(ctx.lake, name, result.date, result.rows["symbol"].to_list())
-                data["changes"] = diff
-                since = diff["previous_date"] or "no previous run"
-                lines.append(
-                    f"since {since}: entered {', '.join(diff['entered']) or '-'}; left {', '.join(diff['left']) or '-'}"
-                )
-            data["written"] = saved_mod.record(ctx.lake, name, result.date, result.rows)
-            lines.append(f"recorded {result.rows.height} rows in the screens table (screen={name}, date={result.date})")
-        return Out(data, tables=tables, lines=lines)
+        shown_top = top if top is not None else (spec.top if spec else None)
+        if shown_top is not None and result.matched > shown_top:
+            lines.append(f"showing the top {shown_top}")
+        if report.changes is not None:
+            diff = report.changes
+            since = diff["previous_date"] or "no previous run"
+            lines.append(
+                f"since {since}: entered {', '.join(diff['entered']) or '-'}; left {', '.join(diff['left']) or '-'}"
+            )
+        if report.written is not None:
+            lines.append(
+                f"recorded {result.rows.height} rows in the screens table (screen={report.name}, date={result.date})"
+            )
+        title = f"{report.name or 'screen'} on {result.date}"
+        return Out(report.to_dict(), tables=[(title, shown.to_dicts())], lines=lines)
 
 
-def _history(
-    ctx: Ctx,
-    table: str,
-    symbols: list[str] | None,
-    condition: str | None,
-    rank: str | None,
-    top: int | None,
-    benchmark: str | None,
-    exclude: list[str],
-    start: str | None,
-    end: str | None,
-    horizons: str,
-) -> Out:
-    from trade2026.screener import _screen
-
-    if not condition:
-        msg = 'history needs a condition, e.g. t26 screen --history "rsi_14 < 30"'
-        raise InputError(msg)
-    hs = _horizons(horizons)
-    bars = _screen.load_bars(ctx.lake, table=table, symbols=symbols)
-    res = _screen.screen_history(
-        bars, condition, start=start, end=end, rank=rank, top=top, horizons=hs, benchmark=benchmark, exclude=exclude
-    )
+def _history(ctx: Ctx, res: Any, universe: str | None) -> Out:
     params = {
-        "condition": condition,
-        "rank": rank,
-        "top": top,
+        "condition": res.condition,
+        "rank": res.rank,
+        "top": res.top,
         "start": str(res.start),
         "end": str(res.end),
-        "universe": len(symbols) if symbols else "all",
+        "universe": universe or "all",
     }
     with ctx.tracking_run("screen-history", params=params) as run:
         metrics = {}
@@ -234,4 +202,4 @@ def _history(
     ]
     if run.run_id:
         lines.insert(0, f"MLflow run {run.run_id}")
-    return Out(data, tables=[(f"Forward returns of {condition!r}", res.summary.to_dicts())], lines=lines)
+    return Out(data, tables=[(f"Forward returns of {res.condition!r}", res.summary.to_dicts())], lines=lines)

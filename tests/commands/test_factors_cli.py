@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,8 @@ from commands.main import app
 
 
 @pytest.fixture(scope="module")
-def fhome(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A home with a small sample universe and one fitted style model (shared by the module)."""
+def fitted_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with a small sample universe and one fitted style model, built once per module."""
     from trade2026.datasets import generate, write_sample
     from trade2026.lake import Lake
 
@@ -24,6 +25,18 @@ def fhome(tmp_path_factory: pytest.TempPathFactory) -> Path:
     r = CliRunner().invoke(app, ["factors", "style", "--home", str(home), "--json", "--no-track"])
     assert r.exit_code == 0, r.output
     return home
+
+
+def _copy(home: Path, to: Path) -> Path:
+    shutil.copytree(home, to)
+    return to
+
+
+@pytest.fixture
+def fhome(fitted_home: Path, tmp_path: Path) -> Path:
+    """A private copy of the fitted home: a test that refits or rewrites tables cannot change what
+    another test reads, whatever order they run in."""
+    return _copy(fitted_home, tmp_path / "home")
 
 
 def _run(home: Path, *args: str, code: int = 0) -> Any:
@@ -52,8 +65,6 @@ def test_style_writes_model_tables(fhome: Path) -> None:
     assert cov.height == len(out["factor_names"]) ** 2
     assert set(lake.read("style_exposures").columns) >= {"ts", "symbol", "beta", "momentum", "size", "sector"}
     assert lake.read("specific_risk")["specific_vol"].null_count() == 0
-    # Put the full model back for the other tests.
-    _run(fhome, "style", "--json", "--no-track")
 
 
 def test_pca_tracked_run_and_tables(fhome: Path) -> None:
@@ -148,3 +159,80 @@ def test_bad_input_exits_2(fhome: Path, args: list[str], text: str) -> None:
 def test_negative_newey_west_lags_exit_2(fhome: Path) -> None:
     r = _run(fhome, "style", "--nw-lags", "-1", "--no-track", code=2)
     assert "nw_lags" in r.output and ">= 0" in r.output
+
+
+def _sym(home: Path, i: int = 0) -> str:
+    return sorted(_lake(home).read("style_exposures")["symbol"].unique().to_list())[i]
+
+
+@pytest.mark.parametrize(
+    ("args", "call"),
+    [
+        (["pca", "--n-factors", "3"], lambda f, lake, s: f.pca_report(lake, n_factors=3).save(lake)),
+        (
+            ["style", "--factors", "beta,momentum", "--equal-weighted"],
+            lambda f, lake, s: f.style_report(lake, factors=["beta", "momentum"], cap_weighted=False).save(lake),
+        ),
+        (
+            ["fmb", "--characteristics", "beta,size", "--horizon", "5"],
+            lambda f, lake, s: f.fmb_report(lake, characteristics=["beta", "size"], horizon=5).save(lake),
+        ),
+        (
+            ["attribute", "--weights", "equal", "--benchmark", "{sym}=1"],
+            lambda f, lake, s: f.attribution_report(lake, "equal", benchmark={s: 1.0}),
+        ),
+        (
+            ["evaluate", "momentum", "--periods", "1,5", "--quantiles", "3"],
+            lambda f, lake, s: f.evaluation_report(lake, "momentum", periods=[1, 5], quantiles=3).save(lake),
+        ),
+        (
+            ["regress", "{sym}", "--factors", "market,beta"],
+            lambda f, lake, s: f.regression_report(lake, s, factors=["market", "beta"]),
+        ),
+    ],
+    ids=["pca", "style", "fmb", "attribute", "evaluate", "regress"],
+)
+def test_json_is_the_library_report(fhome: Path, tmp_path: Path, args: list[str], call: Any) -> None:
+    """A notebook calling the library on the same lake gets exactly the CLI's --json."""
+    import trade2026.factors as factors
+    from trade2026._json import dumps
+    from trade2026.lake import Lake
+
+    twin = _copy(fhome, tmp_path / "twin")  # the same lake state, so the same table versions
+    sym = _sym(fhome)
+    cli = _run(fhome, *[a.format(sym=sym) for a in args], "--json", "--no-track")
+    lib = json.loads(dumps(call(factors, Lake(twin), sym).to_dict()))
+    assert cli.pop("run_id") is None
+    lib.pop("run_id", None)
+    assert cli == lib
+
+
+def test_universe_sector_and_unknown_sector(fhome: Path) -> None:
+    meta = _lake(fhome).read("symbols")
+    sector = meta["sector"][0]
+    members = set(meta.filter(pl.col("sector") == sector)["symbol"])
+    out = _run(fhome, "pca", "--universe", f"sector:{sector}", "--n-factors", "1", "--json", "--no-track")
+    loadings = _lake(fhome).read("pca_loadings")
+    assert set(loadings["symbol"]) <= members and out["n_assets"] + len(out["excluded"]) == len(members)
+    r = _run(fhome, "pca", "--universe", "sector:Nope", "--no-track", code=2)
+    assert "no sector 'Nope'" in r.stderr and sector in r.stderr
+    r = _run(fhome, "style", "--symbols", "A", "--universe", f"sector:{sector}", "--no-track", code=2)
+    assert "not both" in r.stderr
+
+
+@pytest.mark.parametrize("module", ["factors", "portfolio", "regime", "screen"])
+def test_command_imports_only_public_names(module: str) -> None:
+    """commands/ calls the library through its public names (``trade2026.x``, never ``trade2026.x._y``)."""
+    import ast
+
+    tree = ast.parse((Path(__file__).parents[2] / "commands" / f"{module}.py").read_text(encoding="utf-8"))
+    private = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("trade2026"):
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names if a.name.startswith("trade2026")]
+        else:
+            continue
+        private += [n for n in names if any(part.startswith("_") for part in n.split(".")[1:])]
+    assert not private, f"commands/{module}.py imports private names: {private}"

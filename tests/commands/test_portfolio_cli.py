@@ -148,3 +148,61 @@ def test_frontier_json_and_html_plot(cli: Any, sample_lake: Any, tmp_path: Any) 
     assert plot.exists() and out["run_id"]
     r = cli("portfolio", "frontier", "-s", ",".join(syms), "--plot", str(tmp_path / "f.svg"), "--no-track")
     assert r.exit_code == 2 and ".png or .html" in r.stderr
+
+
+def _twin(lake: Any, to: Any) -> Any:
+    """A copy of the lake's home: the library sees the lake state the CLI saw."""
+    import shutil
+    from pathlib import Path
+
+    from trade2026.lake import Lake
+
+    return Lake(shutil.copytree(Path(lake.root).parent, to))
+
+
+@pytest.mark.parametrize("which", ["optimize", "backtest", "frontier"])
+def test_json_is_the_library_report(cli: Any, sample_lake: Any, tmp_path: Any, which: str) -> None:
+    """A notebook calling the library on the same lake gets exactly the CLI's --json (ids aside)."""
+    import trade2026.portfolio as pf
+    from trade2026._json import dumps
+
+    syms = _full_symbols(sample_lake, 4)
+    sector = sample_lake.read("symbols").filter(pl.col("symbol") == syms[0])["sector"][0]
+    twin = _twin(sample_lake, tmp_path / "twin")
+    cons = pf.Constraints(max_weight=0.6, group_max={sector: 0.7})
+    common = ["-s", ",".join(syms), "--lookback", "126", "--max-weight", "0.6", "--group-max", f"{sector}=0.7"]
+    if which == "optimize":
+        args = ["optimize", *common, "-m", "erc"]
+        report = pf.optimize_report(twin, "erc", universe=syms, lookback=126, constraints=cons).save(twin)
+    elif which == "backtest":
+        args = ["backtest", *common, "--methods", "ew,min_var", "--rebalance", "63"]
+        report = pf.backtest_report(
+            twin, "ew,min_var", universe=syms, lookback=126, rebalance=63, constraints=cons
+        ).save(twin)
+    else:
+        args = ["frontier", *common, "--points", "4"]
+        report = pf.frontier_report(twin, universe=syms, lookback=126, points=4, constraints=cons)
+    out = _json(cli("portfolio", *args, "--json", "--no-track"))
+    lib = json.loads(dumps(report.to_dict()))
+    for key in ("run_id", "portfolio_id", "backtest_id"):
+        assert (out.pop(key, None) is None) == (key == "run_id" or key not in lib)
+        lib.pop(key, None)
+    assert out == lib
+
+
+def test_universe_sector_list_and_unknown_sector(cli: Any, sample_lake: Any) -> None:
+    meta = sample_lake.read("symbols")
+    alive = meta.filter(pl.col("delisted").is_null()).group_by("sector").len().sort("len", "sector", descending=True)
+    sector = alive["sector"][0]  # the sector with the most symbols trading at the end
+    members = set(meta.filter(pl.col("sector") == sector)["symbol"])
+    out = _json(cli("portfolio", "optimize", "--universe", f"sector:{sector}", "--lookback", "60", "--no-track",
+                    "--json"))  # fmt: skip
+    assert set(out["weights"]) | set(out["excluded"]) <= members and out["weights"]
+    syms = _full_symbols(sample_lake, 3)
+    listed = _json(cli("portfolio", "frontier", "--universe", ",".join(syms), "--points", "3", "--lookback", "60",
+                       "--no-track", "--json"))  # fmt: skip
+    assert [a["symbol"] for a in listed["assets"]] == syms
+    r = cli("portfolio", "backtest", "--universe", "sector:Nope", "--no-track")
+    assert r.exit_code == 2 and "no sector 'Nope'" in r.stderr and sector in r.stderr
+    r = cli("portfolio", "optimize", "--universe", "NOPE1", "--no-track")
+    assert r.exit_code == 2 and "unknown symbol" in r.stderr

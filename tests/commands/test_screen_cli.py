@@ -55,7 +55,7 @@ def test_screen_universe_and_date(cli: Any, sample_lake: Any) -> None:
         (["close > 0", "--universe", "NOPE1"], "unknown symbol"),
         (["close > 0", "--universe", "sector:Nope"], "no sector"),
         (["close > 0", "--date", "2024-13-45"], "date like"),
-        (["close > 0", "--top", "0"], "--top"),
+        (["close > 0", "--top", "0"], "top must be at least 1"),
         (["close > 0", "--changes"], "--saved"),
         (["close > 0", "--start", "2014-01-01"], "--history"),
         ([], "give a condition"),
@@ -132,3 +132,44 @@ def test_list_indicators(cli: Any, home: Path) -> None:
     out = _json(cli("screen", "--list-indicators", "--json"))
     assert len(out) >= 30
     assert {"rsi_14", "sma_20", "mom_252", "macd_hist_12_26_9"} <= {r["name"] for r in out}
+
+
+def _twin(lake: Any, to: Path) -> Any:
+    import shutil
+
+    from trade2026.lake import Lake
+
+    return Lake(shutil.copytree(Path(lake.root).parent, to))
+
+
+def test_json_is_the_library_report(cli: Any, sample_lake: Any, tmp_path: Path) -> None:
+    """A notebook calling the library on the same lake gets exactly the CLI's --json."""
+    from trade2026._json import dumps
+    from trade2026.screener import get_screen, screen_history_report, screen_report
+
+    cfg = tmp_path / "screens.toml"
+    cfg.write_text(SCREENS, encoding="utf-8")
+    syms = sorted(sample_lake.read("bars_1d")["symbol"].unique().to_list())
+    twin = _twin(sample_lake, tmp_path / "twin")
+
+    def same(args: list[str], report: Any) -> None:
+        out = _json(cli("screen", *args, "--json", "--no-track"))
+        out.pop("run_id", None)
+        assert out == json.loads(dumps(report.to_dict()))
+
+    same(
+        ["rsi_14 < 70", "--rank", "zscore(mom_63_5) + beta_63", "--universe", ",".join(syms[:5]), "--benchmark",
+         syms[6], "--top", "3"],
+        screen_report(twin, "rsi_14 < 70", rank="zscore(mom_63_5) + beta_63", universe=syms[:5], benchmark=syms[6],
+                      top=3),
+    )  # fmt: skip
+    spec = get_screen(cfg, "uptrend")
+    for day in ("2014-06-02", "2014-09-02"):  # the second run reports changes against the first
+        same(
+            ["--saved", "uptrend", "--config", str(cfg), "--date", day, "--changes"],
+            screen_report(twin, saved=spec, date=day, changes=True).save(twin),
+        )
+    same(
+        ["--history", "close > sma_50", "--start", "2014-01-01", "--end", "2014-06-30", "--horizons", "1,5"],
+        screen_history_report(twin, "close > sma_50", start="2014-01-01", end="2014-06-30", horizons=[1, 5]),
+    )

@@ -35,6 +35,23 @@ def test_public_names():
         "standardize_exposures",
         "time_series_regression",
         "tracy_widom_edge",
+        "AttributionReport",
+        "EvaluationReport",
+        "FamaMacBethReport",
+        "PCAReport",
+        "RegressionReport",
+        "StyleReport",
+        "attribution_report",
+        "design_cube",
+        "evaluation_report",
+        "factor_stats",
+        "fmb_report",
+        "long_factor_returns",
+        "pca_report",
+        "regression_report",
+        "stored_design",
+        "style_report",
+        "write_factor_returns",
     }
     for name in factors.__all__:
         assert getattr(factors, name) is not None

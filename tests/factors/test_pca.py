@@ -6,9 +6,9 @@ import numpy as np
 import polars as pl
 import pytest
 
+from trade2026.core import pivot, simple_returns
 from trade2026.errors import ConfigError, DataError
 from trade2026.factors import PCAFactorModel, marchenko_pastur_edge
-from trade2026.core import pivot, simple_returns
 
 
 def _returns(universe) -> np.ndarray:

@@ -206,3 +206,34 @@ def test_read_bars_window_symbols_and_errors(lake: Lake) -> None:
     lake.write("other", pl.DataFrame({"symbol": ["A"], "ts": [t0], "close": [1.0]}), mode="append")
     with pytest.raises(DataError, match="no column\\(s\\) open, high, low, volume"):
         lake.read_bars("other")
+
+
+def test_read_bars_universe_sector_list_and_errors(lake: Lake) -> None:
+    lake.write("bars_1d", pl.concat([bars(["A", "B", "C"], 5), bars(["D"], 2, day0=3)]), mode="append")
+    with pytest.raises(NotFoundError, match="needs the lake table 'symbols'"):
+        lake.read_bars("bars_1d", universe="sector:Tech")
+    meta = {"symbol": ["A", "B", "C", "D", "Z"], "sector": ["Tech", "Energy", "Tech", "Tech", "Utilities"]}
+    lake.write("symbols", pl.DataFrame(meta), mode="overwrite")
+    tech = lake.read_bars("bars_1d", universe="sector:tech")  # any case
+    assert sorted(tech["symbol"].unique()) == ["A", "C", "D"] and tech.height == 12
+    # Members without bars in the window are left out; a listed symbol without any is an error.
+    early = lake.read_bars("bars_1d", universe="sector:Tech", end=dt.datetime(2024, 1, 2, tzinfo=dt.UTC))
+    assert sorted(early["symbol"].unique()) == ["A", "C"]
+    with pytest.raises(NotFoundError, match="symbol\\(s\\) D"):
+        lake.read_bars("bars_1d", universe=["A", "D"], end=dt.datetime(2024, 1, 2, tzinfo=dt.UTC))
+    assert lake.resolve_universe(" C, A,C ") == ["C", "A"] == lake.resolve_universe(["C", "A"])
+    assert lake.read_bars("bars_1d", universe="C,A")["symbol"].unique(maintain_order=True).to_list() == ["A", "C"]
+    assert lake.resolve_universe(None) is None and lake.resolve_universe("") is None
+    with pytest.raises(
+        NotFoundError, match="no sector 'Nope' in the 'symbols' table; sectors: Energy, Tech, Utilities"
+    ):
+        lake.read_bars("bars_1d", universe="sector:Nope")
+    with pytest.raises(DataError, match="no symbol of sector 'Utilities' has bars"):
+        lake.read_bars("bars_1d", universe="sector:Utilities")
+    with pytest.raises(NotFoundError, match="unknown symbol.*AA \\(did you mean A"):
+        lake.read_bars("bars_1d", universe=["A", "AA"])
+    with pytest.raises(InputError, match="not both"):
+        lake.read_bars("bars_1d", symbols=["A"], universe="sector:Tech")
+    lake.write("symbols", pl.DataFrame({"symbol": ["A"]}), mode="overwrite")
+    with pytest.raises(DataError, match="no sector column"):
+        lake.read_bars("bars_1d", universe="sector:Tech")

@@ -238,7 +238,14 @@ def test_public_names_are_pinned():
     import trade2026.portfolio as pf
 
     assert set(pf.__all__) == {
-        "COV_ESTIMATORS", "MEAN_ESTIMATORS", "METHODS", "Constraints", "Method", "OptimizeResult", "Param",
-        "Resolved", "Views", "covariance", "denoise_cov", "expected_returns", "get_method", "list_methods",
-        "optimize", "parse_views", "posterior", "resolve", "risk_contributions",
+        "COV_ESTIMATORS", "MEAN_ESTIMATORS", "METHODS", "BacktestReport", "Constraints", "Frontier",
+        "FrontierReport", "Method", "OptimizeReport", "OptimizeResult", "Param", "PortfolioBacktest", "Resolved",
+        "ReturnsWindow", "Views", "backtest", "backtest_report", "complete_constraints", "covariance",
+        "denoise_cov", "efficient_frontier", "expected_returns", "frontier_report", "get_method", "list_methods",
+        "load_groups", "load_prices", "load_returns", "metrics_table", "optimize", "optimize_report",
+        "parse_methods", "parse_pairs", "parse_views", "parse_weights", "plot_backtest", "plot_frontier",
+        "posterior", "resolve", "returns_window", "risk_contributions", "to_returns",
     }  # fmt: skip
+    assert pf.__all__ == sorted(pf.__all__, key=lambda s: (not s.isupper(), s))
+    for name in pf.__all__:
+        assert getattr(pf, name) is not None

@@ -88,7 +88,7 @@ def test_dates(bars: pl.DataFrame) -> None:
         screen(bars, "close > 0", date="yesterday")
     with pytest.raises(InputError, match="condition"):
         screen(bars)
-    with pytest.raises(InputError, match="--top"):
+    with pytest.raises(InputError, match="top must be at least 1"):
         screen(bars, "close > 0", top=0)
 
 

@@ -70,7 +70,7 @@ def test_failures_have_clear_messages(sample, monkeypatch: pytest.MonkeyPatch) -
         fit_markov(idx.head(50))
     with pytest.raises(InputError, match="2 or 3"):
         fit_markov(idx, k_regimes=4)
-    with pytest.raises(InputError, match="--model"):
+    with pytest.raises(InputError, match="model must be one of"):
         fit_markov(idx, model="hmm")
     flat = idx.with_columns(pl.lit(10.0).alias("close"))
     with pytest.raises(DataError, match="constant"):

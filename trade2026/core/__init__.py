@@ -6,6 +6,7 @@
   :func:`metrics_columns`), with their definitions and edge cases in one docstring;
 - the stationary bootstrap (:func:`stationary_bootstrap`, :func:`optimal_block_length`), seeded
   through :class:`numpy.random.Generator` only;
+- the equal-weight universe index (:func:`equal_weight_index`, :func:`equal_weight_returns`);
 - the normal distribution without ``scipy.stats`` (:func:`norm_cdf`, :func:`norm_ppf`).
 
 Domain packages (backtest, sim, portfolio, factors, rl, live) import these instead of each other's
@@ -14,6 +15,7 @@ private modules.
 
 from trade2026.core._bootstrap import optimal_block_length, stationary_bootstrap, stationary_bootstrap_indices
 from trade2026.core._frames import like_input, require_columns, to_polars
+from trade2026.core._index import equal_weight_index, equal_weight_returns
 from trade2026.core._metrics import (
     MATRIX_METRICS,
     as_array,
@@ -44,6 +46,8 @@ __all__ = [
     "as_array",
     "bars_panel",
     "drawdown",
+    "equal_weight_index",
+    "equal_weight_returns",
     "ffill",
     "like_input",
     "max_drawdown",

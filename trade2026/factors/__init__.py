@@ -8,9 +8,13 @@
 - :func:`fama_macbeth`, :func:`time_series_regression`: Newey-West inference.
 - :func:`risk_attribution`, :func:`return_attribution`: x-sigma-rho risk decomposition, active risk.
 - :func:`evaluate_factor`: alphalens-style IC, quantile returns, spread, turnover, IC decay.
-- :func:`batched_wls`: the per-day WLS kernel under the style model.
+- :func:`batched_wls`: the per-day WLS kernel under the style model; :func:`design_cube` its regressors.
+- Workflows over the lake (what ``t26 factors`` runs; each report's ``to_dict()`` is the command's
+  ``--json`` and ``save(lake)`` writes its tables): :func:`pca_report`, :func:`style_report`,
+  :func:`fmb_report`, :func:`attribution_report`, :func:`evaluation_report`, :func:`regression_report`.
 """
 
+from trade2026.factors._attribution import AttributionReport, attribution_report, stored_design
 from trade2026.factors._evaluate import (
     FactorEvaluation,
     evaluate_factor,
@@ -29,6 +33,21 @@ from trade2026.factors._regression import (
     fama_macbeth,
     time_series_regression,
 )
+from trade2026.factors._reports import (
+    EvaluationReport,
+    FamaMacBethReport,
+    PCAReport,
+    RegressionReport,
+    StyleReport,
+    evaluation_report,
+    factor_stats,
+    fmb_report,
+    long_factor_returns,
+    pca_report,
+    regression_report,
+    style_report,
+    write_factor_returns,
+)
 from trade2026.factors._risk import (
     RiskAttribution,
     factor_covariance,
@@ -41,37 +60,55 @@ from trade2026.factors._style import (
     STYLE_FACTORS,
     StyleFactorModel,
     StyleResult,
+    design_cube,
     standardize_exposures,
 )
 
 __all__ = [
     "ALL_STYLE_FACTORS",
     "STYLE_FACTORS",
+    "AttributionReport",
     "BatchedWLS",
+    "EvaluationReport",
     "FactorEvaluation",
+    "FamaMacBethReport",
     "FamaMacBethResult",
     "PCAFactorModel",
+    "PCAReport",
+    "RegressionReport",
     "RiskAttribution",
     "StyleFactorModel",
+    "StyleReport",
     "StyleResult",
     "TimeSeriesRegression",
+    "attribution_report",
     "batched_wls",
+    "design_cube",
     "evaluate_factor",
+    "evaluation_report",
     "factor_covariance",
     "factor_rank_autocorrelation",
+    "factor_stats",
     "fama_macbeth",
+    "fmb_report",
     "forward_returns",
+    "long_factor_returns",
     "long_run_covariance",
     "marchenko_pastur_edge",
     "newey_west_lags",
+    "pca_report",
     "plot_evaluation",
     "quantile_turnover",
     "quantize",
     "rank_ic",
+    "regression_report",
     "return_attribution",
     "risk_attribution",
     "specific_variance",
     "standardize_exposures",
+    "stored_design",
+    "style_report",
     "time_series_regression",
     "tracy_widom_edge",
+    "write_factor_returns",
 ]

@@ -29,9 +29,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from trade2026.errors import ConfigError, DataError
 from trade2026.core import pivot, require_columns, to_polars
-
+from trade2026.errors import ConfigError, DataError
 
 
 def forward_returns(prices: np.ndarray, periods: Sequence[int]) -> dict[int, np.ndarray]:

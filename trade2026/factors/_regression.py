@@ -14,10 +14,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from trade2026.core import pivot, require_columns, to_polars
 from trade2026.errors import DataError
 from trade2026.factors._linalg import batched_wls, long_run_covariance, newey_west_lags
-from trade2026.core import pivot, require_columns, to_polars
-
 
 
 @dataclass(frozen=True)

@@ -26,16 +26,24 @@ deviation of 1.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from trade2026.core import (
+    Panel,
+    equal_weight_returns,
+    panel_to_long,
+    pivot,
+    require_columns,
+    simple_returns,
+    to_polars,
+)
 from trade2026.errors import ConfigError, DataError
 from trade2026.factors._linalg import BatchedWLS, batched_wls
-from trade2026.core import Panel, panel_to_long, pivot, require_columns, simple_returns, to_polars
-
 from trade2026.factors._risk import factor_covariance, specific_variance
 
 STYLE_FACTORS = ("beta", "momentum", "reversal", "volatility", "residual_volatility", "liquidity", "size")
@@ -128,6 +136,46 @@ def standardize_exposures(
     if winsor and winsor > 0:
         z = np.clip(z, -winsor, winsor)
     return z
+
+
+def design_cube(
+    names: Sequence[str],
+    exposures: Mapping[str, np.ndarray],
+    sectors: Sequence[str | None] | None,
+    shape: tuple[int, int],
+) -> np.ndarray:
+    """The style model's regressors, one slice per factor in the order of ``names``.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Factor names as in ``StyleResult.factor_names``: ``"market"`` (a column of ones),
+        ``"sector:NAME"`` (a 0/1 dummy), and style names, which are looked up in ``exposures``.
+    exposures : mapping of str to ndarray of shape (n_days, n_assets)
+        Standardised style exposures, already aligned with the days they explain.
+    sectors : sequence of str or None, of length n_assets, optional
+        Each asset's sector; an asset without one has NaN sector dummies (no regression uses it).
+    shape : (n_days, n_assets)
+
+    Returns
+    -------
+    ndarray of shape (n_days, n_assets, len(names))
+    """
+    n_days, n_assets = shape
+    X = np.full((n_days, n_assets, len(names)), np.nan)
+    for i, name in enumerate(names):
+        if name == "market":
+            X[:, :, i] = 1.0
+        elif name.startswith("sector:"):
+            sector = name.removeprefix("sector:")
+            dummy = np.array([np.nan if s is None else float(s == sector) for s in (sectors or [None] * n_assets)])
+            X[:, :, i] = dummy[None, :]
+        elif name in exposures:
+            X[:, :, i] = exposures[name]
+        else:
+            msg = f"no exposures for factor {name!r}; have {sorted(exposures)}"
+            raise DataError(msg)
+    return X
 
 
 @dataclass(frozen=True)
@@ -239,9 +287,7 @@ class StyleFactorModel:
             with np.errstate(invalid="ignore", divide="ignore"):
                 mkt = (w * np.nan_to_num(r)).sum(axis=1) / w.sum(axis=1)
         else:
-            ok = np.isfinite(r)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mkt = np.where(ok, r, 0.0).sum(axis=1) / ok.sum(axis=1)
+            mkt = equal_weight_returns(r)
         raw: dict[str, np.ndarray] = {}
         logc = np.log(close)
         if "beta" in facs or "residual_volatility" in facs:
@@ -307,19 +353,7 @@ class StyleFactorModel:
         names = ["market"] + [f"sector:{s}" for s in sector_names] + facs
         k = len(names)
         # Regress r[t+1] on exposures at t: the design for return day t uses exposures at t-1.
-        X = np.full((n_days, n_assets, k), np.nan)
-        X[:, :, 0] = 1.0
-        if sector_names:
-            assert sectors is not None
-            sidx = {s: i for i, s in enumerate(sector_names)}
-            dummies = np.full((n_assets, len(sector_names)), np.nan)
-            for j, s in enumerate(sectors):
-                if s is not None:
-                    dummies[j] = 0.0
-                    dummies[j, sidx[s]] = 1.0
-            X[:, :, 1 : 1 + len(sector_names)] = dummies[None, :, :]
-        for i, f in enumerate(facs):
-            X[:, :, 1 + len(sector_names) + i] = _lag(expo[f], 1)
+        X = design_cube(names, {f: _lag(expo[f], 1) for f in facs}, sectors, (n_days, n_assets))
         lag_cap = _lag(cap, 1) if cap is not None else None
         w = np.sqrt(lag_cap) if (use_cap and lag_cap is not None) else np.ones((n_days, n_assets))
         constraint = None

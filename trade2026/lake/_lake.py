@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from trade2026.errors import DataError, InputError, LakeError, NotFoundError
+from trade2026.errors import ConfigError, DataError, InputError, LakeError, NotFoundError
 from trade2026.lake._schema import check_keys as _check_keys
 from trade2026.lake._schema import check_table_name
 
@@ -216,6 +216,7 @@ class Lake:
         table: str = "bars_1d",
         *,
         symbols: Sequence[str] | None = None,
+        universe: str | Sequence[str] | None = None,
         start: dt.datetime | None = None,
         end: dt.datetime | None = None,
         columns: Sequence[str] | None = None,
@@ -223,14 +224,36 @@ class Lake:
     ) -> pl.DataFrame:
         """Bars of ``symbols`` (all when None) with ``start <= ts <= end``, sorted by (symbol, ts).
 
-        ``columns`` restricts the columns read (the canonical bar columns are always required).
-        With ``missing="raise"`` a named symbol with no bars in the window is a NotFoundError;
-        with ``"ignore"`` the others are returned. No bars at all in the window is a DataError.
+        Parameters
+        ----------
+        table : str
+            A bars table (``symbol, ts, open, high, low, close, volume``).
+        symbols : sequence of str, optional
+            The symbols to read (every symbol in the table when None).
+        universe : str or sequence of str, optional
+            Instead of ``symbols``: ``"sector:NAME"`` (the members of a sector in the lake's
+            ``symbols`` table), ``"AAA,BBB"`` or a list of symbols; see :meth:`resolve_universe`.
+            Members of a sector without bars in the window are left out; a listed symbol follows
+            ``missing``.
+        start, end : datetime, optional
+            The window, both ends inclusive.
+        columns : sequence of str, optional
+            Restricts the columns read (the canonical bar columns are always read).
+        missing : {"raise", "ignore"}
+            With ``"raise"`` a named symbol with no bars in the window is a NotFoundError; with
+            ``"ignore"`` the others are returned. No bars at all in the window is a DataError.
         """
         import polars as pl
 
         from trade2026.lake._schema import BAR_COLUMNS
 
+        if universe is not None and symbols is not None:
+            msg = "give symbols or universe, not both"
+            raise ConfigError(msg)
+        if universe is not None:
+            symbols = self.resolve_universe(universe, table=table)
+            if _is_sector(universe):
+                missing = "ignore"
         lf = self.scan(table)
         have = lf.collect_schema().names()
         wanted_cols = list(dict.fromkeys([*BAR_COLUMNS, *(columns or have)]))
@@ -260,6 +283,79 @@ class Lake:
                 msg = f"no bars in {table!r} for symbol(s) {', '.join(unknown)} {window}; {hint}"
                 raise NotFoundError(msg)
         return df
+
+    def resolve_universe(self, universe: str | Sequence[str] | None, *, table: str = "bars_1d") -> list[str] | None:
+        """The symbols a universe names, checked against ``table``.
+
+        Parameters
+        ----------
+        universe : str or sequence of str, optional
+            ``"sector:NAME"`` (case-insensitive): the symbols of that sector in the lake's ``symbols``
+            table (symbol, sector) that have bars in ``table``, sorted; ``"AAA,BBB"`` or a list:
+            those symbols, in the order given (duplicates dropped); None or empty: every symbol
+            (returns None).
+        table : str
+            The bars table the symbols must be in.
+
+        Raises
+        ------
+        NotFoundError
+            A listed symbol is not in ``table`` (the message suggests close names), the ``symbols``
+            table does not exist, or the sector is not in it (the message lists the sectors).
+        DataError
+            The ``symbols`` table has no ``sector`` column, or no member of the sector is in ``table``.
+        """
+        import difflib
+
+        import polars as pl
+
+        if universe is None:
+            return None
+        if isinstance(universe, str):
+            if _is_sector(universe):
+                return self._sector_members(universe.strip().split(":", 1)[1].strip(), table)
+            universe = universe.split(",")
+        names = list(dict.fromkeys(s.strip() for s in universe if s and s.strip()))
+        if not names:
+            return None
+        found = self.scan(table).select("symbol").filter(pl.col("symbol").is_in(names)).unique().collect()
+        present = set(found["symbol"].to_list())
+        unknown = [s for s in names if s not in present]
+        if unknown:
+            known = self.scan(table).select("symbol").unique().collect()["symbol"].to_list()
+            parts = []
+            for s in unknown:
+                close = difflib.get_close_matches(s, known, n=3)
+                parts.append(f"{s} (did you mean {', '.join(close)}?)" if close else s)
+            msg = f"unknown symbol(s) in {table!r}: {'; '.join(parts)}"
+            raise NotFoundError(msg)
+        return names
+
+    def _sector_members(self, sector: str, table: str) -> list[str]:
+        import polars as pl
+
+        if not self.exists("symbols"):
+            msg = (
+                f"universe 'sector:{sector}' needs the lake table 'symbols' (symbol, sector); "
+                "write it with `t26 data sample` or ingest one"
+            )
+            raise NotFoundError(msg)
+        meta = self.read("symbols")
+        if "sector" not in meta.columns:
+            msg = f"the 'symbols' table has no sector column (columns: {', '.join(meta.columns)})"
+            raise DataError(msg)
+        sectors = sorted(set(meta["sector"].drop_nulls().cast(pl.String).to_list()))
+        match = [s for s in sectors if s.lower() == sector.lower()]
+        if not match:
+            msg = f"no sector {sector!r} in the 'symbols' table; sectors: {', '.join(sectors) or 'none'}"
+            raise NotFoundError(msg)
+        members = meta.filter(pl.col("sector") == match[0])["symbol"].cast(pl.String).unique().to_list()
+        found = self.scan(table).select("symbol").filter(pl.col("symbol").is_in(members)).unique().collect()
+        out = sorted(found["symbol"].to_list())
+        if not out:
+            msg = f"no symbol of sector {match[0]!r} has bars in {table!r}"
+            raise DataError(msg)
+        return out
 
     def count(self, table: str) -> int:
         return int(self.dataset(table).count_rows())
@@ -509,6 +605,10 @@ class Lake:
             "files_removed": int(m.get("numFilesRemoved", 0)),
             "version": self._table(table).version(),
         }
+
+
+def _is_sector(universe: Any) -> bool:
+    return isinstance(universe, str) and universe.strip().lower().startswith("sector:")
 
 
 def _metric(metrics: dict[str, Any], *names: str) -> int | None:

@@ -101,7 +101,7 @@ def parse_methods(spec: str | Sequence[str]) -> list[tuple[str, str, dict[str, s
 
     items = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if s.strip()]
     if not items:
-        msg = "no methods given; e.g. --methods hrp,herc,erc,min_var,ew"
+        msg = 'no methods given; e.g. methods="hrp,herc,erc,min_var,ew"'
         raise ConfigError(msg)
     out: list[tuple[str, str, dict[str, str]]] = []
     for item in items:
@@ -160,7 +160,8 @@ def backtest(
     executor, ray_address, max_workers, progress
         Fan-out over (method, rebalance date) through :func:`trade2026.parallel.run_tasks`.
     """
-    from trade2026.backtest import deflated_sharpe_ratio, returns_metrics
+    from trade2026.backtest import deflated_sharpe_ratio
+    from trade2026.core import returns_metrics
     from trade2026.parallel import run_tasks
     from trade2026.portfolio._inputs import to_returns
 
@@ -172,7 +173,7 @@ def backtest(
     if lookback < 3:
         raise ConfigError(f"lookback must be at least 3 periods, got {lookback}")
     if constraints is not None and constraints.max_turnover is not None:
-        msg = "a turnover limit is not available in backtests (each rebalance is solved independently); use --cost-bps"
+        msg = "a turnover limit is not available in backtests (each rebalance is solved independently); use cost_bps"
         raise ConfigError(msg)
     px = prices.sort_index().astype(float)
     n_rows, n_sym = px.shape
@@ -195,7 +196,7 @@ def backtest(
             del label
             tasks.append(_Task(name, params, t, window, mean, cov, constraints, alpha, periods_per_year))
     if not tasks:
-        msg = "no rebalance date has 2 symbols with a full lookback window; shorten --lookback"
+        msg = "no rebalance date has 2 symbols with a full lookback window; shorten lookback"
         raise DataError(msg)
     results = run_tasks(
         _solve,

@@ -154,7 +154,7 @@ def resolve(c: Constraints, symbols: Sequence[str]) -> Resolved:
     lb = np.full(n, lo_default if c.min_weight is None else c.min_weight, dtype=float)
     ub = np.full(n, hi_default if c.max_weight is None else c.max_weight, dtype=float)
     if not c.long_short and c.min_weight is not None and c.min_weight < 0:
-        msg = f"min_weight {c.min_weight} < 0 needs a long-short portfolio (--long-short)"
+        msg = f"min_weight {c.min_weight} < 0 needs a long-short portfolio (long_short=True)"
         raise ConfigError(msg)
     lb = np.maximum(lb, lo_default)
     labels = ["weight bounds"]

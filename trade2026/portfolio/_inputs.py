@@ -33,32 +33,21 @@ def load_prices(
     symbols: Sequence[str] | None = None,
     *,
     table: str = "bars_1d",
+    start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    universe: str | Sequence[str] | None = None,
 ) -> Any:
-    """Closes as a wide pandas DataFrame (index ts, one column per symbol, NaN where no bar)."""
-    import polars as pl
+    """Closes as a wide pandas DataFrame (index ts, one column per symbol, NaN where no bar).
 
-    lf = lake.scan(table).select("symbol", "ts", "close")
-    if symbols:
-        wanted = list(dict.fromkeys(symbols))
-        lf = lf.filter(pl.col("symbol").is_in(wanted))
-    if end is not None:
-        lf = lf.filter(pl.col("ts") <= end)
-    df = lf.collect()
-    if symbols:
-        missing = [s for s in wanted if s not in set(df["symbol"].unique().to_list())]
-        if missing:
-            extra = f" on or before {end.date()}" if end is not None else ""
-            msg = (
-                f"symbol(s) not in {table}{extra}: {', '.join(missing)}; "
-                f'list them with: t26 sql "SELECT DISTINCT symbol FROM {table}"'
-            )
-            raise NotFoundError(msg)
-    if df.height == 0:
-        msg = f"no bars in {table}" + (f" on or before {end.date()}" if end is not None else "")
-        raise DataError(msg)
+    The bars come from :meth:`trade2026.lake.Lake.read_bars`: ``symbols`` or ``universe``
+    (``"sector:NAME"``, ``"AAA,BBB"`` or a list) pick the columns (every symbol in ``table`` when
+    neither is given), ``start``/``end`` the window (inclusive). A named symbol without bars in
+    the window is a NotFoundError.
+    """
+    df = lake.read_bars(table, symbols=symbols or None, universe=universe, start=start, end=end, columns=["close"])
     wide = df.pivot(on="symbol", index="ts", values="close").sort("ts")
-    cols = wanted if symbols else sorted(c for c in wide.columns if c != "ts")
+    named = list(dict.fromkeys(symbols)) if symbols else None
+    cols = named or sorted(c for c in wide.columns if c != "ts")
     pdf = wide.select(cols).to_pandas()
     pdf.index = wide["ts"].to_pandas()
     pdf.index.name = "ts"
@@ -102,7 +91,7 @@ def returns_window(
         listing = ", ".join(f"{s} ({n} of {need} closes)" for s, n in short.items())
         msg = (
             f"not enough history for a {lookback}-period lookback ending {_date(win.index[-1])}: {listing}; "
-            "shorten --lookback, move --end, or drop those symbols"
+            "shorten lookback, move end, or drop those symbols"
         )
         raise DataError(msg)
     if len(win) < need:
@@ -124,10 +113,25 @@ def load_returns(
     kind: str = "simple",
     table: str = "bars_1d",
     end: dt.datetime | None = None,
+    universe: str | Sequence[str] | None = None,
 ) -> ReturnsWindow:
-    """The returns window for ``symbols`` (every symbol in ``table`` when none are given)."""
-    prices = load_prices(lake, symbols, table=table, end=end)
-    return returns_window(prices, lookback=lookback, kind=kind, strict=bool(symbols))
+    """The returns window for ``symbols`` or ``universe`` (every symbol in ``table`` when neither).
+
+    Named symbols (``symbols``, or a list universe) must have the whole window (strict); the
+    members of a sector, like every symbol of the table, are left out when short and listed in
+    ``excluded``.
+    """
+    prices = load_prices(lake, symbols, table=table, end=end, universe=universe)
+    return returns_window(prices, lookback=lookback, kind=kind, strict=names_symbols(symbols, universe))
+
+
+def names_symbols(symbols: Sequence[str] | None, universe: str | Sequence[str] | None) -> bool:
+    """Whether the caller named its symbols (a list), rather than a whole table or a sector."""
+    if symbols:
+        return True
+    if isinstance(universe, str):
+        return bool(universe.strip()) and not universe.strip().lower().startswith("sector:")
+    return bool(universe)
 
 
 def load_groups(lake: Any, symbols: Sequence[str], *, column: str = "sector") -> dict[str, str]:

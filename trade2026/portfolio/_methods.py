@@ -191,7 +191,7 @@ def _black_litterman(p: Any, *, views: str, tau: float, delta: float, objective:
     from trade2026.portfolio._blacklitterman import parse_views, posterior
 
     if not views:
-        msg = "black_litterman needs views: --param views=views.toml (see `t26 portfolio methods`)"
+        msg = 'black_litterman needs views: params={"views": "views.toml"} (see `t26 portfolio methods`)'
         raise ConfigError(msg)
     v = parse_views(views, p.symbols, periods_per_year=p.periods_per_year)
     mu, cov, _ = posterior(p.cov, v, delta=delta, tau=tau)
@@ -239,7 +239,7 @@ METHODS: dict[str, Method] = {
             True,
         ),
         Method(
-            "mean_cvar", "mean-CVaR (alpha from --alpha)", _mean_cvar, {"objective": _OBJ, "rf_rate": _RF}, LINEAR, True
+            "mean_cvar", "mean-CVaR (tail level alpha)", _mean_cvar, {"objective": _OBJ, "rf_rate": _RF}, LINEAR, True
         ),
         Method(
             "mean_cdar",

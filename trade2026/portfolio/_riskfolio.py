@@ -99,7 +99,10 @@ def _library_errors(what: str) -> Iterator[None]:
     try:
         yield
     except (ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as exc:
-        msg = f"{what}: riskfolio-lib failed on these inputs ({type(exc).__name__}: {exc}); try another --cov or method"
+        msg = (
+            f"{what}: riskfolio-lib failed on these inputs ({type(exc).__name__}: {exc}); "
+            "try another cov estimator or method"
+        )
         raise T26Error(msg) from exc
 
 
@@ -174,7 +177,7 @@ def convex(
             hint = (
                 f"a ratio objective needs a portfolio with expected return above the risk-free rate "
                 f"({rf * ppy:.4g}/yr), but the best these constraints allow is {best * ppy:.4g}/yr; "
-                "loosen the bounds, change --mean, or use objective=min_risk"
+                "loosen the bounds, change the mean estimator, or use objective=min_risk"
             )
     return _check_solved(w, f"{obj} with risk measure {rm}", hint)
 

@@ -94,6 +94,19 @@ class MarkovRegimes:
         }
 
 
+def check_markov(k_regimes: int, model: str, order: int) -> None:
+    """Raise InputError unless ``k_regimes``, ``model`` and ``order`` are settings :func:`fit_markov` takes."""
+    if k_regimes not in LABELS:
+        msg = f"k_regimes must be 2 or 3, got {k_regimes}"
+        raise InputError(msg)
+    if model not in MODELS:
+        msg = f"model must be one of {', '.join(MODELS)}, got {model!r}"
+        raise InputError(msg)
+    if model == "autoregression" and not 1 <= order <= 5:
+        msg = f"order must be between 1 and 5, got {order}"
+        raise InputError(msg)
+
+
 def fit_markov(
     index: pl.DataFrame,
     *,
@@ -123,15 +136,7 @@ def fit_markov(
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-    if k_regimes not in LABELS:
-        msg = f"--k must be 2 or 3 regimes, got {k_regimes}"
-        raise InputError(msg)
-    if model not in MODELS:
-        msg = f"--model must be one of {', '.join(MODELS)}, got {model!r}"
-        raise InputError(msg)
-    if model == "autoregression" and not 1 <= order <= 5:
-        msg = f"--order must be between 1 and 5, got {order}"
-        raise InputError(msg)
+    check_markov(k_regimes, model, order)
     idx = index.sort("ts").drop_nulls("close")
     close = idx["close"].to_numpy()
     if (close <= 0).any():
@@ -143,7 +148,7 @@ def fit_markov(
     if y.size < need:
         msg = (
             f"{series}: {y.size} daily returns is too little data for {k_regimes} regimes "
-            f"(need at least {need}); widen --start/--end" + (" or use --k 2" if k_regimes > 2 else "")
+            f"(need at least {need}); widen the start/end dates" + (" or use k_regimes=2" if k_regimes > 2 else "")
         )
         raise DataError(msg)
     if float(np.std(y)) == 0.0:
@@ -161,7 +166,10 @@ def fit_markov(
         try:
             res = mod.fit(disp=False, em_iter=20, maxiter=300)
         except (np.linalg.LinAlgError, ValueError) as exc:
-            msg = f"{series}: the Markov-switching fit failed ({exc}); try --k 2, --model regression or a longer range"
+            msg = (
+                f"{series}: the Markov-switching fit failed ({exc}); "
+                "try k_regimes=2, model='regression' or a longer range"
+            )
             raise RegimeFitError(msg) from exc
     converged = bool(res.mle_retvals.get("converged", False)) if res.mle_retvals else False
     names = list(mod.param_names)
@@ -169,14 +177,14 @@ def fit_markov(
     if not converged or not all(math.isfinite(v) for v in params.values()):
         msg = (
             f"{series}: the Markov-switching likelihood did not converge ({model}, {k_regimes} regimes, "
-            f"{y.size} days); try --k 2, --model regression or a different date range"
+            f"{y.size} days); try k_regimes=2, model='regression' or a different date range"
         )
         raise RegimeFitError(msg)
     # In both models const[i] is the regime mean (the AR model is written in deviations from it).
     means = [params[f"const[{i}]"] for i in range(k_regimes)]
     sig2 = [params[f"sigma2[{i}]"] for i in range(k_regimes)]
     if min(sig2) <= 1e-12:
-        msg = f"{series}: a regime collapsed to zero variance; try fewer regimes (--k 2)"
+        msg = f"{series}: a regime collapsed to zero variance; try fewer regimes (k_regimes=2)"
         raise RegimeFitError(msg)
     probs = np.asarray(res.smoothed_marginal_probabilities, dtype=float)
     trans = np.asarray(res.regime_transition, dtype=float)[:, :, 0]  # [to, from]
@@ -259,4 +267,4 @@ def quadrant_summary(rules: pl.DataFrame) -> dict[str, Any]:
     return {"current": current, "quadrants": rows}
 
 
-__all__ = ["LABELS", "MODELS", "MarkovRegimes", "RegimeFitError", "fit_markov", "quadrant_summary"]
+__all__ = ["LABELS", "MODELS", "MarkovRegimes", "RegimeFitError", "check_markov", "fit_markov", "quadrant_summary"]

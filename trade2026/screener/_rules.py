@@ -1,7 +1,8 @@
 """Rule-based market regimes: a trend / volatility quadrant per date, computed causally.
 
-The market is the equal-weight universe index (the mean daily simple return of the symbols trading
-that day, compounded) or one symbol's closes. On each date, using only data up to that date:
+The market is the equal-weight universe index (:func:`trade2026.core.equal_weight_index`: the mean
+daily simple return of the symbols trading that day and the day before, compounded) or one symbol's
+closes. On each date, using only data up to that date:
 
 * ``regime`` is ``"bull"`` when the index is at or above its ``trend`` -day simple moving average and
   ``"bear"`` below it (the 200-day rule of Faber 2007);
@@ -18,6 +19,7 @@ import math
 
 import polars as pl
 
+from trade2026.core import equal_weight_index
 from trade2026.errors import DataError
 
 TREND = 200
@@ -28,25 +30,17 @@ LOOKBACK = 252
 def market_index(bars: pl.DataFrame, *, symbol: str | None = None) -> pl.DataFrame:
     """The market level per date: ``ts, close``.
 
-    With ``symbol``, that symbol's closes; otherwise the equal-weight index starting at 1.0 (each
-    day's return is the mean simple return of the symbols with a bar that day and the day before).
+    With ``symbol``, that symbol's closes; otherwise the equal-weight index starting at 1.0
+    (:func:`trade2026.core.equal_weight_index`: each day's return is the mean simple return of the
+    symbols with a bar that day and the day before).
     """
     if symbol is not None:
         sub = bars.filter(pl.col("symbol") == symbol).select("ts", "close").sort("ts")
         if sub.height == 0:
-            msg = f"no bars for symbol {symbol!r}; pick a symbol in bars_1d or omit it for the universe index"
+            msg = f"no bars for symbol {symbol!r}; pick a symbol in the bars or omit it for the universe index"
             raise DataError(msg)
         return sub
-    r = (pl.col("close") / pl.col("close").shift(1).over("symbol") - 1.0).alias("r")
-    daily = (
-        bars.sort("symbol", "ts")
-        .select("ts", r)
-        .group_by("ts")
-        .agg(pl.col("r").mean())
-        .sort("ts")
-        .with_columns(pl.col("r").fill_null(0.0))
-    )
-    return daily.select("ts", (1.0 + pl.col("r")).cum_prod().alias("close"))
+    return equal_weight_index(bars)
 
 
 def rule_regimes(index: pl.DataFrame, *, trend: int = TREND, vol: int = VOL, lookback: int = LOOKBACK) -> pl.DataFrame:

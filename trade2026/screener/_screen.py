@@ -15,7 +15,8 @@ from typing import Any
 
 import polars as pl
 
-from trade2026.errors import DataError, InputError, NotFoundError
+from trade2026.core import BAR_COLUMNS
+from trade2026.errors import DataError, InputError
 from trade2026.features import indicators as ind
 from trade2026.screener._expr import BOOL, NUM, Compiled, compile_expression
 from trade2026.screener._rules import market_index, rule_regimes
@@ -41,6 +42,16 @@ def as_date(value: Any, *, what: str = "date") -> dt.date:
 
 def _ts(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def day_start(value: Any, what: str) -> dt.datetime | None:
+    """Midnight UTC of a date given as a date, datetime or ``YYYY-MM-DD`` (None stays None)."""
+    return None if value is None else _ts(as_date(value, what=what))
+
+
+def day_end(value: Any, what: str) -> dt.datetime | None:
+    """The last microsecond (UTC) of a date given as a date, datetime or ``YYYY-MM-DD``."""
+    return None if value is None else _ts(as_date(value, what=what)) + dt.timedelta(days=1, microseconds=-1)
 
 
 @dataclass(frozen=True)
@@ -114,10 +125,10 @@ def _mean_or_none(s: pl.Series) -> float | None:
 
 def _compile(condition: str | None, rank: str | None) -> tuple[Compiled | None, Compiled | None]:
     if condition is None and rank is None:
-        msg = 'give a condition (e.g. "rsi_14 < 30") or --rank, or both'
+        msg = 'give a condition (e.g. "rsi_14 < 30") or a rank expression, or both'
         raise InputError(msg)
     cond = compile_expression(condition, want=BOOL, role="the screen condition") if condition else None
-    score = compile_expression(rank, want=NUM, role="--rank") if rank else None
+    score = compile_expression(rank, want=NUM, role="the rank expression") if rank else None
     return cond, score
 
 
@@ -189,7 +200,7 @@ def screen(
     """
     _check_bars(bars)
     if top is not None and top < 1:
-        msg = f"--top must be at least 1, got {top}"
+        msg = f"top must be at least 1, got {top}"
         raise InputError(msg)
     cond, score = _compile(condition, rank)
     last = bars["ts"].max()
@@ -252,15 +263,15 @@ def screen_history(
         msg = f"horizons must be between 1 and 252 days, got {list(horizons)}"
         raise InputError(msg)
     if top is not None and top < 1:
-        msg = f"--top must be at least 1, got {top}"
+        msg = f"top must be at least 1, got {top}"
         raise InputError(msg)
     cond, score = _compile(condition, rank)
     first, last = bars["ts"].min(), bars["ts"].max()
     assert isinstance(first, dt.datetime) and isinstance(last, dt.datetime)
-    d0 = as_date(start, what="--start") if start is not None else first.date()
-    d1 = as_date(end, what="--end") if end is not None else last.date()
+    d0 = as_date(start, what="start") if start is not None else first.date()
+    d1 = as_date(end, what="end") if end is not None else last.date()
     if d0 > d1:
-        msg = f"--start ({d0}) is after --end ({d1})"
+        msg = f"start ({d0}) is after end ({d1})"
         raise InputError(msg)
     frame, _ = _panel(bars, (cond, score), benchmark)
     c = pl.col("close")
@@ -323,59 +334,17 @@ def load_bars(
     symbols: Sequence[str] | None = None,
     end: Any = None,
 ) -> pl.DataFrame:
-    """Read bars from the lake, optionally only ``symbols`` and bars up to ``end`` (inclusive)."""
-    lf = lake.scan(table)
-    if symbols is not None:
-        lf = lf.filter(pl.col("symbol").is_in(list(symbols)))
-    if end is not None:
-        day = as_date(end)
-        lf = lf.filter(pl.col("ts") < _ts(day) + dt.timedelta(days=1))
-    cols = ["symbol", "ts", "open", "high", "low", "close", "volume"]
-    have = lf.collect_schema().names()
-    missing = [c for c in cols if c not in have]
-    if missing:
-        msg = f"table {table!r} is not a bars table (missing {', '.join(missing)})"
-        raise DataError(msg)
-    out = lf.select(cols).collect()
-    assert isinstance(out, pl.DataFrame)
-    return out
+    """Deprecated: use ``lake.read_bars(table, universe=..., end=...)``.
+
+    Bars of ``symbols`` (all when None) up to the end of the day ``end`` (inclusive), through
+    :meth:`trade2026.lake.Lake.read_bars`; symbols without bars by then are left out.
+    """
+    return lake.read_bars(table, symbols=symbols, end=day_end(end, "end"), columns=BAR_COLUMNS, missing="ignore")
 
 
 def resolve_universe(lake: Any, spec: str | None, *, table: str = "bars_1d") -> list[str] | None:
-    """Symbols named by ``spec``: ``"AAA,BBB"``, ``"sector:Energy"`` (from the ``symbols`` table)
-    or None for every symbol. Unknown symbols raise NotFoundError with close names."""
-    import difflib
-
-    if spec is None or not spec.strip():
-        return None
-    known = lake.scan(table).select("symbol").unique().collect()["symbol"].to_list()
-    spec = spec.strip()
-    if spec.lower().startswith("sector:"):
-        sector = spec.split(":", 1)[1].strip()
-        if not lake.exists("symbols"):
-            msg = "sector universes need the `symbols` table (symbol, sector); load it with `t26 data sample`"
-            raise NotFoundError(msg)
-        meta = lake.read("symbols")
-        if "sector" not in meta.columns:
-            msg = "the `symbols` table has no sector column"
-            raise DataError(msg)
-        sectors = sorted(set(meta["sector"].drop_nulls().to_list()))
-        match = [s for s in sectors if s.lower() == sector.lower()]
-        if not match:
-            msg = f"no sector {sector!r}; sectors: {', '.join(sectors)}"
-            raise NotFoundError(msg)
-        syms = meta.filter(pl.col("sector") == match[0])["symbol"].to_list()
-        return sorted(s for s in syms if s in set(known))
-    syms = [s.strip() for s in spec.split(",") if s.strip()]
-    unknown = [s for s in syms if s not in set(known)]
-    if unknown:
-        parts = []
-        for s in unknown:
-            close = difflib.get_close_matches(s, known, n=3)
-            parts.append(f"{s} (did you mean {', '.join(close)}?)" if close else s)
-        msg = f"unknown symbol(s): {'; '.join(parts)}"
-        raise NotFoundError(msg)
-    return list(dict.fromkeys(syms))
+    """Deprecated: use ``lake.resolve_universe(spec, table=table)`` (or ``read_bars(universe=...)``)."""
+    return lake.resolve_universe(spec, table=table)
 
 
 __all__ = [
