@@ -132,8 +132,8 @@ def register(app: typer.Typer) -> None:
             pbo as pbo_fn,
         )
         from trade2026.backtest import walk_forward as wf_fn
-        from trade2026.core import bars_panel
         from trade2026.backtest._sweep import check_objective
+        from trade2026.core import bars_panel
 
         name, base = parse_strategy(strategy)
         strat = get_strategy(name)

@@ -74,9 +74,9 @@ def register(app: typer.Typer) -> None:
         ctx.log("4/7 a screen: uptrend symbols ranked by momentum net of volatility")
         from trade2026.backtest import run_sweep
         from trade2026.features import min_d
-        from trade2026.screener import load_bars, screen
+        from trade2026.screener import screen
 
-        bars = load_bars(lake)
+        bars = lake.read_bars("bars_1d")
         picked = screen(bars, "close > sma_200", rank="zscore(mom_252_21) - zscore(vol_63)", top=5)
         top = picked.rows.select("symbol", "score", "close").to_dicts()
         steps.append(

@@ -218,21 +218,3 @@ def test_universe_sector_and_unknown_sector(fhome: Path) -> None:
     assert "no sector 'Nope'" in r.stderr and sector in r.stderr
     r = _run(fhome, "style", "--symbols", "A", "--universe", f"sector:{sector}", "--no-track", code=2)
     assert "not both" in r.stderr
-
-
-@pytest.mark.parametrize("module", ["factors", "portfolio", "regime", "screen"])
-def test_command_imports_only_public_names(module: str) -> None:
-    """commands/ calls the library through its public names (``trade2026.x``, never ``trade2026.x._y``)."""
-    import ast
-
-    tree = ast.parse((Path(__file__).parents[2] / "commands" / f"{module}.py").read_text(encoding="utf-8"))
-    private = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("trade2026"):
-            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
-        elif isinstance(node, ast.Import):
-            names = [a.name for a in node.names if a.name.startswith("trade2026")]
-        else:
-            continue
-        private += [n for n in names if any(part.startswith("_") for part in n.split(".")[1:])]
-    assert not private, f"commands/{module}.py imports private names: {private}"

@@ -385,3 +385,29 @@ def test_the_module_keeps_its_names() -> None:
     assert (ind.SYMBOL, ind.TS, ind.ANNUAL, ind.MAX_WINDOW) == ("symbol", "ts", 252, 5000)
     assert ind.FIELDS == ("open", "high", "low", "close", "volume")
     assert {i.fn for i in ind.INDICATORS.values()} <= {getattr(ind, n) for n in ind.__all__ if n.islower()}
+
+
+def test_default_benchmark_is_the_core_equal_weight_universe() -> None:
+    """beta_n/corr_n's default benchmark is trade2026.core's equal-weight index (one definition), also
+    when a symbol skips a day: its return after the gap is not averaged in as a one-day return."""
+    import datetime as dt
+
+    import numpy as np
+    import polars as pl
+
+    from trade2026.core import equal_weight_index
+    from trade2026.features._compute import _with_benchmark
+
+    days = [dt.datetime(2024, 1, d, tzinfo=dt.UTC) for d in (1, 2, 3, 4)]
+    bars = pl.DataFrame(
+        {
+            "symbol": ["A"] * 4 + ["B"] * 3,
+            "ts": days + [days[0], days[1], days[3]],  # B skips the 3rd
+            "close": [10.0, 11.0, 12.1, 12.1, 20.0, 22.0, 30.0],
+        }
+    )
+    got = _with_benchmark(bars, None).filter(pl.col("symbol") == "A").sort("ts")
+    idx = equal_weight_index(bars)["close"].to_numpy()
+    want = idx[1:] / idx[:-1] - 1.0
+    np.testing.assert_allclose(got["_bench_ret"].to_numpy()[1:], want)
+    assert got["_bench_ret"][0] is None

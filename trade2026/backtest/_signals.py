@@ -30,7 +30,6 @@ import polars as pl
 
 from trade2026.backtest import _kernels
 from trade2026.core import Panel, bars_panel, to_polars
-
 from trade2026.errors import DataError
 
 SIGNAL_NAMES = ("entries", "exits", "short_entries", "short_exits")

@@ -22,7 +22,6 @@ import numpy as np
 
 from trade2026.backtest import _kernels
 from trade2026.core import Panel, bars_panel, ffill, to_polars
-
 from trade2026.errors import ConfigError
 
 Params = dict[str, Any]

@@ -16,8 +16,6 @@ import numpy as np
 import polars as pl
 
 from trade2026.backtest._engine import BacktestConfig, make_config, simulate
-from trade2026.core import Panel, bars_panel, metrics_columns, returns_metrics
-
 from trade2026.backtest._stats import (
     bootstrap_ci,
     deflated_sharpe_ratio,
@@ -26,6 +24,7 @@ from trade2026.backtest._stats import (
     probabilistic_sharpe_ratio,
 )
 from trade2026.backtest._strategies import Params, batch_positions, get_strategy, parse_grid
+from trade2026.core import Panel, bars_panel, metrics_columns, returns_metrics
 from trade2026.errors import ConfigError, DataError
 
 OBJECTIVES = ("sharpe", "sortino", "calmar", "total_return", "cagr", "max_drawdown")

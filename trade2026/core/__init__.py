@@ -7,6 +7,7 @@
 - the stationary bootstrap (:func:`stationary_bootstrap`, :func:`optimal_block_length`), seeded
   through :class:`numpy.random.Generator` only;
 - the equal-weight universe index (:func:`equal_weight_index`, :func:`equal_weight_returns`);
+- per-symbol workflows' bars and saves (:func:`bars_by_symbol`, :func:`save_rows`, :func:`metric_key`);
 - the normal distribution without ``scipy.stats`` (:func:`norm_cdf`, :func:`norm_ppf`).
 
 Domain packages (backtest, sim, portfolio, factors, rl, live) import these instead of each other's
@@ -37,6 +38,7 @@ from trade2026.core._panel import (
     simple_returns,
 )
 from trade2026.core._stats import norm_cdf, norm_ppf
+from trade2026.core._symbols import bars_by_symbol, check_save, metric_key, save_rows
 
 __all__ = [
     "BAR_COLUMNS",
@@ -44,13 +46,16 @@ __all__ = [
     "PRICE_COLUMNS",
     "Panel",
     "as_array",
+    "bars_by_symbol",
     "bars_panel",
+    "check_save",
     "drawdown",
     "equal_weight_index",
     "equal_weight_returns",
     "ffill",
     "like_input",
     "max_drawdown",
+    "metric_key",
     "metrics_columns",
     "moments",
     "norm_cdf",
@@ -60,6 +65,7 @@ __all__ = [
     "pivot",
     "require_columns",
     "returns_metrics",
+    "save_rows",
     "sharpe_ratio",
     "simple_returns",
     "stationary_bootstrap",

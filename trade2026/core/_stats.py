@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 
-def norm_cdf(x: float) -> float:
-    """Standard normal distribution function."""
-    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+def norm_cdf(x: Any) -> Any:
+    """Standard normal distribution function of a number (a float back) or an array (an array back)."""
+    if isinstance(x, int | float):
+        return 0.5 * math.erfc(-x / math.sqrt(2.0))
+    from scipy.special import ndtr
+
+    return ndtr(x)
 
 
 def norm_ppf(p: float) -> float:

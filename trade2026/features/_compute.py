@@ -15,8 +15,12 @@ from trade2026.features._names import parse_name
 
 def _with_benchmark(bars: pl.DataFrame, benchmark: str | None) -> pl.DataFrame:
     r = (pl.col("close") / pl.col("close").shift(1).over(SYMBOL) - 1.0).alias(BENCH_RET)
-    if benchmark is None:
-        bench = bars.select(TS, r).group_by(TS).agg(pl.col(BENCH_RET).mean())
+    if benchmark is None:  # the equal-weight universe, defined once in trade2026.core
+        from trade2026.core import equal_weight_returns, pivot, simple_returns
+
+        p = pivot(bars, ["close"], index=TS, entity=SYMBOL, what="bars")
+        ew = pl.Series(BENCH_RET, equal_weight_returns(simple_returns(p["close"]))).fill_nan(None)
+        bench = pl.DataFrame([p.ts.alias(TS), ew])
     else:
         sub = bars.filter(pl.col(SYMBOL) == benchmark)
         if sub.height == 0:

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from trade2026.core import bars_by_symbol, check_save, metric_key, save_rows
 from trade2026.errors import ConfigError
 from trade2026.features._fracdiff import FFD_THRESH, SEARCH_THRESH, check_d
 from trade2026.features._min_d import FracDiffReport, fracdiff_report
-from trade2026.features._symbols import bars_by_symbol, check_save, metric_key, save_rows
 
 _ROW_KEYS = ("d", "width", "n_obs", "adf_stat", "pvalue", "corr", "stationary")
 

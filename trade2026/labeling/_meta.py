@@ -48,7 +48,7 @@ def bet_size(prob: Any, *, n_classes: int = 2, step: float = 0.0) -> Any:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (p - 1.0 / n_classes) / np.sqrt(p * (1.0 - p))
     z = np.where(p >= 1.0, np.inf, np.where(p <= 0.0, -np.inf, z))
-    m = 2.0 * np.vectorize(norm_cdf, otypes=[np.float64])(z) - 1.0
+    m = 2.0 * norm_cdf(np.asarray(z, dtype=np.float64)) - 1.0
     if step > 0:
         m = np.round(m / step) * step
     m = np.clip(m, -1.0, 1.0)

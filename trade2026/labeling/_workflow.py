@@ -9,10 +9,9 @@ from typing import Any
 
 import polars as pl
 
-from trade2026.errors import ConfigError
-
 # one reader and one writer for every per-symbol workflow (to move to trade2026.core, see _symbols)
-from trade2026.features._symbols import bars_by_symbol, check_save, metric_key, save_rows
+from trade2026.core import bars_by_symbol, check_save, metric_key, save_rows
+from trade2026.errors import ConfigError
 from trade2026.labeling._meta import MetaLabelResult, make_model, metalabel
 from trade2026.labeling._pipeline import EventLabels, label_events
 

@@ -1,8 +1,6 @@
-"""What the per-symbol workflows (fracdiff, labels, meta-labels) share: one symbol's bars at a time,
-from the lake or from a frame, and MLflow-safe per-symbol metric names.
-
-``trade2026.labeling`` uses these too; they belong in ``trade2026.core`` (bars) and
-``trade2026.tracking`` (metric names) and live here until they move.
+"""What the per-symbol workflows (fracdiff, labels, meta-labels, RL) share: one symbol's bars at a
+time, from the lake (through ``Lake.read_bars``, the one bars reader) or from a frame; saving their
+rows; MLflow-safe per-symbol metric names.
 """
 
 from __future__ import annotations
