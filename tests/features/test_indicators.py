@@ -402,7 +402,7 @@ def test_default_benchmark_is_the_core_equal_weight_universe() -> None:
     bars = pl.DataFrame(
         {
             "symbol": ["A"] * 4 + ["B"] * 3,
-            "ts": days + [days[0], days[1], days[3]],  # B skips the 3rd
+            "ts": [*days, days[0], days[1], days[3]],  # B skips the 3rd
             "close": [10.0, 11.0, 12.1, 12.1, 20.0, 22.0, 30.0],
         }
     )
