@@ -41,6 +41,10 @@ HomeOpt = Annotated[
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
 NoTrackOpt = Annotated[bool, typer.Option("--no-track", help="Do not log this run to MLflow.")]
+UniverseOpt = Annotated[
+    str | None,
+    typer.Option("--universe", help='Instead of --symbols: "AAA,BBB" or "sector:NAME" (from the symbols table).'),
+]
 
 
 @dataclass
@@ -359,6 +363,16 @@ def parse_date(text: str | None, opt: str, *, end_of_day: bool = False) -> _dt.d
     return d
 
 
+def universe_arg(symbols: str | None, universe: str | None) -> str | list[str] | None:
+    """What ``--symbols``/``--universe`` select, for ``Lake.read_bars(universe=...)`` (one of the two)."""
+    from trade2026.errors import InputError
+
+    if symbols and universe:
+        msg = "give --symbols or --universe, not both"
+        raise InputError(msg)
+    return split_list(symbols) or universe
+
+
 def split_list(text: str | None) -> list[str]:
     """``"a, b,,c"`` -> ``["a", "b", "c"]`` (comma-separated option values)."""
     return [s.strip() for s in (text or "").split(",") if s.strip()]
@@ -379,4 +393,6 @@ __all__ = [
     "render",
     "render_rows",
     "split_list",
+    "universe_arg",
+    "UniverseOpt",
 ]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, command, parse_date, split_list
+from commands._cli import Ctx, Out, UniverseOpt, command, parse_date, split_list, universe_arg
 from trade2026.errors import InputError
 
 app = typer.Typer(
@@ -26,18 +26,7 @@ MetaOpt = Annotated[
 ]
 
 
-UniverseOpt = Annotated[
-    str | None,
-    typer.Option("--universe", help='Instead of --symbols: "AAA,BBB" or "sector:NAME" (from the symbols table).'),
-]
-
-
 # -- shared helpers ------------------------------------------------------------------------------
-def _universe(symbols: str | None, universe: str | None) -> str | list[str] | None:
-    if symbols and universe:
-        msg = "give --symbols or --universe, not both"
-        raise InputError(msg)
-    return split_list(symbols) or universe
 
 
 def _window(start: str | None, end: str | None) -> dict[str, Any]:
@@ -75,7 +64,7 @@ def pca(
     from trade2026.factors import pca_report
 
     report = pca_report(
-        ctx.lake, table=table, universe=_universe(symbols, universe), **_window(start, end), n_factors=n_factors,
+        ctx.lake, table=table, universe=universe_arg(symbols, universe), **_window(start, end), n_factors=n_factors,
         method=method, variance_target=variance_target, standardize=not covariance, min_coverage=min_coverage,
     )  # fmt: skip
     params = {"table": table, "method": method, "n_factors": n_factors, "variance_target": variance_target,
@@ -133,7 +122,7 @@ def style(
     if not ctx.lake.exists(meta):
         ctx.log(f"no {meta!r} table: no sectors and no size factor")
     report = style_report(
-        ctx.lake, table=table, meta=meta, universe=_universe(symbols, universe), **_window(start, end), factors=facs,
+        ctx.lake, table=table, meta=meta, universe=universe_arg(symbols, universe), **_window(start, end), factors=facs,
         sectors=not no_sectors, cap_weighted=not equal_weighted, cov_half_life=cov_half_life, nw_lags=nw_lags,
         specific_half_life=specific_half_life, winsor=winsor,
     )  # fmt: skip

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, command, parse_date, split_list
+from commands._cli import Ctx, Out, UniverseOpt, command, parse_date, universe_arg
 from trade2026.errors import InputError
 
 app = typer.Typer(
@@ -44,19 +44,6 @@ GroupMinOpt = Annotated[
 ]
 GroupMaxOpt = Annotated[str | None, typer.Option(help="Sector caps, e.g. 'Tech=0.3'.")]
 AlphaOpt = Annotated[float, typer.Option(help="Tail level of CVaR/CDaR-type risk measures.")]
-
-
-UniverseOpt = Annotated[
-    str | None,
-    typer.Option("--universe", help='Instead of --symbols: "AAA,BBB" or "sector:NAME" (from the symbols table).'),
-]
-
-
-def _universe(symbols: str | None, universe: str | None) -> str | list[str] | None:
-    if symbols and universe:
-        msg = "give --symbols or --universe, not both"
-        raise InputError(msg)
-    return split_list(symbols) or universe
 
 
 def _params(items: list[str] | None) -> dict[str, str]:
@@ -164,7 +151,7 @@ def optimize(
     )  # fmt: skip
     ctx.log(f"optimising with {method} ({lookback} {returns} returns, cov={cov}, mean={mean})")
     report = optimize_report(
-        ctx.lake, method, universe=_universe(symbols, universe), table=table, lookback=lookback, returns=returns,
+        ctx.lake, method, universe=universe_arg(symbols, universe), table=table, lookback=lookback, returns=returns,
         end=parse_date(end, "--end", end_of_day=True), mean=mean, cov=cov, halflife=halflife, params=_params(param),
         constraints=cons, alpha=alpha,
     )  # fmt: skip
@@ -242,7 +229,7 @@ def backtest(
     )  # fmt: skip
     ctx.log(f"backtesting {methods}: rebalance every {rebalance}, lookback {lookback}")
     report = backtest_report(
-        ctx.lake, methods, universe=_universe(symbols, universe), table=table, start=parse_date(start, "--start"),
+        ctx.lake, methods, universe=universe_arg(symbols, universe), table=table, start=parse_date(start, "--start"),
         end=parse_date(end, "--end", end_of_day=True), rebalance=rebalance, lookback=lookback, cost_bps=cost_bps,
         returns=returns, mean=mean, cov=cov, constraints=cons, alpha=alpha, plots=plots, executor=executor,
         ray_address=ray_address, max_workers=max_workers, progress=not ctx.json,
@@ -308,7 +295,7 @@ def frontier(
     )  # fmt: skip
     ctx.log(f"tracing the mean-{rm} frontier ({points} points)")
     report = frontier_report(
-        ctx.lake, universe=_universe(symbols, universe), table=table, rm=rm, points=points, lookback=lookback,
+        ctx.lake, universe=universe_arg(symbols, universe), table=table, rm=rm, points=points, lookback=lookback,
         returns=returns, end=parse_date(end, "--end", end_of_day=True), mean=mean, cov=cov, halflife=halflife,
         constraints=cons, alpha=alpha, rf_rate=rf_rate, plot=plot,
     )  # fmt: skip
