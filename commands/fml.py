@@ -77,7 +77,7 @@ def _saved_line(saved: dict[str, Any] | None, what: str) -> list[str]:
     if "inserted" not in saved:
         return [f"no {what}: nothing saved"]
     return [
-        f"saved {saved['rows']} {what} to {saved['table']} (inserted {saved['inserted']}, updated {saved['updated']})"
+        f"saved {saved['rows']} {what} to {saved['table']} (replacing {saved['replaced']} earlier rows of those symbols)"
     ]
 
 

@@ -277,3 +277,23 @@ def test_metalabel_returns_table_names_its_rows(cli: Any, bars_lake: tuple[Lake,
     assert r.exit_code == 0, r.output
     rows = [line for line in r.stdout.splitlines() if line.startswith("│")][2:]  # after the classification
     assert [line.split("│")[1].strip()[:5] for line in rows] == ["prima", "meta_", "meta_"]  # names, not counts
+
+
+def test_a_rerun_replaces_what_it_saved_per_symbol(cli: Any, bars_lake: tuple[Lake, list[str]]) -> None:
+    """Reproduction (issue 18): `--d 0.4 --save f` then `--d 0.3 --save f` left both runs' rows; the
+    same for `t26 label --save`. A rerun replaces its symbols' rows and leaves other symbols alone."""
+    lake, syms = bars_lake
+    for d in ("0.4", "0.3"):
+        r = cli("fracdiff", *syms, "--d", d, "--thresh", "1e-3", "--save", "fd", "--json")
+        assert r.exit_code == 0, r.output
+    saved = lake.read("fd")
+    assert set(saved["d"].unique()) == {0.3} and not saved.select("symbol", "ts").is_duplicated().any()
+    r = cli("fracdiff", syms[0], "--d", "0.5", "--thresh", "1e-3", "--save", "fd", "--json")
+    assert json.loads(r.stdout)["saved"]["replaced"] > 0
+    by_symbol = lake.read("fd").group_by("symbol").agg(pl.col("d").unique())
+    assert dict(zip(by_symbol["symbol"], by_symbol["d"].to_list(), strict=True)) == {syms[0]: [0.5], syms[1]: [0.3]}
+    for cusum in ("1", "3"):  # other events: merging on (symbol, ts) kept the first run's extra ones
+        r = cli("label", *syms, "--cusum", cusum, "--save", "lab", "--json")
+        assert r.exit_code == 0, r.output
+    events = sum(row["events"] for row in json.loads(r.stdout)["summary"])
+    assert lake.read("lab").height == events

@@ -75,6 +75,16 @@ def check_save(bars: Any, save: str | None) -> None:
 
 
 def save_rows(lake: Any, table: str, rows: pl.DataFrame) -> dict[str, Any]:
-    """Merge ``rows`` into ``table`` on (symbol, ts); what was written, as the commands report it."""
-    wr = lake.write(table, rows, mode="merge", keys=["symbol", "ts"])
-    return {"table": table, "rows": rows.height, "inserted": wr.inserted, "updated": wr.updated}
+    """Replace what this run owns in ``table``: every row of the symbols in ``rows``, then ``rows``.
+
+    A rerun with other settings (another d, other barriers) must not leave the previous run's rows
+    beside its own: merging on (symbol, ts) kept the old rows whose timestamps the new run does not
+    produce. Other symbols' rows are untouched. Returns what was written, as the commands report it:
+    ``table``, ``rows``, ``inserted`` (rows written) and ``replaced`` (rows of those symbols removed).
+    """
+    symbols = sorted(rows["symbol"].unique().to_list()) if rows.height else []
+    if not symbols:
+        return {"table": table, "rows": 0, "inserted": 0, "replaced": 0}
+    quoted = ", ".join("'" + str(s).replace("'", "''") + "'" for s in symbols)
+    wr = lake.write(table, rows, mode="overwrite", replace_where=f"symbol IN ({quoted})")
+    return {"table": table, "rows": rows.height, "inserted": wr.inserted, "replaced": wr.deleted}
