@@ -30,10 +30,8 @@ import numpy as np
 import polars as pl
 
 from trade2026.backtest import _kernels
-from trade2026.core import Panel, bars_panel, ffill, to_polars
-
 from trade2026.backtest._signals import entry_exit_targets, signal_columns
-from trade2026.core import returns_metrics
+from trade2026.core import Panel, bars_panel, ffill, returns_metrics, to_polars
 from trade2026.errors import ConfigError, DataError
 
 FILLS = ("open", "close")

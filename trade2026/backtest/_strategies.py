@@ -22,7 +22,6 @@ import numpy as np
 
 from trade2026.backtest import _kernels
 from trade2026.core import Panel, bars_panel, ffill, to_polars
-
 from trade2026.errors import ConfigError
 
 Params = dict[str, Any]
@@ -31,7 +30,8 @@ Params = dict[str, Any]
 @dataclass(frozen=True)
 class Strategy:
     """A named strategy: defaults (which also fix each parameter's type), a validity check and a
-    batch function ``fn(panel, [params, ...]) -> positions (n_bars, n_symbols, n_params)``."""
+    batch function ``fn(panel, [params, ...]) -> positions (n_bars, n_symbols, n_params)``;
+    ``kernels`` names the ``_kernels`` functions ``fn`` calls (announced before a first compile)."""
 
     name: str
     defaults: Mapping[str, Any]
@@ -40,6 +40,7 @@ class Strategy:
     check: Callable[[Params], str | None] = field(default=lambda p: None)
     cross_sectional: bool = False
     max_lookback: Callable[[Params], int] = field(default=lambda p: 0)
+    kernels: tuple[str, ...] = ()
 
 
 def _sma_cache(close: np.ndarray) -> Callable[[int], np.ndarray]:
@@ -247,6 +248,7 @@ STRATEGIES: dict[str, Strategy] = {
             "long while the fast EMA is above the slow EMA (short below when short=1)",
             _fast_slow,
             max_lookback=lambda p: int(p["slow"]),
+            kernels=("ema_nb",),
         ),
         Strategy(
             "tsmom",
@@ -272,6 +274,7 @@ STRATEGIES: dict[str, Strategy] = {
             "z-score / Bollinger mean reversion: fade moves beyond entry std, exit inside exit std",
             _mr_check,
             max_lookback=lambda p: int(p["window"]),
+            kernels=("zscore_positions_nb",),
         ),
         Strategy(
             "breakout",
@@ -280,6 +283,7 @@ STRATEGIES: dict[str, Strategy] = {
             "Donchian breakout: enter on a close beyond the window's high/low, exit on the exit window",
             _positive("window", "exit_window"),
             max_lookback=lambda p: max(int(p["window"]), int(p["exit_window"])) + 1,
+            kernels=("breakout_positions_nb",),
         ),
         Strategy(
             "signal",
@@ -406,6 +410,14 @@ def parse_grid(strategy: str, grid: str | None, base: Params | None = None) -> l
     return out
 
 
+def merge_params(strategy: Strategy, base: Params, params: Mapping[str, Any]) -> Params:
+    """``base`` updated with ``params`` (each coerced to its default's type), then validated."""
+    merged = dict(base)
+    for k, v in params.items():
+        merged[k] = _coerce(strategy, k, v)
+    return _validate(strategy, merged)
+
+
 def batch_positions(strategy: str, panel: Panel, params: Sequence[Params]) -> np.ndarray:
     """Positions of shape (n_bars, n_symbols, n_params) for every parameter set."""
     strat = get_strategy(strategy)
@@ -432,11 +444,7 @@ def strategy_positions(name: str, bars: Any, **params: Any) -> Any:
         (polars or pandas) as ``bars``, one row per input bar.
     """
     sname, base = parse_strategy(name)
-    strat = get_strategy(sname)
-    merged = dict(base)
-    for k, v in params.items():
-        merged[k] = _coerce(strat, k, v)
-    _validate(strat, merged)
+    merged = merge_params(get_strategy(sname), base, params)
     _, was_pandas = to_polars(bars)
     extra = (merged["column"],) if sname == "signal" else ()
     panel = bars_panel(bars, extra_columns=extra)
@@ -455,6 +463,7 @@ __all__ = [
     "batch_positions",
     "describe_strategies",
     "get_strategy",
+    "merge_params",
     "parse_grid",
     "parse_strategy",
     "strategy_positions",

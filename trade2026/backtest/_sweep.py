@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from trade2026.backtest._engine import BacktestConfig, make_config, simulate
-from trade2026.core import Panel, bars_panel, metrics_columns, returns_metrics
-
 from trade2026.backtest._stats import (
     bootstrap_ci,
     deflated_sharpe_ratio,
@@ -26,6 +25,7 @@ from trade2026.backtest._stats import (
     probabilistic_sharpe_ratio,
 )
 from trade2026.backtest._strategies import Params, batch_positions, get_strategy, parse_grid
+from trade2026.core import Panel, bars_panel, metrics_columns, returns_metrics
 from trade2026.errors import ConfigError, DataError
 
 OBJECTIVES = ("sharpe", "sortino", "calmar", "total_return", "cagr", "max_drawdown")
@@ -57,15 +57,25 @@ class SweepResult:
     def n_trials(self) -> int:
         return len(self.params)
 
+    @cached_property
+    def _full_metrics(self) -> dict[str, np.ndarray]:
+        return matrix_metrics(self.returns, self.config.periods_per_year)
+
     def metrics(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
+        """Metrics of every parameter set over bars ``start:stop`` (arrays of shape (n_trials,)).
+
+        The whole period's are computed once and shared: treat the arrays as read-only.
+        """
+        n = self.returns.shape[0]
+        if start == 0 and (stop is None or stop >= n):
+            return dict(self._full_metrics)
         return matrix_metrics(self.returns[start:stop], self.config.periods_per_year)
 
     def best(self, objective: str = "sharpe", start: int = 0, stop: int | None = None) -> int:
-        """Index of the parameter set maximising ``objective`` over bars ``start:stop``."""
+        """Index of the parameter set maximising ``objective`` over bars ``start:stop`` (NaN never wins;
+        the first of equal values does)."""
         check_objective(objective)
-        vals = self.metrics(start, stop)[objective]
-        vals = np.where(np.isfinite(vals), vals, -np.inf)
-        return int(np.argmax(vals))
+        return best_index(self.metrics(start, stop)[objective])
 
     def table(self) -> pl.DataFrame:
         """One row per parameter set: its parameters, metrics, turnover, exposure and fill count."""
@@ -111,16 +121,31 @@ def selection_statistics(returns: np.ndarray, *, n_trials: int = 1, var_trials: 
     return out
 
 
+def best_index(values: np.ndarray) -> int:
+    """Index of the largest finite value (the first on ties; 0 when none is finite)."""
+    return int(np.argmax(np.where(np.isfinite(values), values, -np.inf)))
+
+
 def check_objective(objective: str) -> None:
     if objective not in OBJECTIVES:
         msg = f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}"
         raise ConfigError(msg)
 
 
-def _sweep_chunk(task: tuple[Panel, str, list[Params], BacktestConfig, bool]) -> tuple[np.ndarray, ...]:
-    panel, strategy, params, cfg, cross = task
-    targets = batch_positions(strategy, panel, params)
-    sim = simulate(panel, targets, cfg, cross_sectional=cross)
+@dataclass(frozen=True)
+class SweepChunk:
+    """One task of a sweep: a slice of the parameter sets over the whole panel."""
+
+    panel: Panel
+    strategy: str
+    params: list[Params]
+    config: BacktestConfig
+    cross_sectional: bool
+
+
+def _sweep_chunk(task: SweepChunk) -> tuple[np.ndarray, ...]:
+    targets = batch_positions(task.strategy, task.panel, task.params)
+    sim = simulate(task.panel, targets, task.config, cross_sectional=task.cross_sectional)
     return sim.returns, sim.turnover, sim.exposure, sim.fills
 
 
@@ -157,7 +182,8 @@ def run_sweep(
         workers = max_workers or 2
         chunk = min(chunk, max(1, math.ceil(len(params) / (4 * workers))))
     tasks = [
-        (panel, strat.name, params[i : i + chunk], cfg, strat.cross_sectional) for i in range(0, len(params), chunk)
+        SweepChunk(panel, strat.name, params[i : i + chunk], cfg, strat.cross_sectional)
+        for i in range(0, len(params), chunk)
     ]
     parts = run_tasks(
         _sweep_chunk,
@@ -231,12 +257,12 @@ def walk_forward(
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
     n = panel.n_bars
     if train < 2 or test < 1:
-        msg = f"need --train >= 2 and --test >= 1 bars, got train={train}, test={test}"
+        msg = f"walk-forward needs train >= 2 and test >= 1 bars, got train={train}, test={test}"
         raise ConfigError(msg)
     if train + test > n:
         msg = (
             f"walk-forward needs train + test = {train + test} bars but the data has {n}; "
-            f"use shorter --train/--test or a longer date range"
+            "use a shorter train/test or a longer date range"
         )
         raise DataError(msg)
     if sweep is None:
@@ -248,9 +274,9 @@ def walk_forward(
     for s in starts:
         lo = 0 if anchored else s - train
         e = min(s + test, n)
-        best = sweep.best(objective, lo, s)
-        choice.append(best)
         is_m = sweep.metrics(lo, s)
+        best = best_index(is_m[objective])
+        choice.append(best)
         windows.append(
             {
                 "train_start": panel.ts[lo],
