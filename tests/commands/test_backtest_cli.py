@@ -181,3 +181,31 @@ def test_tracked_run_logs_the_reports_metrics(cli: Any, sample_lake: Any) -> Non
     rep = evaluate(sample_lake.read_bars("bars_1d"), "sma_cross", grid="fast=5|10,slow=30|40", pbo=4)
     assert run["metrics"] == pytest.approx(rep.tracking_metrics())
     assert run["params"]["table"] == "bars_1d" and run["params"]["param_fast"] == str(rep.params["fast"])
+
+
+@pytest.mark.slow
+def test_first_run_compile_notice_on_stderr_only(sample_lake: Any, home: Any, tmp_path: Any) -> None:
+    """A new install's first run (empty numba cache) says on stderr that kernels compile; --json
+    keeps stdout a clean JSON document and stderr quiet. The run imports no plotting, tracking,
+    SQL or scipy.stats module it does not use."""
+    import os
+    import subprocess
+    import sys
+
+    def run(*args: str, cache: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / cache), "T26_HOME": str(home)}
+        env.pop("NUMBA_DEBUG_CACHE", None)  # it prints to stdout
+        cmd = [sys.executable, "-X", "importtime", "-m", "commands.main", "backtest", "ema_cross", *args]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+
+    quiet = run("--symbols", "AOAT", "--no-track", "--json", cache="a")
+    assert quiet.returncode == 0, quiet.stderr[-2000:]
+    assert json.loads(quiet.stdout)["strategy"] == "ema_cross"
+    assert "compiling" not in quiet.stderr
+    imported = {line.split("|")[-1].strip() for line in quiet.stderr.splitlines() if "|" in line}
+    assert not imported & {"matplotlib", "mlflow", "duckdb", "scipy.stats", "sklearn", "statsmodels"}
+    loud = run("--symbols", "AOAT", "--no-track", cache="b")
+    assert loud.returncode == 0, loud.stderr[-2000:]
+    notices = [line for line in loud.stderr.splitlines() if "compiling" in line]
+    assert len(notices) == 1 and "numba kernel(s) for backtest" in notices[0]
+    assert "compiling" not in loud.stdout

@@ -136,10 +136,8 @@ class SimOutput:
 
     @property
     def returns(self) -> np.ndarray:
-        prev = np.vstack([self.init[None, :], self.equity[:-1]])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.where(prev > 0, self.equity / np.where(prev > 0, prev, 1.0) - 1.0, 0.0)
-        return r
+        """Book simple returns (n_bars, n_books); 0 after a bar whose equity is not positive."""
+        return _kernels.book_returns_nb(self.equity, self.init)
 
 
 def _vol_scale(panel: Panel, cfg: BacktestConfig) -> np.ndarray:

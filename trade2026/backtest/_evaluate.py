@@ -178,7 +178,7 @@ class BacktestReport:
 
 
 def _kernels_for(strategy: str, cfg: BacktestConfig) -> list[Any]:
-    names = ["simulate_nb", *get_strategy(strategy).kernels]
+    names = ["simulate_nb", "book_returns_nb", *get_strategy(strategy).kernels]
     if cfg.sizing == "vol_target":
         names.append("hold_scale_nb")
     return [getattr(_kernels, n) for n in names]

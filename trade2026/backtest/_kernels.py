@@ -163,6 +163,20 @@ def hold_scale_nb(signal: np.ndarray, scale: np.ndarray) -> np.ndarray:  # pragm
     return out
 
 
+@njit(cache=True)
+def book_returns_nb(equity: np.ndarray, init: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Simple returns of book equity (n_bars, n_books) from starting equity ``init`` (n_books,);
+    0 where the previous equity is not positive (a wiped-out book earns nothing)."""
+    t, b = equity.shape
+    out = np.zeros((t, b))
+    for i in range(t):
+        for j in range(b):
+            prev = init[j] if i == 0 else equity[i - 1, j]
+            if prev > 0.0:
+                out[i, j] = equity[i, j] / prev - 1.0
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------
 # The fill engine
 

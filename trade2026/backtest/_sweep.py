@@ -198,12 +198,16 @@ def run_sweep(
         strategy=strat.name,
         params=params,
         ts=panel.ts,
-        returns=np.concatenate([p[0] for p in parts], axis=1),
-        turnover=np.concatenate([p[1] for p in parts]),
-        exposure=np.concatenate([p[2] for p in parts]),
-        fills=np.concatenate([p[3] for p in parts]),
+        returns=_join([p[0] for p in parts], axis=1),
+        turnover=_join([p[1] for p in parts]),
+        exposure=_join([p[2] for p in parts]),
+        fills=_join([p[3] for p in parts]),
         config=cfg,
     )
+
+
+def _join(arrays: list[np.ndarray], axis: int = 0) -> np.ndarray:
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=axis)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -366,9 +370,12 @@ def cost_sensitivity(
     strat = get_strategy(strategy)
     targets = batch_positions(strat.name, panel, [params])
     rows = []
+    free = cfg.scaled_costs(0.0) == cfg  # no costs to scale: one run gives every row
+    mm: dict[str, Any] = {}
     for m in multipliers:
-        sim = simulate(panel, targets, cfg.scaled_costs(m), cross_sectional=strat.cross_sectional)
-        mm = returns_metrics(sim.returns[:, 0], cfg.periods_per_year)
+        if not (free and mm):
+            sim = simulate(panel, targets, cfg.scaled_costs(m), cross_sectional=strat.cross_sectional)
+            mm = returns_metrics(sim.returns[:, 0], cfg.periods_per_year)
         rows.append(
             {
                 "cost_multiplier": m,
