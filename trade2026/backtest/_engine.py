@@ -137,7 +137,15 @@ class SimOutput:
     @property
     def returns(self) -> np.ndarray:
         """Book simple returns (n_bars, n_books); 0 after a bar whose equity is not positive."""
-        return _kernels.book_returns_nb(self.equity, self.init)
+        out = np.empty_like(self.equity)
+        _kernels.book_returns_nb(self.equity, self.init, out)
+        return out
+
+    def take_returns(self) -> np.ndarray:
+        """:attr:`returns` computed over ``equity`` in place (no second (n_bars, n_books) array);
+        ``equity`` holds the returns afterwards."""
+        _kernels.book_returns_nb(self.equity, self.init, self.equity)
+        return self.equity
 
 
 def _vol_scale(panel: Panel, cfg: BacktestConfig) -> np.ndarray:
@@ -219,7 +227,10 @@ def simulate(
     equity, turnover, exposure, fills = res[:4]
     table = None
     if record:
-        table = dict(zip(("bar", "column", "qty", "price", "cost", "reason"), res[4:], strict=True))
+        # The kernel records bar by bar; the fill log lists each book's fills together, in time order.
+        group = np.searchsorted(group_start, res[5], side="right") - 1
+        order = np.argsort(group, kind="stable")
+        table = {k: v[order] for k, v in zip(("bar", "column", "qty", "price", "cost", "reason"), res[4:], strict=True)}
     denom = per_book * max(t, 1)
     return SimOutput(
         equity=equity,

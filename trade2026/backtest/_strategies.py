@@ -66,40 +66,35 @@ def _sma_cache(close: np.ndarray) -> Callable[[int], np.ndarray]:
     return sma
 
 
-def _cross(fast: np.ndarray, slow: np.ndarray, short: bool) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        pos = (fast > slow).astype(np.float64)
-        if short:
-            pos -= (fast < slow).astype(np.float64)
-    return pos
-
-
 def _tradable(panel: Panel, out: np.ndarray) -> np.ndarray:
     """No position on bars where the symbol has no price (before listing, after delisting)."""
     out[~np.isfinite(panel.close)] = 0.0
     return out
 
 
+def _crosses(panel: Panel, params: Sequence[Params], average: Callable[[int], np.ndarray]) -> np.ndarray:
+    """Long (+1) while ``average(fast) > average(slow)``, short (-1) below when ``short``, else flat;
+    every parameter set at once from one stack of the distinct windows' averages."""
+    windows = sorted({int(p[k]) for p in params for k in ("fast", "slow")})
+    where = {w: j for j, w in enumerate(windows)}
+    stack = np.stack([average(w) for w in windows], axis=2)  # (n_bars, n_symbols, n_windows)
+    fast = stack[:, :, [where[int(p["fast"])] for p in params]]
+    slow = stack[:, :, [where[int(p["slow"])] for p in params]]
+    with np.errstate(invalid="ignore"):
+        out = np.greater(fast, slow).astype(np.float64)
+        short = np.array([bool(p["short"]) for p in params])
+        if short.any():
+            out[:, :, short] -= np.less(fast[:, :, short], slow[:, :, short])
+    return _tradable(panel, out)
+
+
 def _sma_cross(panel: Panel, params: Sequence[Params]) -> np.ndarray:
-    sma = _sma_cache(panel.close)
-    out = np.empty((panel.n_bars, panel.n_symbols, len(params)))
-    for i, p in enumerate(params):
-        out[:, :, i] = _tradable(panel, _cross(sma(p["fast"]), sma(p["slow"]), bool(p["short"])))
-    return out
+    return _crosses(panel, params, _sma_cache(panel.close))
 
 
 def _ema_cross(panel: Panel, params: Sequence[Params]) -> np.ndarray:
-    cache: dict[int, np.ndarray] = {}
-
-    def ema(w: int) -> np.ndarray:
-        if w not in cache:
-            cache[w] = _kernels.ema_nb(np.ascontiguousarray(panel.close), int(w))
-        return cache[w]
-
-    out = np.empty((panel.n_bars, panel.n_symbols, len(params)))
-    for i, p in enumerate(params):
-        out[:, :, i] = _tradable(panel, _cross(ema(p["fast"]), ema(p["slow"]), bool(p["short"])))
-    return out
+    close = np.ascontiguousarray(panel.close)
+    return _crosses(panel, params, lambda w: _kernels.ema_nb(close, int(w)))
 
 
 def _lag_return(x: np.ndarray, lookback: int, skip: int = 0) -> np.ndarray:

@@ -146,7 +146,7 @@ class SweepChunk:
 def _sweep_chunk(task: SweepChunk) -> tuple[np.ndarray, ...]:
     targets = batch_positions(task.strategy, task.panel, task.params)
     sim = simulate(task.panel, targets, task.config, cross_sectional=task.cross_sectional)
-    return sim.returns, sim.turnover, sim.exposure, sim.fills
+    return sim.take_returns(), sim.turnover, sim.exposure, sim.fills
 
 
 def run_sweep(
