@@ -4,7 +4,7 @@ What is timed: each whole process from the shell's point of view (``subprocess.r
 interpreter start, imports, data read, numba cache load or compile, the work, output), median of
 ``--repeat`` runs, with ``PYTHONDONTWRITEBYTECODE`` unset in the children so bytecode is cached
 as on a normal install. Both tools run on the same bars: one symbol of the built-in sample universe
-(``trade2026.datasets.generate(symbols=60, years=12, seed=0)``, the first symbol listed for the
+(``trade2026.datasets.generate()``, what ``t26 data sample`` writes; the first symbol listed for the
 whole period, its last 2,148 daily bars), written once to a CSV the peer reads and to the bars_1d
 table of a fresh lake that ``t26`` reads.
 
@@ -28,7 +28,8 @@ top-10 rows.
 
 Kernel times (for the "within 2x of start-up + kernel" target) are measured in this process with a
 warm cache: ``run_sweep`` for the sweep, ``run_backtest`` on precomputed positions for one strategy,
-and the whole ``evaluate`` workflow for both.
+and the whole ``evaluate`` workflow for both. The "floor" row is a process that only imports what a
+backtest needs, reads the bars and calls one cached kernel: what any such process pays first.
 
 Cold runs give each process an empty ``NUMBA_CACHE_DIR`` (a new user's first run: every kernel
 compiles). The machine may be shared: the figures are then "under load"; rerun on an idle one.
@@ -41,12 +42,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +57,13 @@ N_BARS = 2148
 GRID = "fast=2:100,slow=2:100"
 SINGLE = "sma_cross:fast=20,slow=50"
 INIT_CASH = 1_000_000.0
+# What any process that backtests pays before its work: the imports (numpy, polars, numba,
+# deltalake), numba's one-time target set-up (which imports scipy.linalg) and the lake read.
+FLOOR = (
+    "import numpy as np; import commands.main; from trade2026.backtest import _kernels; "
+    "from trade2026.lake import Lake; Lake({home!r}).read_bars('bars_1d'); "
+    "_kernels.book_returns_nb(np.ones((1, 1)), np.ones(1), np.empty((1, 1)))"
+)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -88,21 +98,37 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
+def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall time, CPU time (user + system of the child and its children) and stdout of one process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     dt = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if p.returncode != 0:
         msg = f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-3000:]}"
         raise SystemExit(msg)
-    return dt, p.stdout
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return dt, cpu, p.stdout
 
 
-def _median(cmd: list[str], repeat: int, env: dict[str, str]) -> tuple[float, list[float], str]:
+@dataclass(frozen=True)
+class Timing:
+    wall: float  # median wall seconds
+    cpu: float  # median CPU seconds
+    runs: list[float]  # every wall time
+    stdout: str  # of the last run
+
+
+def _median(cmd: list[str], repeat: int, env: dict[str, str]) -> Timing:
     _timed(cmd, env)  # warm the page cache, bytecode and numba cache
     runs = [_timed(cmd, env) for _ in range(repeat)]
-    times = [t for t, _ in runs]
-    return statistics.median(times), times, runs[-1][1]
+    return Timing(
+        wall=statistics.median(r[0] for r in runs),
+        cpu=statistics.median(r[1] for r in runs),
+        runs=[r[0] for r in runs],
+        stdout=runs[-1][2],
+    )
 
 
 def _cold(cmd: list[str], repeat: int, base: dict[str, str]) -> list[float]:
@@ -122,7 +148,7 @@ def _prepare(work: Path) -> tuple[str, Path, Path]:
     from trade2026.datasets import generate
     from trade2026.lake import Lake
 
-    bars = generate(symbols=60, years=12, seed=0, intraday_symbols=0).bars_1d
+    bars = generate().bars_1d  # the universe `t26 data sample` writes (datasets/sample.toml defaults)
     n_ts = bars["ts"].n_unique()
     full = bars.group_by("symbol").len().filter(pl.col("len") == n_ts)["symbol"].sort()
     symbol = str(full[0])
@@ -175,7 +201,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5, help="warm whole-process runs per command (median)")
     ap.add_argument("--cold-repeat", type=int, default=2, help="runs with an empty NUMBA_CACHE_DIR")
-    ap.add_argument("--peer-python", default=None, help="a Python with vectorbt (skipped when absent)")
+    ap.add_argument(
+        "--peer-python", default=sys.executable, help="a Python with vectorbt (default: this one; skipped without it)"
+    )
     ap.add_argument("--workdir", default=None, help="where the bars, the lake and the peer's output go")
     ap.add_argument("--peer-worker", nargs=2, metavar=("CSV", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -202,10 +230,11 @@ def main() -> None:
     sweep_cmd = [*base, "--home", str(home), "backtest", "sma_cross", "--symbols", symbol, "--grid", GRID]
     single_cmd = [*base, "--home", str(home), "backtest", SINGLE, "--symbols", symbol]
     quiet = ["--json", "--no-track"]
-    help_t, _, _ = _median([*base, "--help"], args.repeat, env)
-    sweep_t, sweep_runs, sweep_out = _median([*sweep_cmd, *quiet], args.repeat, env)
-    single_t, single_runs, _ = _median([*single_cmd, *quiet], args.repeat, env)
-    tracked_t, _, _ = _median([*single_cmd, "--json"], max(1, args.repeat // 2), env)
+    help_ = _median([*base, "--help"], args.repeat, env)
+    sweep = _median([*sweep_cmd, *quiet], args.repeat, env)
+    single = _median([*single_cmd, *quiet], args.repeat, env)
+    tracked = _median([*single_cmd, "--json"], max(1, args.repeat // 2), env)
+    floor = _median([sys.executable, "-c", FLOOR.format(home=str(home))], args.repeat, env)
     k = _kernel_times(home, args.repeat)
 
     peer = None
@@ -213,42 +242,51 @@ def main() -> None:
     if py and subprocess.run([py, "-c", "import vectorbt"], capture_output=True, check=False).returncode == 0:
         out = work / "vbt.npz"
         peer_cmd = [py, str(Path(__file__).resolve()), "--peer-worker", str(csv), str(out)]
-        peer_t, peer_runs, _ = _median(peer_cmd, args.repeat, env)
+        peer = _median(peer_cmd, args.repeat, env)
         data = np.load(out)
         theirs = {(int(a), int(b)): float(v) for (a, b), v in zip(data["pairs"], data["total_return"], strict=True)}
-        peer = (peer_t, peer_runs, peer_cmd, theirs)
     else:
         print(f"vectorbt skipped: not importable by {py!r} (pass --peer-python with a vectorbt install)\n")
 
-    top = json.loads(sweep_out)["sweep"]["top"]
+    top = json.loads(sweep.stdout)["sweep"]["top"]
     cli_vs_lib = max(abs(r["total_return"] - k["total_return"][(r["fast"], r["slow"])]) for r in top)
-    print(f"t26 --help                                    {help_t:7.3f} s")
-    print(f"t26 backtest, 4,851-pair sweep (whole process) {sweep_t:7.3f} s   runs {_fmt(sweep_runs)}")
-    print(f"  in-process: run_sweep {k['sweep_kernel']:.3f} s, evaluate {k['sweep_evaluate']:.3f} s")
-    print(f"  CLI top-10 total returns vs run_sweep: max |diff| {cli_vs_lib:.1e}")
+    print(f"{'':48s} {'wall':>8s} {'cpu':>8s}   wall of every run")
+    _row("t26 --help", help_)
+    _row("t26 backtest, 4,851-pair sweep", sweep)
+    print(f"  in-process (warm): run_sweep {k['sweep_kernel']:.3f} s, evaluate {k['sweep_evaluate']:.3f} s")
+    print(f"  the command's top-10 total returns vs run_sweep: max |diff| {cli_vs_lib:.1e}")
     if peer:
-        peer_t, peer_runs, peer_cmd, theirs = peer
+        _row("vectorbt sweep (peer)", peer)
         diff = max(abs(theirs[p] - v) for p, v in k["total_return"].items())
         same = set(theirs) == set(k["total_return"])
-        print(f"vectorbt sweep (whole process)                {peer_t:7.3f} s   runs {_fmt(peer_runs)}")
         verdict = "identical" if same and diff < 1e-9 else "DIFFERENT"
-        print(f"  {len(theirs)} pairs, max |total return difference| = {diff:.1e} ({verdict})")
-        print(f"  ratio vectorbt / t26 = {peer_t / sweep_t:5.1f}x (target >= 5x)")
-    print(f"\nt26 backtest, one strategy (whole process)    {single_t:7.3f} s   runs {_fmt(single_runs)}")
-    print(f"  the same with MLflow tracking               {tracked_t:7.3f} s")
-    print(f"  in-process: run_backtest {k['single_kernel']:.4f} s, evaluate {k['single_evaluate']:.4f} s")
+        print(f"  {len(theirs)} pairs, max |total return difference| vs run_sweep = {diff:.1e} ({verdict})")
+        print(
+            f"  ratio vectorbt / t26: wall {peer.wall / sweep.wall:4.1f}x, cpu {peer.cpu / sweep.cpu:4.1f}x "
+            "(target >= 5x)"
+        )
+    print()
+    _row("t26 backtest, one strategy", single)
+    _row("  the same with MLflow tracking", tracked)
+    _row("  floor: import + lake read + one cached kernel", floor)
+    print(f"  in-process (warm): run_backtest {k['single_kernel']:.4f} s, evaluate {k['single_evaluate']:.4f} s")
     for what, kern in (("run_backtest", k["single_kernel"]), ("evaluate", k["single_evaluate"])):
-        ratio = single_t / (help_t + kern)
-        print(f"  whole / (t26 --help + {what:12s}) = {ratio:4.2f}x (target <= 2x)")
+        print(
+            f"  whole / (t26 --help + {what}): wall {single.wall / (help_.wall + kern):4.2f}x, "
+            f"cpu {single.cpu / (help_.cpu + kern):4.2f}x (target <= 2x)"
+        )
 
     if args.cold_repeat:
-        print(f"\nfirst run after a fresh install (empty NUMBA_CACHE_DIR), {args.cold_repeat} run(s) each:")
+        print(f"\nfirst run after a fresh install (empty NUMBA_CACHE_DIR), {args.cold_repeat} run(s) each, wall s:")
         for name, cmd in (("one strategy", single_cmd), ("4,851-pair sweep", sweep_cmd)):
             cold = _cold([*cmd, *quiet], args.cold_repeat, env)
-            print(f"  t26 backtest, {name:17s} cold {_fmt(cold)} s (target < 15 s)")
+            print(f"  t26 backtest, {name:17s} {_fmt(cold)} (target < 15 s)")
         if peer:
-            cold = _cold(peer[2], args.cold_repeat, env)
-            print(f"  vectorbt sweep                  cold {_fmt(cold)} s")
+            print(f"  vectorbt sweep                 {_fmt(_cold(peer_cmd, args.cold_repeat, env))}")
+
+
+def _row(name: str, t: Timing) -> None:
+    print(f"{name:48s} {t.wall:8.3f} {t.cpu:8.3f}   {_fmt(t.runs)}")
 
 
 def _fmt(xs: list[float]) -> str:

@@ -100,7 +100,7 @@ def selection_statistics(returns: np.ndarray, *, n_trials: int = 1, var_trials: 
     and E[max SR] of a returns series, per-period Sharpe ratios. NaN where the Sharpe ratio is
     undefined (zero volatility, fewer than two returns)."""
     m = returns_metrics(returns)
-    n = m["n_obs"]
+    n = int(m["n_obs"])
     sr = m["sharpe_per_period"]
     skew, kurt = m["skew"], m["kurtosis"]
     out = {
