@@ -186,26 +186,34 @@ def test_tracked_run_logs_the_reports_metrics(cli: Any, sample_lake: Any) -> Non
 @pytest.mark.slow
 def test_first_run_compile_notice_on_stderr_only(sample_lake: Any, home: Any, tmp_path: Any) -> None:
     """A new install's first run (empty numba cache) says on stderr that kernels compile; --json
-    keeps stdout a clean JSON document and stderr quiet. The run imports no plotting, tracking,
-    SQL or scipy.stats module it does not use."""
+    keeps stdout a clean JSON document and stderr quiet; the next run compiles nothing. The run
+    imports no plotting, tracking, SQL or scipy.stats module it does not use."""
     import os
     import subprocess
     import sys
 
-    def run(*args: str, cache: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / cache), "T26_HOME": str(home)}
-        env.pop("NUMBA_DEBUG_CACHE", None)  # it prints to stdout
-        cmd = [sys.executable, "-X", "importtime", "-m", "commands.main", "backtest", "ema_cross", *args]
+    args = ["ema_cross", "--symbols", "AOAT", "--grid", "fast=5|10,slow=20", "--walk-forward", "--train", "300"]
+    args += ["--test", "100", "--pbo", "--partitions", "4", "--sizing", "vol_target", "--no-track"]
+
+    def run(*extra: str, cache: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "NUMBA_DEBUG_CACHE"}  # it prints on stdout
+        env.update(NUMBA_CACHE_DIR=str(tmp_path / cache), T26_HOME=str(home), **env_extra)
+        cmd = [sys.executable, "-X", "importtime", "-m", "commands.main", "backtest", *args, *extra]
         return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
 
-    quiet = run("--symbols", "AOAT", "--no-track", "--json", cache="a")
+    quiet = run("--json", cache="a")
     assert quiet.returncode == 0, quiet.stderr[-2000:]
     assert json.loads(quiet.stdout)["strategy"] == "ema_cross"
     assert "compiling" not in quiet.stderr
     imported = {line.split("|")[-1].strip() for line in quiet.stderr.splitlines() if "|" in line}
     assert not imported & {"matplotlib", "mlflow", "duckdb", "scipy.stats", "sklearn", "statsmodels"}
-    loud = run("--symbols", "AOAT", "--no-track", cache="b")
+    loud = run(cache="b")
     assert loud.returncode == 0, loud.stderr[-2000:]
     notices = [line for line in loud.stderr.splitlines() if "compiling" in line]
     assert len(notices) == 1 and "numba kernel(s) for backtest" in notices[0]
     assert "compiling" not in loud.stdout
+    # Warm: every kernel loads from the cache (numba's debug output, on stdout, saves nothing).
+    warm = run(cache="a", NUMBA_DEBUG_CACHE="1")
+    assert warm.returncode == 0, warm.stderr[-2000:]
+    assert "[cache] data loaded" in warm.stdout and "[cache] data saved" not in warm.stdout
+    assert "compiling" not in warm.stderr
