@@ -33,13 +33,14 @@ from trade2026.backtest._sweep import (
     SweepResult,
     WalkForwardResult,
     check_objective,
+    check_windows,
     robustness,
     run_sweep,
     selection_statistics,
 )
 from trade2026.backtest._sweep import walk_forward as run_walk_forward
 from trade2026.core import Panel, bars_panel
-from trade2026.errors import ConfigError, DataError
+from trade2026.errors import ConfigError
 
 TOP_ROWS = 10  # parameter sets listed in the report's sweep table
 
@@ -57,16 +58,14 @@ class WalkForwardSpec:
     anchored: bool = False
 
     def __post_init__(self) -> None:
-        if self.train < 2 or self.test < 1:
-            msg = f"walk-forward needs train >= 2 and test >= 1 bars, got train={self.train}, test={self.test}"
-            raise ConfigError(msg)
+        check_windows(self.train, self.test)
 
 
 def _finite(d: dict[str, Any], prefix: str = "") -> dict[str, float]:
     return {f"{prefix}{k}": v for k, v in d.items() if isinstance(v, int | float) and math.isfinite(v)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BacktestReport:
     """Everything :func:`evaluate` found about one strategy.
 
@@ -283,13 +282,8 @@ def evaluate(
         raise ConfigError(msg)
     extra = (base["column"],) if name == "signal" else ()
     panel = bars if isinstance(bars, Panel) else bars_panel(bars, extra_columns=extra)
-    if walk_forward is not None and walk_forward.train + walk_forward.test > panel.n_bars:
-        need = walk_forward.train + walk_forward.test
-        msg = (
-            f"walk-forward needs train + test = {need} bars but the data has {panel.n_bars}; "
-            "use a shorter train/test or a longer date range"
-        )
-        raise DataError(msg)
+    if walk_forward is not None:  # before the sweep, not after it
+        check_windows(walk_forward.train, walk_forward.test, panel.n_bars)
     compile_notice(_kernels_for(name, cfg), "backtest")
 
     sweep = None

@@ -126,6 +126,19 @@ def best_index(values: np.ndarray) -> int:
     return int(np.argmax(np.where(np.isfinite(values), values, -np.inf)))
 
 
+def check_windows(train: int, test: int, n_bars: int | None = None) -> None:
+    """Walk-forward windows need ``train >= 2``, ``test >= 1`` and ``train + test <= n_bars``."""
+    if train < 2 or test < 1:
+        msg = f"walk-forward needs train >= 2 and test >= 1 bars, got train={train}, test={test}"
+        raise ConfigError(msg)
+    if n_bars is not None and train + test > n_bars:
+        msg = (
+            f"walk-forward needs train + test = {train + test} bars but the data has {n_bars}; "
+            "use a shorter train/test or a longer date range"
+        )
+        raise DataError(msg)
+
+
 def check_objective(objective: str) -> None:
     if objective not in OBJECTIVES:
         msg = f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}"
@@ -260,15 +273,7 @@ def walk_forward(
     cfg = make_config(config, **settings)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
     n = panel.n_bars
-    if train < 2 or test < 1:
-        msg = f"walk-forward needs train >= 2 and test >= 1 bars, got train={train}, test={test}"
-        raise ConfigError(msg)
-    if train + test > n:
-        msg = (
-            f"walk-forward needs train + test = {train + test} bars but the data has {n}; "
-            "use a shorter train/test or a longer date range"
-        )
-        raise DataError(msg)
+    check_windows(train, test, n)
     if sweep is None:
         sweep = run_sweep(panel, strategy, grid, config=cfg, executor=executor, ray_address=ray_address)
     strat = get_strategy(sweep.strategy)
