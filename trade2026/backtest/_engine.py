@@ -148,6 +148,17 @@ class SimOutput:
         return self.equity
 
 
+def announce_kernels(cfg: BacktestConfig, extra: tuple[str, ...] = ()) -> None:
+    """Say (through ``trade2026._jit.compile_notice``, once per process) that the engine's kernels
+    for ``cfg``, and the ``_kernels`` functions named in ``extra``, compile now if not cached."""
+    from trade2026._jit import compile_notice
+
+    names = ["simulate_nb", "book_returns_nb", *extra]
+    if cfg.sizing == "vol_target":
+        names.append("hold_scale_nb")
+    compile_notice([getattr(_kernels, n) for n in names], "backtest")
+
+
 def _vol_scale(panel: Panel, cfg: BacktestConfig) -> np.ndarray:
     x = ffill(panel.close)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -387,6 +398,7 @@ def run_backtest(
         msg = "pass either positions or entry/exit signals (entries=, exits=, ...) to run_backtest, not both"
         raise DataError(msg)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars, extra_columns=signal_columns(*signals))
+    announce_kernels(cfg, ("entry_exit_positions_nb",) if has_signals else ())
     if has_signals:
         target = entry_exit_targets(panel, *signals)
     elif isinstance(positions, np.ndarray):

@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from trade2026.backtest import _kernels
-from trade2026.backtest._engine import BacktestConfig, BacktestResult, make_config, run_backtest
+from trade2026.backtest._engine import BacktestConfig, BacktestResult, announce_kernels, make_config, run_backtest
 from trade2026.backtest._stats import PBOResult
 from trade2026.backtest._stats import pbo as pbo_cscv
 from trade2026.backtest._strategies import (
@@ -176,13 +175,6 @@ class BacktestReport:
         }
 
 
-def _kernels_for(strategy: str, cfg: BacktestConfig) -> list[Any]:
-    names = ["simulate_nb", "book_returns_nb", *get_strategy(strategy).kernels]
-    if cfg.sizing == "vol_target":
-        names.append("hold_scale_nb")
-    return [getattr(_kernels, n) for n in names]
-
-
 def _top(sweep: SweepResult, objective: str, n: int) -> list[dict[str, Any]]:
     """The ``n`` best rows of the sweep table by ``objective``, ranked like :meth:`SweepResult.best`
     (NaN last, ties in grid order), so the first row is the chosen set."""
@@ -259,8 +251,6 @@ def evaluate(
     BacktestReport
         ``.to_dict()`` is the ``t26 backtest --json`` object (less ``run_id``).
     """
-    from trade2026._jit import compile_notice
-
     name, base = parse_strategy(strategy)
     strat = get_strategy(name)
     check_objective(objective)
@@ -284,7 +274,7 @@ def evaluate(
     panel = bars if isinstance(bars, Panel) else bars_panel(bars, extra_columns=extra)
     if walk_forward is not None:  # before the sweep, not after it
         check_windows(walk_forward.train, walk_forward.test, panel.n_bars)
-    compile_notice(_kernels_for(name, cfg), "backtest")
+    announce_kernels(cfg, strat.kernels)
 
     sweep = None
     best: int | None = None

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from trade2026.backtest._engine import BacktestConfig, make_config, simulate
+from trade2026.backtest._engine import BacktestConfig, announce_kernels, make_config, simulate
 from trade2026.backtest._stats import (
     bootstrap_ci,
     deflated_sharpe_ratio,
@@ -189,6 +189,7 @@ def run_sweep(
         msg = "the parameter grid is empty"
         raise ConfigError(msg)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
+    announce_kernels(cfg, strat.kernels)
     per_set_mb = panel.n_bars * panel.n_symbols * 8 * 3 / 1e6  # targets + transposed copy + slack
     chunk = max(1, int(max_chunk_mb // max(per_set_mb, 1e-9)))
     if executor != "serial":
