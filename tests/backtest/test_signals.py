@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from trade2026.backtest import entry_exit_positions, run_backtest, strategy_positions
-from trade2026.core import bars_panel, to_polars
 from trade2026.backtest._signals import entry_exit_targets
+from trade2026.core import bars_panel, to_polars
 from trade2026.errors import ConfigError, DataError
 
 NAMES = ("entries", "exits", "short_entries", "short_exits")

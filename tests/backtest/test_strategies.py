@@ -91,3 +91,39 @@ def test_signal_column_and_missing_column(bars):
 def test_empty_bars_is_a_clear_error(bars):
     with pytest.raises(DataError, match="empty"):
         strategy_positions("sma_cross", bars.head(0))
+
+
+def _seeded_ewm(s, span: int):
+    """pandas' recursive EWM (adjust=False) started from the mean of the first ``span`` values."""
+    seed = s.iloc[:span].mean()
+    s = s.iloc[span - 1 :].copy()
+    s.iloc[0] = seed
+    return s.ewm(span=span, adjust=False).mean()
+
+
+@pytest.mark.parametrize("name", ["sma_cross", "ema_cross"])
+def test_batched_crosses_equal_pandas_moving_averages(bars, name):
+    """Every set of a mixed grid (short=0|1) in one batch equals the crossover of pandas' rolling mean
+    / ewm (adjust=False, seeded with the first window's mean) of the closes, forward-filled."""
+    from trade2026.backtest._strategies import batch_positions
+    from trade2026.core import bars_panel
+
+    panel = bars_panel(bars)
+    grid = parse_grid(name, "fast=3|5,slow=8|13,short=0|1")
+    got = batch_positions(name, panel, grid)
+    close = bars.to_pandas().pivot(index="ts", columns="symbol", values="close").sort_index()
+    assert list(close.columns) == panel.symbols
+
+    def average(w: int) -> np.ndarray:
+        if name == "sma_cross":
+            return close.ffill().rolling(w).mean().to_numpy()
+        cols = [_seeded_ewm(close[c].dropna(), w).reindex(close.index).ffill() for c in close.columns]
+        return np.column_stack([c.to_numpy() for c in cols])
+
+    dead = ~np.isfinite(close.to_numpy())
+    for i, p in enumerate(grid):
+        f, s = average(p["fast"]), average(p["slow"])
+        with np.errstate(invalid="ignore"):
+            expect = (f > s).astype(float) - p["short"] * (f < s).astype(float)
+        expect[dead] = 0.0
+        np.testing.assert_array_equal(got[:, :, i], expect, err_msg=str(p))

@@ -127,3 +127,93 @@ def test_bad_input_exits_2(cli: Any, sample_lake: Any, args: list[str], message:
 def test_one_point_grid_is_a_plain_run(cli: Any, sample_lake: Any) -> None:
     out = _json(cli("backtest", "ema_cross", "--grid", "fast=5,slow=20", "--no-track", "--json"))
     assert out["params"]["fast"] == 5 and "sweep" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "kw"),
+    [
+        (["sma_cross:fast=10,slow=40", "--commission-bps", "5"], {"commission_bps": 5.0}),
+        (
+            ["mean_reversion", "--grid", "window=10:30:10,entry=1.5|2", "--objective", "sortino"],
+            {"grid": "window=10:30:10,entry=1.5|2", "objective": "sortino"},
+        ),
+        (
+            [
+                "sma_cross",
+                "--grid",
+                "fast=5:20:5,slow=30:60:10",
+                "--walk-forward",
+                "--train",
+                "252",
+                "--test",
+                "126",
+                "--anchored",
+                "--pbo",
+                "--partitions",
+                "8",
+                "--sizing",
+                "vol_target",
+            ],
+            {"grid": "fast=5:20:5,slow=30:60:10", "pbo": 8, "sizing": "vol_target", "wf": (252, 126, True)},
+        ),
+    ],
+)
+def test_json_is_the_library_report(cli: Any, sample_lake: Any, args: list[str], kw: dict[str, Any]) -> None:
+    """A notebook calling trade2026.backtest.evaluate gets exactly the command's --json (run_id aside)."""
+    from trade2026._json import dumps
+    from trade2026.backtest import WalkForwardSpec, evaluate
+
+    out = _json(cli("backtest", *args, "--symbols", "AOAT,CHM", "--no-track", "--json"))
+    assert out.pop("run_id") is None
+    wf = kw.pop("wf", None)
+    bars = sample_lake.read_bars("bars_1d", symbols=["AOAT", "CHM"])
+    rep = evaluate(bars, args[0], walk_forward=WalkForwardSpec(*wf) if wf else None, **kw)
+    assert out == json.loads(dumps(rep.to_dict()))
+    assert ("sweep" in out) == ("grid" in kw) and ("walk_forward" in out) == (wf is not None)
+
+
+def test_tracked_run_logs_the_reports_metrics(cli: Any, sample_lake: Any) -> None:
+    from trade2026.backtest import evaluate
+    from trade2026.tracking import get_run
+
+    out = _json(cli("backtest", "sma_cross", "--grid", "fast=5|10,slow=30|40", "--pbo", "--partitions", "4", "--json"))
+    run = get_run(out["run_id"])
+    rep = evaluate(sample_lake.read_bars("bars_1d"), "sma_cross", grid="fast=5|10,slow=30|40", pbo=4)
+    assert run["metrics"] == pytest.approx(rep.tracking_metrics())
+    assert run["params"]["table"] == "bars_1d" and run["params"]["param_fast"] == str(rep.params["fast"])
+
+
+@pytest.mark.slow
+def test_first_run_compile_notice_on_stderr_only(sample_lake: Any, home: Any, tmp_path: Any) -> None:
+    """A new install's first run (empty numba cache) says on stderr that kernels compile; --json
+    keeps stdout a clean JSON document and stderr quiet; the next run compiles nothing. The run
+    imports no plotting, tracking, SQL or scipy.stats module it does not use."""
+    import os
+    import subprocess
+    import sys
+
+    args = ["ema_cross", "--symbols", "AOAT", "--grid", "fast=5|10,slow=20", "--walk-forward", "--train", "300"]
+    args += ["--test", "100", "--pbo", "--partitions", "4", "--sizing", "vol_target", "--no-track"]
+
+    def run(*extra: str, cache: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "NUMBA_DEBUG_CACHE"}  # it prints on stdout
+        env.update(NUMBA_CACHE_DIR=str(tmp_path / cache), T26_HOME=str(home), **env_extra)
+        cmd = [sys.executable, "-X", "importtime", "-m", "commands.main", "backtest", *args, *extra]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+
+    quiet = run("--json", cache="a")
+    assert quiet.returncode == 0, quiet.stderr[-2000:]
+    assert json.loads(quiet.stdout)["strategy"] == "ema_cross"
+    assert "compiling" not in quiet.stderr
+    imported = {line.split("|")[-1].strip() for line in quiet.stderr.splitlines() if "|" in line}
+    assert not imported & {"matplotlib", "mlflow", "duckdb", "scipy.stats", "sklearn", "statsmodels"}
+    loud = run(cache="b")
+    assert loud.returncode == 0, loud.stderr[-2000:]
+    notices = [line for line in loud.stderr.splitlines() if "compiling" in line]
+    assert len(notices) == 1 and "numba kernel(s) for backtest" in notices[0]
+    assert "compiling" not in loud.stdout
+    # Warm: every kernel loads from the cache (numba's debug output, on stdout, saves nothing).
+    warm = run(cache="a", NUMBA_DEBUG_CACHE="1")
+    assert warm.returncode == 0, warm.stderr[-2000:]
+    assert "[cache] data loaded" in warm.stdout and "[cache] data saved" not in warm.stdout
+    assert "compiling" not in warm.stderr

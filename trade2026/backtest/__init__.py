@@ -1,11 +1,16 @@
 """Backtesting: strategies, the numba fill engine, sweeps, walk-forward, statistics and reports.
 
+:func:`evaluate` runs the whole research workflow of ``t26 backtest`` (sweep, pick, walk forward,
+PBO, robustness, tearsheet) and returns a :class:`BacktestReport` whose ``.to_dict()`` is the
+command's ``--json``.
+
 Sharpe ratios passed to the PSR/DSR/MinTRL family are per observation and kurtosis is Pearson
 (normal = 3), as in Bailey and Lopez de Prado's papers.
 """
 
 from trade2026.backtest._engine import BacktestConfig, BacktestResult, make_config, run_backtest
-from trade2026.backtest._signals import entry_exit_positions
+from trade2026.backtest._evaluate import BacktestReport, WalkForwardSpec, evaluate
+from trade2026.backtest._signals import entry_exit_positions, join_signal
 from trade2026.backtest._stats import (
     PBOResult,
     bootstrap_ci,
@@ -42,19 +47,23 @@ from trade2026.backtest._sweep import (
 
 __all__ = [
     "BacktestConfig",
+    "BacktestReport",
     "BacktestResult",
     "OBJECTIVES",
     "PBOResult",
     "STRATEGIES",
     "SweepResult",
     "WalkForwardResult",
+    "WalkForwardSpec",
     "bootstrap_ci",
     "cost_sensitivity",
     "deflated_sharpe_ratio",
     "describe_strategies",
     "entry_exit_positions",
+    "evaluate",
     "expected_max_sharpe",
     "get_strategy",
+    "join_signal",
     "make_config",
     "max_drawdown",
     "min_track_record_length",

@@ -136,10 +136,27 @@ class SimOutput:
 
     @property
     def returns(self) -> np.ndarray:
-        prev = np.vstack([self.init[None, :], self.equity[:-1]])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.where(prev > 0, self.equity / np.where(prev > 0, prev, 1.0) - 1.0, 0.0)
-        return r
+        """Book simple returns (n_bars, n_books); 0 after a bar whose equity is not positive."""
+        out = np.empty_like(self.equity)
+        _kernels.book_returns_nb(self.equity, self.init, out)
+        return out
+
+    def take_returns(self) -> np.ndarray:
+        """:attr:`returns` computed over ``equity`` in place (no second (n_bars, n_books) array);
+        ``equity`` holds the returns afterwards."""
+        _kernels.book_returns_nb(self.equity, self.init, self.equity)
+        return self.equity
+
+
+def announce_kernels(cfg: BacktestConfig, extra: tuple[str, ...] = ()) -> None:
+    """Say (through ``trade2026._jit.compile_notice``, once per process) that the engine's kernels
+    for ``cfg``, and the ``_kernels`` functions named in ``extra``, compile now if not cached."""
+    from trade2026._jit import compile_notice
+
+    names = ["simulate_nb", "book_returns_nb", *extra]
+    if cfg.sizing == "vol_target":
+        names.append("hold_scale_nb")
+    compile_notice([getattr(_kernels, n) for n in names], "backtest")
 
 
 def _vol_scale(panel: Panel, cfg: BacktestConfig) -> np.ndarray:
@@ -221,7 +238,10 @@ def simulate(
     equity, turnover, exposure, fills = res[:4]
     table = None
     if record:
-        table = dict(zip(("bar", "column", "qty", "price", "cost", "reason"), res[4:], strict=True))
+        # The kernel records bar by bar; the fill log lists each book's fills together, in time order.
+        group = np.searchsorted(group_start, res[5], side="right") - 1
+        order = np.argsort(group, kind="stable")
+        table = {k: v[order] for k, v in zip(("bar", "column", "qty", "price", "cost", "reason"), res[4:], strict=True)}
     denom = per_book * max(t, 1)
     return SimOutput(
         equity=equity,
@@ -378,6 +398,7 @@ def run_backtest(
         msg = "pass either positions or entry/exit signals (entries=, exits=, ...) to run_backtest, not both"
         raise DataError(msg)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars, extra_columns=signal_columns(*signals))
+    announce_kernels(cfg, ("entry_exit_positions_nb",) if has_signals else ())
     if has_signals:
         target = entry_exit_targets(panel, *signals)
     elif isinstance(positions, np.ndarray):

@@ -163,6 +163,18 @@ def hold_scale_nb(signal: np.ndarray, scale: np.ndarray) -> np.ndarray:  # pragm
     return out
 
 
+@njit(cache=True)
+def book_returns_nb(equity: np.ndarray, init: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Write into ``out`` the simple returns of book equity (n_bars, n_books) from starting equity
+    ``init`` (n_books,); 0 where the previous equity is not positive (a wiped-out book earns
+    nothing). ``out`` may be ``equity`` itself (rows are walked last to first)."""
+    t, b = equity.shape
+    for i in range(t - 1, -1, -1):
+        for j in range(b):
+            prev = init[j] if i == 0 else equity[i - 1, j]
+            out[i, j] = equity[i, j] / prev - 1.0 if prev > 0.0 else 0.0
+
+
 # ---------------------------------------------------------------------------------------------------
 # The fill engine
 
@@ -249,7 +261,7 @@ def simulate_nb(
     ``target[t, c]`` is column c's target weight decided on bar t's close; it is traded on bar t+1
     (at the open, or at the close when ``fill_close``), only when it differs from the previous target.
     Groups are contiguous column ranges ``group_start[g]:group_start[g+1]`` sharing one cash account;
-    a book sums the equity of its groups.
+    a book sums the equity of its groups. Recorded fills come in bar order (then group, then column).
     """
     n_bars = close.shape[0]
     n_cols = target.shape[1]
@@ -269,44 +281,53 @@ def simulate_nb(
     c_rate = c_bps * 1e-4
     use_stops = stop_loss > 0.0 or take_profit > 0.0 or trailing > 0.0
 
-    for g in range(n_groups):
-        c0 = group_start[g]
-        c1 = group_start[g + 1]
-        nc = c1 - c0
-        b = group_book[g]
-        cash = init_cash
-        shares = np.zeros(nc)
-        mark = np.full(nc, np.nan)
-        entry = np.zeros(nc)
-        extreme = np.zeros(nc)
-        last_target = np.zeros(nc)
-        pending = np.zeros(nc, dtype=np.bool_)
-        pend_w = np.zeros(nc)
-        turnover = 0.0
-        exposure = 0.0
-        for t in range(n_bars):
+    # State of every group (cash account) and column, so that bars are the outer loop: each bar
+    # reads one row of ``target`` and writes one row of ``book_equity`` (memory order), and the
+    # groups of a bar are independent of each other.
+    cash = np.full(n_groups, init_cash)
+    turnover = np.zeros(n_groups)
+    exposure = np.zeros(n_groups)
+    shares = np.zeros(n_cols)
+    mark = np.full(n_cols, np.nan)
+    entry = np.zeros(n_cols)
+    extreme = np.zeros(n_cols)
+    last_target = np.zeros(n_cols)
+    pending = np.zeros(n_cols, dtype=np.bool_)
+    pend_w = np.zeros(n_cols)
+    for t in range(n_bars):
+        for g in range(n_groups):
+            c0 = group_start[g]
+            c1 = group_start[g + 1]
+            b = group_book[g]
             for phase in range(2):
                 # phase 0: open fills (then stops); phase 1: stops (then close fills)
                 do_fills = (phase == 0 and not fill_close) or (phase == 1 and fill_close)
                 if do_fills:
-                    equity = cash
-                    for i in range(nc):
-                        if shares[i] != 0.0:
-                            k = col_symbol[c0 + i]
+                    orders = False
+                    for c in range(c0, c1):
+                        if pending[c]:
+                            orders = True
+                            break
+                    if not orders:
+                        continue
+                    equity = cash[g]
+                    for c in range(c0, c1):
+                        if shares[c] != 0.0:
+                            k = col_symbol[c]
                             px = close[t, k] if fill_close else open_[t, k]
-                            equity += shares[i] * (px if np.isfinite(px) else mark[i])
-                    for i in range(nc):
-                        if not pending[i]:
+                            equity += shares[c] * (px if np.isfinite(px) else mark[c])
+                    for c in range(c0, c1):
+                        if not pending[c]:
                             continue
-                        k = col_symbol[c0 + i]
+                        k = col_symbol[c]
                         base = close[t, k] if fill_close else open_[t, k]
                         if not np.isfinite(base):
                             continue
-                        pending[i] = False
+                        pending[c] = False
                         sl = _slip(base, high[t, k], low[t, k], slip_bps, slip_range)
-                        s0 = shares[i]
+                        s0 = shares[c]
                         s1 = _target_shares(
-                            pend_w[i],
+                            pend_w[c],
                             equity,
                             s0,
                             base + sl,
@@ -323,30 +344,30 @@ def simulate_nb(
                             continue
                         price = base + sl if dq > 0.0 else base - sl
                         cost = c_rate * abs(dq) * price + c_share * abs(dq) + c_fixed
-                        cash -= dq * price + cost
-                        shares[i] = s1
+                        cash[g] -= dq * price + cost
+                        shares[c] = s1
                         if s0 == 0.0 or s0 * s1 < 0.0:
-                            entry[i] = base
-                            extreme[i] = base
+                            entry[c] = base
+                            extreme[c] = base
                         elif abs(s1) > abs(s0):
-                            entry[i] = (s0 * entry[i] + dq * base) / s1
+                            entry[c] = (s0 * entry[c] + dq * base) / s1
                         if equity > 0.0:
-                            turnover += abs(dq) * price / equity
+                            turnover[g] += abs(dq) * price / equity
                         book_fills[b] += 1
                         if record:
                             f_bar[n_f] = t
-                            f_col[n_f] = c0 + i
+                            f_col[n_f] = c
                             f_qty[n_f] = dq
                             f_price[n_f] = price
                             f_cost[n_f] = cost
                             f_reason[n_f] = REASON_SIGNAL
                             n_f += 1
                 elif use_stops:
-                    for i in range(nc):
-                        s0 = shares[i]
+                    for c in range(c0, c1):
+                        s0 = shares[c]
                         if s0 == 0.0:
                             continue
-                        k = col_symbol[c0 + i]
+                        k = col_symbol[c]
                         o = open_[t, k]
                         h = high[t, k]
                         lo = low[t, k]
@@ -359,13 +380,13 @@ def simulate_nb(
                             stop = -np.inf
                             sreason = REASON_STOP_LOSS
                             if stop_loss > 0.0:
-                                stop = entry[i] * (1.0 - stop_loss)
+                                stop = entry[c] * (1.0 - stop_loss)
                             if trailing > 0.0:
-                                tr = extreme[i] * (1.0 - trailing)
+                                tr = extreme[c] * (1.0 - trailing)
                                 if tr > stop:
                                     stop = tr
                                     sreason = REASON_TRAILING
-                            tp = entry[i] * (1.0 + take_profit) if take_profit > 0.0 else np.inf
+                            tp = entry[c] * (1.0 + take_profit) if take_profit > 0.0 else np.inf
                             if o <= stop:
                                 level, reason = o, sreason
                             elif o >= tp:
@@ -375,18 +396,18 @@ def simulate_nb(
                             elif h >= tp:
                                 level, reason = tp, REASON_TAKE_PROFIT
                             else:
-                                extreme[i] = max(extreme[i], h)
+                                extreme[c] = max(extreme[c], h)
                         else:
                             stop = np.inf
                             sreason = REASON_STOP_LOSS
                             if stop_loss > 0.0:
-                                stop = entry[i] * (1.0 + stop_loss)
+                                stop = entry[c] * (1.0 + stop_loss)
                             if trailing > 0.0:
-                                tr = extreme[i] * (1.0 + trailing)
+                                tr = extreme[c] * (1.0 + trailing)
                                 if tr < stop:
                                     stop = tr
                                     sreason = REASON_TRAILING
-                            tp = entry[i] * (1.0 - take_profit) if take_profit > 0.0 else -np.inf
+                            tp = entry[c] * (1.0 - take_profit) if take_profit > 0.0 else -np.inf
                             if o >= stop:
                                 level, reason = o, sreason
                             elif o <= tp:
@@ -396,57 +417,58 @@ def simulate_nb(
                             elif lo <= tp:
                                 level, reason = tp, REASON_TAKE_PROFIT
                             else:
-                                extreme[i] = min(extreme[i], lo)
+                                extreme[c] = min(extreme[c], lo)
                         if reason < 0:
                             continue
                         sl = _slip(level, h, lo, slip_bps, slip_range)
                         dq = -s0
                         price = level + sl if dq > 0.0 else level - sl
                         cost = c_rate * abs(dq) * price + c_share * abs(dq) + c_fixed
-                        eq_now = cash
-                        for q in range(nc):
+                        eq_now = cash[g]
+                        for q in range(c0, c1):
                             if shares[q] != 0.0:
                                 eq_now += shares[q] * (mark[q] if np.isfinite(mark[q]) else 0.0)
-                        cash -= dq * price + cost
-                        shares[i] = 0.0
+                        cash[g] -= dq * price + cost
+                        shares[c] = 0.0
                         if eq_now > 0.0:
-                            turnover += abs(dq) * price / eq_now
+                            turnover[g] += abs(dq) * price / eq_now
                         book_fills[b] += 1
                         if record:
                             f_bar[n_f] = t
-                            f_col[n_f] = c0 + i
+                            f_col[n_f] = c
                             f_qty[n_f] = dq
                             f_price[n_f] = price
                             f_cost[n_f] = cost
                             f_reason[n_f] = reason
                             n_f += 1
             # close: borrow on shorts, mark to market, then the new targets become orders for t+1
-            equity = cash
+            equity = cash[g]
             gross = 0.0
-            for i in range(nc):
-                k = col_symbol[c0 + i]
-                c = close[t, k]
-                if np.isfinite(c):
-                    mark[i] = c
-                if shares[i] != 0.0:
-                    if shares[i] < 0.0 and borrow_per_bar > 0.0:
-                        cash -= -shares[i] * mark[i] * borrow_per_bar
-                        equity -= -shares[i] * mark[i] * borrow_per_bar
-                    equity += shares[i] * mark[i]
-                    gross += abs(shares[i] * mark[i])
-            if equity > 0.0:
-                exposure += gross / equity
+            for c in range(c0, c1):
+                k = col_symbol[c]
+                px = close[t, k]
+                if np.isfinite(px):
+                    mark[c] = px
+                if shares[c] != 0.0:
+                    if shares[c] < 0.0 and borrow_per_bar > 0.0:
+                        cash[g] -= -shares[c] * mark[c] * borrow_per_bar
+                        equity -= -shares[c] * mark[c] * borrow_per_bar
+                    equity += shares[c] * mark[c]
+                    gross += abs(shares[c] * mark[c])
+            if gross != 0.0 and equity > 0.0:
+                exposure[g] += gross / equity
             book_equity[t, b] += equity
-            for i in range(nc):
-                w = target[t, c0 + i]
+            for c in range(c0, c1):
+                w = target[t, c]
                 if not np.isfinite(w):
                     w = 0.0
-                if w != last_target[i]:
-                    last_target[i] = w
-                    pending[i] = True
-                    pend_w[i] = w
-        book_turnover[b] += turnover
-        book_exposure[b] += exposure
+                if w != last_target[c]:
+                    last_target[c] = w
+                    pending[c] = True
+                    pend_w[c] = w
+    for g in range(n_groups):
+        book_turnover[group_book[g]] += turnover[g]
+        book_exposure[group_book[g]] += exposure[g]
     return (
         book_equity,
         book_turnover,

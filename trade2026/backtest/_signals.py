@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 
 from trade2026.backtest import _kernels
-from trade2026.core import Panel, bars_panel, to_polars
+from trade2026.core import Panel, bars_panel, like_input, require_columns, to_polars
 from trade2026.errors import DataError
 
 SIGNAL_NAMES = ("entries", "exits", "short_entries", "short_exits")
@@ -158,4 +158,45 @@ def entry_exit_positions(
     return frame.to_pandas() if was_pandas else frame
 
 
-__all__ = ["entry_exit_positions", "entry_exit_targets", "signal_columns"]
+def join_signal(bars: Any, signals: Any, column: str, *, what: str = "signals") -> Any:
+    """The bars with ``column`` of ``signals`` joined on (symbol, ts), for ``signal:COLUMN`` strategies.
+
+    Parameters
+    ----------
+    bars : polars or pandas DataFrame
+        Long bars (symbol, ts, open, high, low, close, ...).
+    signals : polars or pandas DataFrame
+        A signal or prediction table with symbol, ts and ``column`` (numeric; other columns are
+        ignored). Its ts is cast to the bars' ts type.
+    column : str
+        The signal column; it replaces a bars column of the same name.
+    what : str
+        How error messages name ``signals`` (``"signal table 'preds'"``).
+
+    Returns
+    -------
+    DataFrame
+        ``bars`` (same kind, same rows and order) plus ``column`` as float64, null where the signal
+        has no row for a bar (a null signal is flat).
+    """
+    df, was_pandas = to_polars(bars, what="bars")
+    sig, _ = to_polars(signals, what=what)
+    require_columns(df, ["symbol", "ts"], "bars")
+    require_columns(sig, ["symbol", "ts", column], what)
+    try:
+        sig = sig.select(
+            pl.col("symbol").cast(df["symbol"].dtype),
+            pl.col("ts").cast(df["ts"].dtype),
+            pl.col(column).cast(pl.Float64),
+        )
+    except pl.exceptions.PolarsError as exc:
+        msg = f"{what} column {column!r} must be numeric and ts a timestamp like the bars' ({df['ts'].dtype}): {exc}"
+        raise DataError(msg) from None
+    if sig.select(pl.struct("symbol", "ts").is_duplicated().any()).item():
+        msg = f"{what} has duplicate (symbol, ts) rows; keep one signal per bar"
+        raise DataError(msg)
+    out = df.drop(column, strict=False).join(sig, on=["symbol", "ts"], how="left", maintain_order="left")
+    return like_input(out, was_pandas)
+
+
+__all__ = ["entry_exit_positions", "entry_exit_targets", "join_signal", "signal_columns"]

@@ -30,7 +30,8 @@ Params = dict[str, Any]
 @dataclass(frozen=True)
 class Strategy:
     """A named strategy: defaults (which also fix each parameter's type), a validity check and a
-    batch function ``fn(panel, [params, ...]) -> positions (n_bars, n_symbols, n_params)``."""
+    batch function ``fn(panel, [params, ...]) -> positions (n_bars, n_symbols, n_params)``;
+    ``kernels`` names the ``_kernels`` functions ``fn`` calls (announced before a first compile)."""
 
     name: str
     defaults: Mapping[str, Any]
@@ -39,6 +40,7 @@ class Strategy:
     check: Callable[[Params], str | None] = field(default=lambda p: None)
     cross_sectional: bool = False
     max_lookback: Callable[[Params], int] = field(default=lambda p: 0)
+    kernels: tuple[str, ...] = ()
 
 
 def _sma_cache(close: np.ndarray) -> Callable[[int], np.ndarray]:
@@ -64,40 +66,35 @@ def _sma_cache(close: np.ndarray) -> Callable[[int], np.ndarray]:
     return sma
 
 
-def _cross(fast: np.ndarray, slow: np.ndarray, short: bool) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        pos = (fast > slow).astype(np.float64)
-        if short:
-            pos -= (fast < slow).astype(np.float64)
-    return pos
-
-
 def _tradable(panel: Panel, out: np.ndarray) -> np.ndarray:
     """No position on bars where the symbol has no price (before listing, after delisting)."""
     out[~np.isfinite(panel.close)] = 0.0
     return out
 
 
+def _crosses(panel: Panel, params: Sequence[Params], average: Callable[[int], np.ndarray]) -> np.ndarray:
+    """Long (+1) while ``average(fast) > average(slow)``, short (-1) below when ``short``, else flat;
+    every parameter set at once from one stack of the distinct windows' averages."""
+    windows = sorted({int(p[k]) for p in params for k in ("fast", "slow")})
+    where = {w: j for j, w in enumerate(windows)}
+    stack = np.stack([average(w) for w in windows], axis=2)  # (n_bars, n_symbols, n_windows)
+    fast = stack[:, :, [where[int(p["fast"])] for p in params]]
+    slow = stack[:, :, [where[int(p["slow"])] for p in params]]
+    with np.errstate(invalid="ignore"):
+        out = np.greater(fast, slow).astype(np.float64)
+        short = np.array([bool(p["short"]) for p in params])
+        if short.any():
+            out[:, :, short] -= np.less(fast[:, :, short], slow[:, :, short])
+    return _tradable(panel, out)
+
+
 def _sma_cross(panel: Panel, params: Sequence[Params]) -> np.ndarray:
-    sma = _sma_cache(panel.close)
-    out = np.empty((panel.n_bars, panel.n_symbols, len(params)))
-    for i, p in enumerate(params):
-        out[:, :, i] = _tradable(panel, _cross(sma(p["fast"]), sma(p["slow"]), bool(p["short"])))
-    return out
+    return _crosses(panel, params, _sma_cache(panel.close))
 
 
 def _ema_cross(panel: Panel, params: Sequence[Params]) -> np.ndarray:
-    cache: dict[int, np.ndarray] = {}
-
-    def ema(w: int) -> np.ndarray:
-        if w not in cache:
-            cache[w] = _kernels.ema_nb(np.ascontiguousarray(panel.close), int(w))
-        return cache[w]
-
-    out = np.empty((panel.n_bars, panel.n_symbols, len(params)))
-    for i, p in enumerate(params):
-        out[:, :, i] = _tradable(panel, _cross(ema(p["fast"]), ema(p["slow"]), bool(p["short"])))
-    return out
+    close = np.ascontiguousarray(panel.close)
+    return _crosses(panel, params, lambda w: _kernels.ema_nb(close, int(w)))
 
 
 def _lag_return(x: np.ndarray, lookback: int, skip: int = 0) -> np.ndarray:
@@ -246,6 +243,7 @@ STRATEGIES: dict[str, Strategy] = {
             "long while the fast EMA is above the slow EMA (short below when short=1)",
             _fast_slow,
             max_lookback=lambda p: int(p["slow"]),
+            kernels=("ema_nb",),
         ),
         Strategy(
             "tsmom",
@@ -271,6 +269,7 @@ STRATEGIES: dict[str, Strategy] = {
             "z-score / Bollinger mean reversion: fade moves beyond entry std, exit inside exit std",
             _mr_check,
             max_lookback=lambda p: int(p["window"]),
+            kernels=("zscore_positions_nb",),
         ),
         Strategy(
             "breakout",
@@ -279,6 +278,7 @@ STRATEGIES: dict[str, Strategy] = {
             "Donchian breakout: enter on a close beyond the window's high/low, exit on the exit window",
             _positive("window", "exit_window"),
             max_lookback=lambda p: max(int(p["window"]), int(p["exit_window"])) + 1,
+            kernels=("breakout_positions_nb",),
         ),
         Strategy(
             "signal",
@@ -405,6 +405,14 @@ def parse_grid(strategy: str, grid: str | None, base: Params | None = None) -> l
     return out
 
 
+def merge_params(strategy: Strategy, base: Params, params: Mapping[str, Any]) -> Params:
+    """``base`` updated with ``params`` (each coerced to its default's type), then validated."""
+    merged = dict(base)
+    for k, v in params.items():
+        merged[k] = _coerce(strategy, k, v)
+    return _validate(strategy, merged)
+
+
 def batch_positions(strategy: str, panel: Panel, params: Sequence[Params]) -> np.ndarray:
     """Positions of shape (n_bars, n_symbols, n_params) for every parameter set."""
     strat = get_strategy(strategy)
@@ -431,11 +439,7 @@ def strategy_positions(name: str, bars: Any, **params: Any) -> Any:
         (polars or pandas) as ``bars``, one row per input bar.
     """
     sname, base = parse_strategy(name)
-    strat = get_strategy(sname)
-    merged = dict(base)
-    for k, v in params.items():
-        merged[k] = _coerce(strat, k, v)
-    _validate(strat, merged)
+    merged = merge_params(get_strategy(sname), base, params)
     _, was_pandas = to_polars(bars)
     extra = (merged["column"],) if sname == "signal" else ()
     panel = bars_panel(bars, extra_columns=extra)
@@ -454,6 +458,7 @@ __all__ = [
     "batch_positions",
     "describe_strategies",
     "get_strategy",
+    "merge_params",
     "parse_grid",
     "parse_strategy",
     "strategy_positions",

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from trade2026.backtest._engine import BacktestConfig, make_config, simulate
+from trade2026.backtest._engine import BacktestConfig, announce_kernels, make_config, simulate
 from trade2026.backtest._stats import (
     bootstrap_ci,
     deflated_sharpe_ratio,
@@ -56,15 +57,25 @@ class SweepResult:
     def n_trials(self) -> int:
         return len(self.params)
 
+    @cached_property
+    def _full_metrics(self) -> dict[str, np.ndarray]:
+        return matrix_metrics(self.returns, self.config.periods_per_year)
+
     def metrics(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
+        """Metrics of every parameter set over bars ``start:stop`` (arrays of shape (n_trials,)).
+
+        The whole period's are computed once and shared: treat the arrays as read-only.
+        """
+        n = self.returns.shape[0]
+        if start == 0 and (stop is None or stop >= n):
+            return dict(self._full_metrics)
         return matrix_metrics(self.returns[start:stop], self.config.periods_per_year)
 
     def best(self, objective: str = "sharpe", start: int = 0, stop: int | None = None) -> int:
-        """Index of the parameter set maximising ``objective`` over bars ``start:stop``."""
+        """Index of the parameter set maximising ``objective`` over bars ``start:stop`` (NaN never wins;
+        the first of equal values does)."""
         check_objective(objective)
-        vals = self.metrics(start, stop)[objective]
-        vals = np.where(np.isfinite(vals), vals, -np.inf)
-        return int(np.argmax(vals))
+        return best_index(self.metrics(start, stop)[objective])
 
     def table(self) -> pl.DataFrame:
         """One row per parameter set: its parameters, metrics, turnover, exposure and fill count."""
@@ -89,7 +100,7 @@ def selection_statistics(returns: np.ndarray, *, n_trials: int = 1, var_trials: 
     and E[max SR] of a returns series, per-period Sharpe ratios. NaN where the Sharpe ratio is
     undefined (zero volatility, fewer than two returns)."""
     m = returns_metrics(returns)
-    n = m["n_obs"]
+    n = int(m["n_obs"])
     sr = m["sharpe_per_period"]
     skew, kurt = m["skew"], m["kurtosis"]
     out = {
@@ -110,17 +121,45 @@ def selection_statistics(returns: np.ndarray, *, n_trials: int = 1, var_trials: 
     return out
 
 
+def best_index(values: np.ndarray) -> int:
+    """Index of the largest finite value (the first on ties; 0 when none is finite)."""
+    return int(np.argmax(np.where(np.isfinite(values), values, -np.inf)))
+
+
+def check_windows(train: int, test: int, n_bars: int | None = None) -> None:
+    """Walk-forward windows need ``train >= 2``, ``test >= 1`` and ``train + test <= n_bars``."""
+    if train < 2 or test < 1:
+        msg = f"walk-forward needs train >= 2 and test >= 1 bars, got train={train}, test={test}"
+        raise ConfigError(msg)
+    if n_bars is not None and train + test > n_bars:
+        msg = (
+            f"walk-forward needs train + test = {train + test} bars but the data has {n_bars}; "
+            "use a shorter train/test or a longer date range"
+        )
+        raise DataError(msg)
+
+
 def check_objective(objective: str) -> None:
     if objective not in OBJECTIVES:
         msg = f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}"
         raise ConfigError(msg)
 
 
-def _sweep_chunk(task: tuple[Panel, str, list[Params], BacktestConfig, bool]) -> tuple[np.ndarray, ...]:
-    panel, strategy, params, cfg, cross = task
-    targets = batch_positions(strategy, panel, params)
-    sim = simulate(panel, targets, cfg, cross_sectional=cross)
-    return sim.returns, sim.turnover, sim.exposure, sim.fills
+@dataclass(frozen=True)
+class SweepChunk:
+    """One task of a sweep: a slice of the parameter sets over the whole panel."""
+
+    panel: Panel
+    strategy: str
+    params: list[Params]
+    config: BacktestConfig
+    cross_sectional: bool
+
+
+def _sweep_chunk(task: SweepChunk) -> tuple[np.ndarray, ...]:
+    targets = batch_positions(task.strategy, task.panel, task.params)
+    sim = simulate(task.panel, targets, task.config, cross_sectional=task.cross_sectional)
+    return sim.take_returns(), sim.turnover, sim.exposure, sim.fills
 
 
 def run_sweep(
@@ -150,13 +189,15 @@ def run_sweep(
         msg = "the parameter grid is empty"
         raise ConfigError(msg)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
+    announce_kernels(cfg, strat.kernels)
     per_set_mb = panel.n_bars * panel.n_symbols * 8 * 3 / 1e6  # targets + transposed copy + slack
     chunk = max(1, int(max_chunk_mb // max(per_set_mb, 1e-9)))
     if executor != "serial":
         workers = max_workers or 2
         chunk = min(chunk, max(1, math.ceil(len(params) / (4 * workers))))
     tasks = [
-        (panel, strat.name, params[i : i + chunk], cfg, strat.cross_sectional) for i in range(0, len(params), chunk)
+        SweepChunk(panel, strat.name, params[i : i + chunk], cfg, strat.cross_sectional)
+        for i in range(0, len(params), chunk)
     ]
     parts = run_tasks(
         _sweep_chunk,
@@ -171,12 +212,16 @@ def run_sweep(
         strategy=strat.name,
         params=params,
         ts=panel.ts,
-        returns=np.concatenate([p[0] for p in parts], axis=1),
-        turnover=np.concatenate([p[1] for p in parts]),
-        exposure=np.concatenate([p[2] for p in parts]),
-        fills=np.concatenate([p[3] for p in parts]),
+        returns=_join([p[0] for p in parts], axis=1),
+        turnover=_join([p[1] for p in parts]),
+        exposure=_join([p[2] for p in parts]),
+        fills=_join([p[3] for p in parts]),
         config=cfg,
     )
+
+
+def _join(arrays: list[np.ndarray], axis: int = 0) -> np.ndarray:
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=axis)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -229,15 +274,7 @@ def walk_forward(
     cfg = make_config(config, **settings)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
     n = panel.n_bars
-    if train < 2 or test < 1:
-        msg = f"need --train >= 2 and --test >= 1 bars, got train={train}, test={test}"
-        raise ConfigError(msg)
-    if train + test > n:
-        msg = (
-            f"walk-forward needs train + test = {train + test} bars but the data has {n}; "
-            f"use shorter --train/--test or a longer date range"
-        )
-        raise DataError(msg)
+    check_windows(train, test, n)
     if sweep is None:
         sweep = run_sweep(panel, strategy, grid, config=cfg, executor=executor, ray_address=ray_address)
     strat = get_strategy(sweep.strategy)
@@ -247,9 +284,9 @@ def walk_forward(
     for s in starts:
         lo = 0 if anchored else s - train
         e = min(s + test, n)
-        best = sweep.best(objective, lo, s)
-        choice.append(best)
         is_m = sweep.metrics(lo, s)
+        best = best_index(is_m[objective])
+        choice.append(best)
         windows.append(
             {
                 "train_start": panel.ts[lo],
@@ -339,9 +376,12 @@ def cost_sensitivity(
     strat = get_strategy(strategy)
     targets = batch_positions(strat.name, panel, [params])
     rows = []
+    free = cfg.scaled_costs(0.0) == cfg  # no costs to scale: one run gives every row
+    mm: dict[str, Any] = {}
     for m in multipliers:
-        sim = simulate(panel, targets, cfg.scaled_costs(m), cross_sectional=strat.cross_sectional)
-        mm = returns_metrics(sim.returns[:, 0], cfg.periods_per_year)
+        if not (free and mm):
+            sim = simulate(panel, targets, cfg.scaled_costs(m), cross_sectional=strat.cross_sectional)
+            mm = returns_metrics(sim.returns[:, 0], cfg.periods_per_year)
         rows.append(
             {
                 "cost_multiplier": m,

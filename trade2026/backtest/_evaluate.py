@@ -1,0 +1,366 @@
+"""The research workflow of one strategy as one call: sweep, pick, walk forward, PBO, robustness, report.
+
+:func:`evaluate` is what ``t26 backtest`` runs; a notebook calling it gets the command's ``--json``
+from :meth:`BacktestReport.to_dict` (after the same JSON rendering, ``trade2026._json.dumps``), its
+tables from :meth:`BacktestReport.tables` and the metrics it logs to MLflow from
+:meth:`BacktestReport.tracking_metrics`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from trade2026.backtest._engine import BacktestConfig, BacktestResult, announce_kernels, make_config, run_backtest
+from trade2026.backtest._stats import PBOResult
+from trade2026.backtest._stats import pbo as pbo_cscv
+from trade2026.backtest._strategies import (
+    Params,
+    batch_positions,
+    get_strategy,
+    merge_params,
+    parse_grid,
+    parse_strategy,
+)
+from trade2026.backtest._sweep import (
+    SweepResult,
+    WalkForwardResult,
+    check_objective,
+    check_windows,
+    robustness,
+    run_sweep,
+    selection_statistics,
+)
+from trade2026.backtest._sweep import walk_forward as run_walk_forward
+from trade2026.core import Panel, bars_panel
+from trade2026.errors import ConfigError
+
+TOP_ROWS = 10  # parameter sets listed in the report's sweep table
+
+
+@dataclass(frozen=True)
+class WalkForwardSpec:
+    """Walk-forward windows for :func:`evaluate`.
+
+    ``train`` in-sample bars, then ``test`` out-of-sample bars, both rolling forward by ``test``;
+    ``anchored`` keeps every in-sample window starting at the first bar.
+    """
+
+    train: int = 756
+    test: int = 126
+    anchored: bool = False
+
+    def __post_init__(self) -> None:
+        check_windows(self.train, self.test)
+
+
+def _finite(d: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    return {f"{prefix}{k}": v for k, v in d.items() if isinstance(v, int | float) and math.isfinite(v)}
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestReport:
+    """Everything :func:`evaluate` found about one strategy.
+
+    ``result`` is the chosen parameter set backtested over the whole period (the best in-sample set
+    of ``sweep`` by ``objective`` when a grid was swept); ``statistics`` its PSR, DSR, MinTRL and
+    E[max SR] (deflated by the sweep's trials); ``walk_forward``, ``pbo`` and ``sweep`` are ``None``
+    unless asked for; ``robustness`` describes :attr:`returns` (the stitched out-of-sample returns
+    under walk-forward, else the full-period ones).
+    """
+
+    spec: str
+    strategy: str
+    params: Params
+    symbols: list[str]
+    ts: pl.Series = field(repr=False)
+    config: BacktestConfig
+    objective: str
+    result: BacktestResult = field(repr=False)
+    statistics: dict[str, float]
+    robustness: dict[str, Any] = field(repr=False)
+    grid: str | None = None
+    sweep: SweepResult | None = field(default=None, repr=False)
+    sweep_top: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    walk_forward: WalkForwardResult | None = field(default=None, repr=False)
+    pbo: PBOResult | None = field(default=None, repr=False)
+    report_files: tuple[Path, ...] = ()
+
+    @property
+    def n_bars(self) -> int:
+        return int(self.ts.len())
+
+    @property
+    def returns(self) -> pl.DataFrame:
+        """(ts, return): the walk-forward's stitched out-of-sample returns, else the full-period ones."""
+        return self.walk_forward.returns if self.walk_forward is not None else self.result.returns
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``t26 backtest --json`` object without ``run_id`` (the shape is documented in the README)."""
+        data: dict[str, Any] = {
+            "strategy": self.strategy,
+            "params": dict(self.params),
+            "symbols": list(self.symbols),
+            "start": self.ts[0],
+            "end": self.ts[-1],
+            "n_bars": self.n_bars,
+            "config": self.config.to_dict(),
+            "metrics": dict(self.result.metrics),
+            "statistics": dict(self.statistics),
+        }
+        if self.sweep is not None:
+            data["sweep"] = {"n_trials": self.sweep.n_trials, "objective": self.objective, "top": self.sweep_top}
+        if self.walk_forward is not None:
+            data["walk_forward"] = self.walk_forward.to_dict()
+        if self.pbo is not None:
+            data["pbo"] = self.pbo.to_dict()
+        data["robustness"] = self.robustness
+        if self.report_files:
+            data["report"] = str(self.report_files[0])
+        return data
+
+    def tables(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """The human-readable tables, ``(title, rows)`` pairs in display order."""
+        title = "Performance" + (" (best in-sample parameters, full period)" if self.sweep is not None else "")
+        out = [(title, [{"metric": k, "value": v} for k, v in self.result.metrics.items()])]
+        if self.sweep is not None:
+            keys = [*self.params, "sharpe", "total_return", "max_drawdown", "fill_count"]
+            out.append(
+                (
+                    f"Top parameter sets by {self.objective} (of {self.sweep.n_trials})",
+                    [{k: r[k] for k in keys} for r in self.sweep_top],
+                )
+            )
+        wf = self.walk_forward
+        if wf is not None:
+            short = ("test_start", "test_end", "params", "is_sharpe", "oos_sharpe", "oos_total_return")
+            out.append(("Walk-forward windows", [{k: w[k] for k in short} for w in wf.windows]))
+            oos = {k: wf.metrics[k] for k in ("total_return", "cagr", "sharpe", "max_drawdown")}
+            out.append(
+                ("Walk-forward out-of-sample metrics", [{**oos, "walk_forward_efficiency": wf.walk_forward_efficiency}])
+            )
+        if self.pbo is not None:
+            out.append(("Probability of backtest overfitting (CSCV)", [self.pbo.to_dict()]))
+        out.append(("Selection statistics", [{"statistic": k, "value": v} for k, v in self.statistics.items()]))
+        out.append(("Cost sensitivity", self.robustness["cost_sensitivity"]))
+        return out
+
+    def tracking_metrics(self) -> dict[str, float]:
+        """The finite numbers worth an MLflow metric: full-period metrics, selection statistics,
+        ``oos_*`` walk-forward metrics and efficiency, and ``pbo``."""
+        flat = _finite(self.result.metrics)
+        flat.update(_finite(self.statistics))
+        if self.walk_forward is not None:
+            flat.update(_finite(self.walk_forward.metrics, "oos_"))
+            flat.update(_finite({"walk_forward_efficiency": self.walk_forward.walk_forward_efficiency}))
+        if self.pbo is not None:
+            flat["pbo"] = self.pbo.pbo
+        return flat
+
+    def tracking_params(self) -> dict[str, Any]:
+        """The run's MLflow parameters: strategy, ``param_*``, grid, symbols, every config setting."""
+        return {
+            "strategy": self.strategy,
+            **{f"param_{k}": v for k, v in self.params.items()},
+            "grid": self.grid or "",
+            "symbols": ",".join(self.symbols)[:480],
+            **self.config.to_dict(),
+            "walk_forward": self.walk_forward is not None,
+        }
+
+
+def _top(sweep: SweepResult, objective: str, n: int) -> list[dict[str, Any]]:
+    """The ``n`` best rows of the sweep table by ``objective``, ranked like :meth:`SweepResult.best`
+    (NaN last, ties in grid order), so the first row is the chosen set."""
+    vals = sweep.metrics()[objective]
+    key = np.where(np.isfinite(vals), vals, -np.inf)
+    order = np.argsort(-key, kind="stable")[:n]
+    return sweep.table()[order].to_dicts()
+
+
+def _check_inputs(grid: str | Sequence[Params] | None, walk_forward: WalkForwardSpec | None, pbo: int | None) -> None:
+    if walk_forward is not None and not isinstance(walk_forward, WalkForwardSpec):
+        msg = f"walk_forward must be a WalkForwardSpec(train=, test=, anchored=) or None, got {walk_forward!r}"
+        raise ConfigError(msg)
+    if (pbo is not None or walk_forward is not None) and grid is None:
+        what = "pbo" if pbo is not None else "walk_forward"
+        msg = f"{what} needs a parameter grid (grid=), e.g. grid='fast=5:50:5,slow=20:200:10'"
+        raise ConfigError(msg)
+    if pbo is not None and (isinstance(pbo, bool) or pbo < 2 or pbo % 2):
+        msg = f"pbo is the number of CSCV partitions and must be an even number >= 2, got {pbo!r}"
+        raise ConfigError(msg)
+
+
+def evaluate(
+    bars: Any,
+    strategy: str,
+    *,
+    grid: str | Sequence[Params] | None = None,
+    objective: str = "sharpe",
+    walk_forward: WalkForwardSpec | None = None,
+    pbo: int | None = None,
+    config: BacktestConfig | None = None,
+    executor: str = "serial",
+    ray_address: str | None = None,
+    max_workers: int | None = None,
+    report: str | Path | None = None,
+    progress: bool = False,
+    **settings: Any,
+) -> BacktestReport:
+    """Backtest a strategy; optionally sweep a grid, walk forward, measure overfitting, write a tearsheet.
+
+    Parameters
+    ----------
+    bars : polars or pandas DataFrame, or Panel
+        Long bars: symbol, ts, open, high, low, close (volume optional); for ``signal:COLUMN`` also
+        that column (see :func:`join_signal`).
+    strategy : str
+        A spec ``NAME[:key=value,...]`` (``"sma_cross:fast=20,slow=50"``, ``"signal:pred"``); its
+        parameters are the base the grid varies.
+    grid : str or list of dict, optional
+        Grid syntax (``"fast=5:50:5,slow=20:200:10"``, see :func:`parse_grid`) or parameter sets.
+        With more than one set every set is backtested (:func:`run_sweep`) and the best by
+        ``objective`` over the whole period is reported.
+    objective : str
+        What the sweep maximises, one of :data:`OBJECTIVES`.
+    walk_forward : WalkForwardSpec, optional
+        Choose parameters in-sample, trade them out-of-sample and stitch (:func:`walk_forward`);
+        needs ``grid``.
+    pbo : int, optional
+        Probability of backtest overfitting of the grid by CSCV with this many (even) partitions
+        (:func:`pbo`); needs a grid of at least 2 sets.
+    config : BacktestConfig, optional
+        Engine settings; keyword ``settings`` (``commission_bps=5``, ...) override it. A
+        cross-sectional strategy (``xsmom``) always trades one book (``mode="portfolio"``).
+    executor, ray_address, max_workers
+        Where the sweep's chunks run (``trade2026.parallel.run_tasks``).
+    report : path, optional
+        Write a self-contained HTML tearsheet here, with its PNG figures beside it
+        (:attr:`BacktestReport.report_files`).
+    progress : bool
+        A progress bar on stderr for the sweep (when stderr is a terminal).
+
+    Returns
+    -------
+    BacktestReport
+        ``.to_dict()`` is the ``t26 backtest --json`` object (less ``run_id``).
+    """
+    name, base = parse_strategy(strategy)
+    strat = get_strategy(name)
+    check_objective(objective)
+    _check_inputs(grid, walk_forward, pbo)
+    cfg = make_config(config, **settings)
+    if strat.cross_sectional and cfg.mode != "portfolio":
+        cfg = replace(cfg, mode="portfolio")
+    if grid is None:
+        params_list = [base]
+    elif isinstance(grid, str):
+        params_list = parse_grid(name, grid, base)
+    else:
+        params_list = [merge_params(strat, base, p) for p in grid]
+        if not params_list:
+            msg = "the parameter grid is empty"
+            raise ConfigError(msg)
+    if pbo is not None and len(params_list) < 2:
+        msg = "pbo needs at least 2 trials but the grid has one point; widen the grid"
+        raise ConfigError(msg)
+    extra = (base["column"],) if name == "signal" else ()
+    panel = bars if isinstance(bars, Panel) else bars_panel(bars, extra_columns=extra)
+    if walk_forward is not None:  # before the sweep, not after it
+        check_windows(walk_forward.train, walk_forward.test, panel.n_bars)
+    announce_kernels(cfg, strat.kernels)
+
+    sweep = None
+    best: int | None = None
+    chosen = params_list[0]
+    if len(params_list) > 1 or walk_forward is not None:
+        sweep = run_sweep(
+            panel,
+            name,
+            params_list,
+            config=cfg,
+            executor=executor,
+            ray_address=ray_address,
+            max_workers=max_workers,
+            progress=progress,
+        )
+        best = sweep.best(objective)
+        chosen = sweep.params[best]
+    positions = batch_positions(name, panel, [chosen])[:, :, 0]
+    result = run_backtest(panel, positions, config=cfg, cross_sectional=strat.cross_sectional, params=chosen)
+    if sweep is not None and best is not None:
+        stats = sweep.selection_statistics(best)
+    else:
+        stats = selection_statistics(result.returns["return"].to_numpy(), n_trials=1, var_trials=0.0)
+    wf = None
+    if walk_forward is not None:
+        wf = run_walk_forward(
+            panel,
+            name,
+            train=walk_forward.train,
+            test=walk_forward.test,
+            anchored=walk_forward.anchored,
+            objective=objective,
+            config=cfg,
+            sweep=sweep,
+        )
+    pbo_res = pbo_cscv(sweep.returns, n_partitions=pbo) if pbo is not None and sweep is not None else None
+    rob = robustness(
+        (wf.returns if wf is not None else result.returns)["return"].to_numpy(),
+        bars=panel,
+        strategy=name,
+        params=chosen,
+        config=cfg,
+        sweep=sweep,
+        index=best,
+        objective=objective,
+    )
+    out = BacktestReport(
+        spec=strategy,
+        strategy=name,
+        params=chosen,
+        symbols=list(panel.symbols),
+        ts=panel.ts,
+        config=cfg,
+        objective=objective,
+        result=result,
+        statistics=stats,
+        robustness=rob,
+        grid=grid if isinstance(grid, str) else (None if grid is None else f"{len(params_list)} parameter sets"),
+        sweep=sweep,
+        sweep_top=_top(sweep, objective, TOP_ROWS) if sweep is not None else [],
+        walk_forward=wf,
+        pbo=pbo_res,
+    )
+    if report is not None:
+        out = replace(out, report_files=tuple(_write_report(out, report)))
+    return out
+
+
+def _write_report(rep: BacktestReport, path: str | Path) -> list[Path]:
+    from trade2026.backtest._report import write_report
+
+    wf = rep.walk_forward
+    return write_report(
+        path,
+        title=f"Backtest {rep.spec}",
+        returns=rep.returns,
+        metrics=wf.metrics if wf is not None else rep.result.metrics,
+        trades=rep.result.trades,
+        statistics=rep.statistics,
+        walk_forward=wf.to_dict() if wf is not None else None,
+        pbo_logits=rep.pbo.logits if rep.pbo is not None else None,
+        pbo_summary=rep.pbo.to_dict() if rep.pbo is not None else None,
+        robustness=rep.robustness,
+        params=rep.params,
+        periods_per_year=rep.config.periods_per_year,
+    )
+
+
+__all__ = ["BacktestReport", "WalkForwardSpec", "evaluate"]
