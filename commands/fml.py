@@ -77,7 +77,8 @@ def _saved_line(saved: dict[str, Any] | None, what: str) -> list[str]:
     if "inserted" not in saved:
         return [f"no {what}: nothing saved"]
     return [
-        f"saved {saved['rows']} {what} to {saved['table']} (replacing {saved['replaced']} earlier rows of those symbols)"
+        f"saved {saved['rows']} {what} to {saved['table']} "
+        f"(replacing {saved['replaced']} earlier rows of those symbols)"
     ]
 
 

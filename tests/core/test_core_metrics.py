@@ -157,3 +157,16 @@ def test_bad_input() -> None:
         returns_metrics([0.1], periods_per_year=0)
     with pytest.raises(DataError, match="numeric"):
         returns_metrics(["a", "b"])
+
+
+def test_normal_distribution_helpers_match_scipy() -> None:
+    from scipy.special import ndtr, ndtri
+
+    from trade2026.core import norm_cdf, norm_ppf
+
+    for p in (1e-15, 1e-9, 0.001, 0.025, 0.3, 0.5, 0.8, 0.975, 1 - 1e-9):
+        assert norm_ppf(p) == pytest.approx(float(ndtri(p)), rel=1e-12)
+    assert norm_ppf(0.0) == -math.inf and norm_ppf(1.0) == math.inf and math.isnan(norm_ppf(1.5))
+    x = np.linspace(-8, 8, 33)
+    np.testing.assert_allclose(norm_cdf(x), ndtr(x), rtol=1e-13)
+    assert norm_cdf(1.96) == pytest.approx(float(ndtr(1.96)), rel=1e-14)
