@@ -55,9 +55,12 @@ BUY, SELL = 1, -1
 def new_book(n_levels, order_capacity, trade_capacity):
     """Empty book arrays ``(orders, levels, meta, trades)`` for prices ``0 .. n_levels - 1``."""
     orders = np.zeros((max(order_capacity, 1), NF), dtype=np.int64)
-    levels = np.full((n_levels, 4), -1, dtype=np.int64)
-    levels[:, L_QTY] = 0
-    levels[:, L_COUNT] = 0
+    levels = np.zeros((n_levels, 4), dtype=np.int64)
+    # Element loops, not slice assignment, in every PRISM kernel: a slice assignment pulls numba's
+    # broadcasting and shape-error formatting into the compile (about 2 s of a first run).
+    for p in range(n_levels):
+        levels[p, L_HEAD] = -1
+        levels[p, L_TAIL] = -1
     meta = np.zeros(8, dtype=np.int64)
     meta[M_BID] = -1
     meta[M_ASK] = n_levels
@@ -76,7 +79,9 @@ def grow_rows(a, need):
     while m < need:
         m *= 2
     b = np.zeros((m, a.shape[1]), dtype=a.dtype)
-    b[:n] = a
+    for i in range(n):
+        for j in range(a.shape[1]):
+            b[i, j] = a[i, j]
     return b
 
 
@@ -291,8 +296,9 @@ def depth(levels, meta, n):
     Missing levels have price -1 and size 0.
     """
     out = np.zeros((n, 4), dtype=np.int64)
-    out[:, 0] = -1
-    out[:, 2] = -1
+    for k in range(n):
+        out[k, 0] = -1
+        out[k, 2] = -1
     nlev = meta[M_NLEV]
     k = 0
     p = meta[M_BID]

@@ -52,7 +52,8 @@ def _grow1(a, need):
     while m < need:
         m *= 2
     b = np.zeros(m, dtype=a.dtype)
-    b[: a.shape[0]] = a
+    for i in range(a.shape[0]):
+        b[i] = a[i]
     return b
 
 
@@ -61,6 +62,13 @@ def _grow_queue(qt, qd, need):
     if need <= qt.shape[0]:
         return qt, qd
     return _grow1(qt, need), B.grow_rows(qd, need)
+
+
+@njit("void(int64[:, :, ::1], int64, int64[:, ::1])", cache=True)
+def _snapshot(depth, k, levels):
+    for i in range(levels.shape[0]):
+        for j in range(levels.shape[1]):
+            depth[k, i, j] = levels[i, j]
 
 
 @njit(cache=True)
@@ -144,7 +152,7 @@ def run_session(
         while next_sec <= t:
             mid_hist[next_sec] = mid
             if next_sec % snapshot_s == 0 and ns < n_snap:
-                depth[ns] = B.depth(levels, meta, n_depth)
+                _snapshot(depth, ns, B.depth(levels, meta, n_depth))
                 ns += 1
             next_sec += 1
         s = next_sec - 1
@@ -243,7 +251,7 @@ def run_session(
     while next_sec <= session_s:
         mid_hist[next_sec] = mid
         if next_sec % snapshot_s == 0 and ns < n_snap:
-            depth[ns] = B.depth(levels, meta, n_depth)
+            _snapshot(depth, ns, B.depth(levels, meta, n_depth))
             ns += 1
         next_sec += 1
     return trades[: meta[B.M_NTR]].copy(), quotes[:nq].copy(), depth[:ns].copy(), mid_hist, stats, n_msgs
