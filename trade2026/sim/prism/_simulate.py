@@ -12,6 +12,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+# The one time-bar builder; re-exported as trade2026.sim.prism.bars_from_trades (its old home).
+# TODO(lead): import it from trade2026.lake once the lake exports it.
+from trade2026.lake._bars import bars_from_trades
 from trade2026.sim.prism import _agents as A
 from trade2026.sim.prism._clock import NS, S_FILLED, S_ORDERS, S_SLIP, S_SLIP_QTY, S_SUBMITTED, run_session
 from trade2026.sim.prism._config import AGENT_TYPES, PrismConfig
@@ -275,36 +278,6 @@ def _day_frames(
         }
     )
     return {"trades": trades, "quotes": quotes, "depth": depth, "fundamental": fundamental, "agent_days": agents}
-
-
-def bars_from_trades(trades: pl.DataFrame, every: str = "1m") -> pl.DataFrame:
-    """Time bars (canonical schema plus run_id/date) from a trades frame; minutes without trades are skipped."""
-    if trades.height == 0:
-        return pl.DataFrame(
-            schema={
-                "symbol": pl.String,
-                "ts": TS,
-                "open": pl.Float64,
-                "high": pl.Float64,
-                "low": pl.Float64,
-                "close": pl.Float64,
-                "volume": pl.Float64,
-            }
-        )
-    keep = [c for c in ("run_id", "date") if c in trades.columns]
-    return (
-        trades.sort("symbol", "ts", "seq" if "seq" in trades.columns else "ts")
-        .group_by_dynamic("ts", every=every, group_by=["symbol", *keep], label="left", closed="left")
-        .agg(
-            pl.col("price").first().alias("open"),
-            pl.col("price").max().alias("high"),
-            pl.col("price").min().alias("low"),
-            pl.col("price").last().alias("close"),
-            pl.col("size").sum().alias("volume"),
-        )
-        .select("symbol", "ts", "open", "high", "low", "close", "volume", *keep)
-        .sort("symbol", "ts")
-    )
 
 
 def day_frames(run: PrismRun, day: PrismDay) -> dict[str, pl.DataFrame]:
