@@ -255,3 +255,8 @@ def run_session(
             ns += 1
         next_sec += 1
     return trades[: meta[B.M_NTR]].copy(), quotes[:nq].copy(), depth[:ns].copy(), mid_hist, stats, n_msgs
+
+
+# The kernels a session compiles on first use (the queue helpers and ``_snapshot`` are typed
+# eagerly, so they compile when this module is first imported).
+KERNELS = (run_session, _grow_queue, _grow1, decide, B.new_book, B.grow_rows, B.submit, B.cancel, B.depth)

@@ -16,7 +16,7 @@ import polars as pl
 # TODO(lead): import it from trade2026.lake once the lake exports it.
 from trade2026.lake._bars import bars_from_trades
 from trade2026.sim.prism import _agents as A
-from trade2026.sim.prism._clock import NS, S_FILLED, S_ORDERS, S_SLIP, S_SLIP_QTY, S_SUBMITTED, run_session
+from trade2026.sim.prism._clock import KERNELS, NS, S_FILLED, S_ORDERS, S_SLIP, S_SLIP_QTY, S_SUBMITTED, run_session
 from trade2026.sim.prism._config import AGENT_TYPES, PrismConfig
 
 TS = pl.Datetime("us", "UTC")
@@ -146,9 +146,18 @@ class PrismRun:
         return build_frames(self)
 
 
+def announce_compile() -> None:
+    """Say (through :func:`trade2026._jit.compile_notice`) that the PRISM kernels compile now, if
+    they have no cache yet: call before the first session of a process or a fan-out."""
+    from trade2026._jit import compile_notice
+
+    compile_notice(KERNELS, "PRISM")
+
+
 def iter_days(cfg: PrismConfig) -> Iterator[tuple[PrismDay, np.ndarray, np.ndarray, np.ndarray, list[str]]]:
     """Simulate session after session; yields each day with the agents' cash/positions after it."""
     cfg.validate()
+    announce_compile()
     types, prm, names = _agent_arrays(cfg)
     n_levels = round(4 * cfg.initial_price / cfg.tick_size)
     ss = np.random.SeedSequence(cfg.seed)
