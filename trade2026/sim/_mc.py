@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from trade2026.errors import InputError
 from trade2026.sim._resample import reshuffle_trades, trades_per_year
 from trade2026.sim._summary import METRICS, McResult, summarize
 from trade2026.sim._synthetic import MODELS
+
+if TYPE_CHECKING:
+    from trade2026.sim._rerun import Rerun
 
 METHODS = ("bootstrap", "reshuffle", *MODELS)  # the default set
 ALL_METHODS = (*METHODS, "prism")  # prism is opt-in: each path is a full agent-based simulation
@@ -177,8 +180,8 @@ def monte_carlo(
         from trade2026.core import as_array, returns_metrics
 
         r = as_array(returns, ndim=1)
-        results = _bootstrap(r, n_paths, block_length, seed, **kw)
-        return McReport(returns_metrics(r, periods_per_year), (results,), ruin_limit, table=table)
+        boot = _bootstrap(r, n_paths, block_length, seed, **kw)
+        return McReport(returns_metrics(r, periods_per_year), (boot,), ruin_limit, table=table)
     assert strategy is not None
     return _strategy(
         bars,
@@ -291,7 +294,7 @@ def _strategy(
 
 def _synthetic(
     df: Any,
-    rerun: Any,
+    rerun: Rerun,
     models: list[str],
     n_paths: int,
     seed: int,
@@ -322,7 +325,7 @@ def _synthetic(
 
 def _prism(
     df: Any,
-    rerun: Any,
+    rerun: Rerun,
     base: Any,
     days: int | None,
     n_paths: int,

@@ -119,7 +119,7 @@ def q_pop(qt, qd, n, out):
 @njit(cache=True)
 def lognormal_size(median, sigma):
     s = median * np.exp(sigma * np.random.standard_normal())
-    return max(1, int(np.round(s)))
+    return max(1, round(s))  # half to even, as np.round, without compiling np.round
 
 
 @njit(cache=True)
