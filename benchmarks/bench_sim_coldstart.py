@@ -104,9 +104,7 @@ def main() -> None:
     for name, r in results.items():
         (cw, cc), (ww, wc) = r["cold"], r["warm"]
         flag = "" if name == "t26 --help" else ("  ok" if cw < TARGET_S else f"  OVER {TARGET_S:g} s")
-        print(
-            f"{name:<64} {cw:6.2f} / {cc:5.2f} {ww:6.2f} / {wc:5.2f} {cw / ww:9.2f} {ww / help_wall:11.2f}{flag}"
-        )
+        print(f"{name:<64} {cw:6.2f} / {cc:5.2f} {ww:6.2f} / {wc:5.2f} {cw / ww:9.2f} {ww / help_wall:11.2f}{flag}")
 
 
 if __name__ == "__main__":
