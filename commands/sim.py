@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, command
+from commands._cli import Ctx, Out, command, split_list
 
 app = typer.Typer(
     help="Market simulation: PRISM (agent-based market with a limit order book) and Monte Carlo validation.",
@@ -89,26 +89,6 @@ def prism(
     raise InputError(msg)
 
 
-def _parse_seeds(text: str) -> list[int]:
-    from trade2026.errors import ConfigError
-
-    out: list[int] = []
-    try:
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            if "-" in part[1:]:
-                lo, hi = part.split("-", 1)
-                out.extend(range(int(lo), int(hi) + 1))
-            else:
-                out.append(int(part))
-    except ValueError:
-        msg = f"--seeds {text!r} is not a list of integers; use e.g. 1,2,3 or 1-8"
-        raise ConfigError(msg) from None
-    if not out:
-        msg = "--seeds is empty; use e.g. 1,2,3 or 1-8"
-        raise ConfigError(msg)
-    return out
-
-
 def _run(
     ctx: Ctx,
     agents: str | None,
@@ -123,8 +103,9 @@ def _run(
     executor: str | None,
     ray_address: str | None,
 ) -> Out:
-    from trade2026.sim.prism import load_config, parse_agents, parse_duration_hours
-    from trade2026.sim.prism._persist import run_many, seed_configs, write_runs
+    from dataclasses import replace
+
+    from trade2026.sim.prism import load_config, parse_agents, parse_duration_hours, parse_seeds, simulate_runs
 
     cfg = load_config(
         config,
@@ -135,11 +116,9 @@ def _run(
         tick_size=tick_size,
         symbol=symbol,
     )
-    seed_list = _parse_seeds(seeds) if seeds else [cfg.seed]
-    configs = seed_configs(cfg, seed_list)
+    seed_list = parse_seeds(seeds) if seeds else [cfg.seed]
     ex = executor or ctx.settings.executor
-    ctx.log(f"simulating {len(configs)} run(s) of {cfg.days} day(s), {cfg.n_agents} agents ({ex})")
-    results = run_many(configs, executor=ex, ray_address=ray_address or ctx.settings.ray_address, progress=True)
+    ctx.log(f"simulating {len(seed_list)} run(s) of {cfg.days} day(s), {cfg.n_agents} agents ({ex})")
     params = {
         "agents": cfg.agents,
         "days": cfg.days,
@@ -150,18 +129,20 @@ def _run(
         "config_file": str(config) if config else None,
     }
     with ctx.tracking_run("sim-prism", params=params) as run:
-        written = write_runs(ctx.lake, results) if write else {}
-        summaries = [r["summary"] for r in results]
-        first = summaries[0]
-        metrics = {f"liq_{k}": v for k, v in first["liquidity"].items()}
-        metrics.update({f"pd_{k}": v for k, v in first["price_discovery"].items()})
-        facts = first["facts"] or {}
-        if "n_passed" in facts:
-            metrics["facts_passed"] = facts["n_passed"]
-        metrics["n_trades"] = sum(s["n_trades"] for s in summaries)
-        run.log_metrics(metrics)
-        run.log_dict({"config": results[0]["config"], "summaries": summaries}, "prism.json")
-    data = {"run_id": run.run_id, "runs": summaries, "tables": written}
+        report = simulate_runs(
+            cfg,
+            seed_list,
+            lake=ctx.lake if write else None,
+            executor=ex,
+            ray_address=ray_address or ctx.settings.ray_address,
+            progress=True,
+        )
+        run.log_metrics(report.tracking_metrics())
+        run.log_dict(report.tracking_artifact(), "prism.json")
+    report = replace(report, run_id=run.run_id)
+    summaries, written = report.runs, report.tables
+    first = summaries[0]
+    facts = first["facts"] or {}
     tables: list[tuple[str, list[dict[str, Any]]]] = [
         (
             "PRISM runs",
@@ -195,7 +176,7 @@ def _run(
     lines = [f"MLflow run {run.run_id}"] if run.run_id else []
     if written:
         lines.append("wrote " + ", ".join(f"{t} ({n:,} rows)" for t, n in written.items()))
-    return Out(data, tables=tables, lines=lines)
+    return Out(report.to_dict(), tables=tables, lines=lines)
 
 
 def _facts(ctx: Ctx, table: str | None, symbols: str | None) -> Out:
@@ -206,17 +187,9 @@ def _facts(ctx: Ctx, table: str | None, symbols: str | None) -> Out:
         msg = "'facts' needs a bars table, e.g. t26 sim prism facts bars_1d"
         raise InputError(msg)
     if not ctx.lake.exists(table):
-        msg = f"table {table!r} does not exist; see 't26 data tables' for the lake's tables"
+        msg = f"table {table!r} does not exist; see 't26 data ls' for the lake's tables"
         raise NotFoundError(msg)
-    import polars as pl
-
-    lf = ctx.lake.scan(table)
-    if symbols:
-        wanted = [s.strip() for s in symbols.split(",") if s.strip()]
-        lf = lf.filter(pl.col("symbol").is_in(wanted))
-    cols = lf.collect_schema().names()
-    keep = [c for c in ("symbol", "ts", "close", "volume") if c in cols]
-    rep = stylized_facts(lf.select(keep).collect())
+    rep = stylized_facts(ctx.lake.read_bars(table, symbols=split_list(symbols) or None, columns=["close", "volume"]))
     data = {"table": table, **rep.to_dict()}
     title = f"Stylized facts of {table}: {rep.n_passed}/{len(rep.facts)} pass ({rep.n_returns:,} returns)"
     kurt = ", ".join(f"{h} bars: {k:.2f}" for h, k in rep.kurtosis_by_horizon.items())
@@ -244,9 +217,12 @@ def mc(
             "(default: all that apply except prism, which runs only when named)."
         ),
     ] = None,
-    paths: Annotated[int, typer.Option(help="Bootstrap / reshuffle paths.")] = 1000,
+    paths: Annotated[int, typer.Option(min=10, help="Bootstrap / reshuffle paths.")] = 1000,
     synthetic_paths: Annotated[
-        int, typer.Option(help="Synthetic price paths rerun through the backtest engine (per model, prism included).")
+        int,
+        typer.Option(
+            min=1, help="Synthetic price paths rerun through the backtest engine (per model, prism included)."
+        ),
     ] = 200,
     prism_agents: Annotated[
         str | None,
@@ -257,13 +233,16 @@ def mc(
     ] = None,
     prism_days: Annotated[
         int | None,
-        typer.Option(help="prism: sessions per path (default: enough to match the observed bars, at most 252)."),
+        typer.Option(min=1, help="prism: sessions per path (default: enough to match the observed bars, at most 252)."),
     ] = None,
     ruin_limit: Annotated[
-        float, typer.Option(help="Ruin = equity below 1 - this fraction of the start, at any time.")
+        float,
+        typer.Option(min=0, max=1, help="Ruin = equity below 1 - this fraction of the start, at any time."),
     ] = 0.3,
-    periods_per_year: Annotated[float, typer.Option(help="Bars per year for annualising.")] = 252,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    periods_per_year: Annotated[
+        float, typer.Option(help="Bars per year for annualising (trade reshuffles: trades per year, see README).")
+    ] = 252,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
     plot: Annotated[
         Path | None, typer.Option(help="Write a PNG of the distributions here (also logged to MLflow).")
     ] = None,
@@ -287,90 +266,56 @@ def mc(
     t26 sim mc --strategy sma_cross:fast=20,slow=50 --symbol AAA --methods prism --synthetic-paths 20 ;
     t26 sim mc --returns-table backtest_returns --column return --paths 5000
     """
+    from dataclasses import replace
+
     from trade2026.errors import InputError, NotFoundError
-    from trade2026.sim import _mc
+    from trade2026.sim import METRICS, monte_carlo
 
     if (strategy is None) == (returns_table is None):
         msg = "give exactly one of --strategy (with --table/--symbol) or --returns-table"
         raise InputError(msg)
-    if paths < 10 or synthetic_paths < 1:
-        msg = "--paths must be >= 10 and --synthetic-paths >= 1"
-        raise InputError(msg)
-    if not 0 < ruin_limit <= 1:
-        msg = f"--ruin-limit must be in (0, 1], got {ruin_limit}"
-        raise InputError(msg)
-    method_list = tuple(m.strip() for m in methods.split(",") if m.strip()) if methods else None
+    method_list = split_list(methods) or None
     prism_kw: dict[str, Any] = {}
-    if prism_agents is not None or prism_session is not None or prism_days is not None:
-        if not method_list or "prism" not in method_list:
-            msg = "--prism-agents/--prism-session/--prism-days apply only with --methods ...,prism"
-            raise InputError(msg)
+    if prism_agents is not None or prism_session is not None:
         from trade2026.sim.prism import parse_agents, parse_duration_hours
 
         prism_kw = {
             "prism_agents": parse_agents(prism_agents) if prism_agents is not None else None,
             "prism_session_hours": parse_duration_hours(prism_session) if prism_session is not None else None,
-            "prism_days": prism_days,
         }
-        _mc.prism_base_config(
-            agents=prism_kw["prism_agents"], session_hours=prism_kw["prism_session_hours"], days=prism_days
-        )  # bad settings exit 2 before any data is read
+    kw: dict[str, Any] = {
+        "methods": method_list,
+        "n_paths": paths,
+        "synthetic_paths": synthetic_paths,
+        "ruin_limit": ruin_limit,
+        "periods_per_year": periods_per_year,
+        "seed": seed,
+        "executor": executor or ctx.settings.executor,
+        "ray_address": ray_address or ctx.settings.ray_address,
+        "prism_days": prism_days,
+        "progress": True,
+        **prism_kw,
+    }
     src = table if strategy else returns_table
     assert src is not None
     if not ctx.lake.exists(src):
-        msg = f"table {src!r} does not exist; see 't26 data tables'"
+        msg = f"table {src!r} does not exist; see 't26 data ls' for the lake's tables"
         raise NotFoundError(msg)
-    import polars as pl
-
-    observed: dict[str, Any]
-    if strategy and method_list and "prism" in method_list:
-        ctx.log(f"prism: {synthetic_paths} PRISM run(s), each rerun through the backtest engine")
     if strategy:
-        bars = ctx.lake.read(src)
-        if symbol:
-            bars = bars.filter(pl.col("symbol") == symbol)
-            if bars.height == 0:
-                msg = f"symbol {symbol!r} is not in {src!r}"
-                raise NotFoundError(msg)
-        elif bars["symbol"].n_unique() > 1:
+        bars = ctx.lake.read_bars(src, symbols=[symbol] if symbol else None)
+        if symbol is None and bars["symbol"].n_unique() > 1:
             some = ", ".join(sorted(bars["symbol"].unique().to_list())[:5])
             msg = f"{src!r} has {bars['symbol'].n_unique()} symbols; pick one with --symbol (e.g. {some})"
             raise InputError(msg)
-        observed, results = _mc.validate_strategy(
-            bars,
-            strategy,
-            methods=method_list or _mc.METHODS,
-            n_paths=paths,
-            synthetic_paths=synthetic_paths,
-            ruin_limit=ruin_limit,
-            periods_per_year=periods_per_year,
-            seed=seed,
-            executor=executor or ctx.settings.executor,
-            ray_address=ray_address or ctx.settings.ray_address,
-            **prism_kw,
-        )
+        if method_list and "prism" in method_list:
+            ctx.log(f"prism: {synthetic_paths} PRISM run(s), each rerun through the backtest engine")
+        source: dict[str, Any] = {"bars": bars, "strategy": strategy}
     else:
         frame = ctx.lake.read(src)
         if column not in frame.columns:
             msg = f"{src!r} has no column {column!r}; columns: {', '.join(frame.columns)}"
             raise InputError(msg)
-        if method_list and set(method_list) - {"bootstrap"}:
-            msg = (
-                "with --returns-table only the bootstrap method applies "
-                "(reshuffling and synthetic paths need --strategy)"
-            )
-            raise InputError(msg)
-        if "ts" in frame.columns:
-            frame = frame.sort("ts")
-        rets = frame[column].cast(pl.Float64).to_numpy()
-        from trade2026.backtest import returns_metrics
-
-        observed = returns_metrics(rets, periods_per_year=periods_per_year)
-        results = _mc.validate_returns(
-            rets, n_paths=paths, ruin_limit=ruin_limit, periods_per_year=periods_per_year, seed=seed
-        )
-    summaries = [r.summary() for r in results]
-    obs = {k: observed.get(k) for k in ("total_return", "cagr", "sharpe", "max_drawdown")}
+        source = {"returns": (frame.sort("ts") if "ts" in frame.columns else frame)[column]}
     params = {
         "strategy": strategy,
         "table": src,
@@ -379,39 +324,24 @@ def mc(
         "synthetic_paths": synthetic_paths,
         "ruin_limit": ruin_limit,
         "seed": seed,
-        "methods": [s["method"] for s in summaries],
-        **{k: v for k, v in prism_kw.items() if v is not None},
+        **{k: v for k, v in {**prism_kw, "prism_days": prism_days}.items() if v is not None},
     }
     with ctx.tracking_run("sim-mc", params=params) as run:
-        metrics = {f"observed_{k}": v for k, v in obs.items() if v is not None}
-        for s in summaries:
-            metrics[f"{s['method']}_prob_loss"] = s["prob_loss"]
-            metrics[f"{s['method']}_risk_of_ruin"] = s["risk_of_ruin"]
-            metrics[f"{s['method']}_sharpe_p50"] = s["sharpe"]["p50"]
-        run.log_metrics(metrics)
-        run.log_dict({"observed": obs, "methods": summaries}, "mc.json")
+        report = monte_carlo(**source, table=src, **kw)
+        run.log_params({"methods": [r.method for r in report.results]})
+        run.log_metrics(report.tracking_metrics())
+        data = report.to_dict()
+        run.log_dict({"observed": data["observed"], "methods": data["methods"]}, "mc.json")
         if plot is not None:
-            _mc.plot_distributions(results, obs, plot)
-            run.log_artifact(plot)
-    data = {
-        "run_id": run.run_id,
-        "strategy": strategy,
-        "table": src,
-        "symbol": symbol,
-        "observed": obs,
-        "methods": summaries,
-    }
-    rows = []
-    for s in summaries:
-        for m in _mc.METRICS:
-            rows.append(
-                {
-                    "method": s["method"],
-                    "metric": m,
-                    "observed": obs.get(m),
-                    **{k: v for k, v in s[m].items() if k != "mean"},
-                }
-            )
+            run.log_artifact(report.plot(plot))
+    report = replace(report, run_id=run.run_id)
+    data = report.to_dict()
+    summaries, obs = data["methods"], data["observed"]
+    rows = [
+        {"method": s["method"], "metric": m, "observed": obs.get(m), **{k: v for k, v in s[m].items() if k != "mean"}}
+        for s in summaries
+        for m in METRICS
+    ]
     risk = [
         {
             "method": s["method"],
@@ -424,6 +354,11 @@ def mc(
     ]
     lines = [f"ruin = equity below {1 - ruin_limit:.0%} of the start at any time"]
     for s in summaries:
+        if s["method"] == "reshuffle":
+            lines.append(
+                f"reshuffle: {s['n_trades']} trades annualised at {s['trades_per_year']:.3g} trades per year "
+                "(the backtest's trades per bar x bars per year)"
+            )
         if s["method"] == "prism":
             bar = "one bar per session" if s["prism_bar"] == "session" else f"{s['prism_bar']} bars"
             lines.append(

@@ -1,18 +1,26 @@
-"""``t26 sim mc`` over the lake: strategy and returns-table modes, bad input."""
+"""``t26 sim mc`` over the lake: the library's numbers, strategy and returns-table modes, bad input."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from commands.main import app
+from trade2026._json import dumps
 from trade2026.lake import Lake
 
 runner = CliRunner()
+
+
+def library_json(report: Any) -> Any:
+    """A library result rendered the way the CLI renders ``--json``."""
+    return json.loads(dumps(report.to_dict()))
 
 
 @pytest.fixture(scope="module")
@@ -22,53 +30,79 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     h = tmp_path_factory.mktemp("mc")
     lake = Lake(h)
     write_sample(lake, generate(symbols=2, years=3, seed=0, intraday_symbols=1, intraday_days=1))
-    rng = __import__("numpy").random.default_rng(0)
+    rng = np.random.default_rng(0)
     lake.write("my_returns", pl.DataFrame({"ts": list(range(300)), "return": rng.normal(0.0005, 0.01, 300)}))
+    short = lake.read_bars("bars_1d").sort("symbol", "ts").head(40)
+    lake.write("bars_short", short)
     return h
 
 
-def test_mc_strategy(home: Path, tmp_path: Path) -> None:
-    sym = Lake(home).read("bars_1d")["symbol"][0]
+def t26(home: Path, *args: str) -> Any:
+    return runner.invoke(app, ["sim", "mc", *args, "--home", str(home), "--no-track"])
+
+
+def test_mc_strategy_is_the_library_result(home: Path, tmp_path: Path) -> None:
+    from trade2026.backtest import run_backtest, strategy_positions
+    from trade2026.core import returns_metrics
+    from trade2026.sim import monte_carlo
+
+    lake = Lake(home)
+    sym = lake.read("bars_1d")["symbol"][0]
     png = tmp_path / "mc.png"
-    res = runner.invoke(
-        app,
-        [
-            "sim",
-            "mc",
-            "--strategy",
-            "sma_cross:fast=10,slow=30",
-            "--symbol",
-            sym,
-            "--paths",
-            "100",
-            "--synthetic-paths",
-            "3",
-            "--methods",
-            "bootstrap,reshuffle,garch",
-            "--plot",
-            str(png),
-            "--json",
-            "--home",
-            str(home),
-            "--no-track",
-        ],
-    )
+    args = ["--strategy", "sma_cross:fast=10,slow=30", "--symbol", sym, "--paths", "100", "--synthetic-paths", "3"]
+    args += ["--methods", "bootstrap,reshuffle,garch", "--seed", "11", "--plot", str(png), "--json"]
+    res = t26(home, *args)
     assert res.exit_code == 0, res.stdout + res.stderr
     data = json.loads(res.stdout)
     assert [m["method"] for m in data["methods"]] == ["bootstrap", "reshuffle", "garch"]
-    assert set(data["observed"]) == {"total_return", "cagr", "sharpe", "max_drawdown"}
     assert png.stat().st_size > 0
+    # a notebook calling the library on the same bars gets exactly the same JSON
+    bars = lake.read_bars("bars_1d", symbols=[sym])
+    kw: dict[str, Any] = {"methods": ["bootstrap", "reshuffle", "garch"], "n_paths": 100, "synthetic_paths": 3}
+    report = monte_carlo(bars, "sma_cross:fast=10,slow=30", seed=11, table="bars_1d", **kw)
+    assert data == library_json(report)
+    assert data["symbol"] == sym and data["table"] == "bars_1d"
+    # observed: the core metrics of the engine's returns on those bars
+    bt = run_backtest(bars, strategy_positions("sma_cross", bars, fast=10, slow=30))
+    want = returns_metrics(bt.returns["return"].to_numpy(), 252)
+    assert data["observed"] == pytest.approx({k: want[k] for k in data["observed"]}, rel=1e-12)
+    # reshuffle: every path ends at the product of the trade returns, so all percentiles are equal
+    reshuffle = data["methods"][1]
+    total = float(np.prod(1 + bt.trades["return"].to_numpy()) - 1)
+    assert reshuffle["n_trades"] == bt.trades.height
+    assert reshuffle["total_return"] == pytest.approx(dict.fromkeys(reshuffle["total_return"], total), rel=1e-9)
+    # another seed, other resamples
+    other = t26(home, *[a if a != "11" else "12" for a in args])
+    assert json.loads(other.stdout)["methods"][0] != data["methods"][0]
 
 
-def test_mc_returns_table(home: Path) -> None:
-    res = runner.invoke(
-        app,
-        ["sim", "mc", "--returns-table", "my_returns", "--paths", "200", "--json", "--home", str(home), "--no-track"],
-    )
+def test_mc_bootstrap_percentiles_are_the_core_sampler(home: Path) -> None:
+    from trade2026.core import metrics_columns, stationary_bootstrap
+
+    res = t26(home, "--returns-table", "my_returns", "--paths", "200", "--seed", "5", "--json")
     assert res.exit_code == 0, res.stdout + res.stderr
     data = json.loads(res.stdout)
     (boot,) = data["methods"]
-    assert boot["method"] == "bootstrap" and boot["n_paths"] == 200 and boot["block_length"] >= 1
+    r = Lake(home).read("my_returns").sort("ts")["return"].to_numpy()
+    paths, b = stationary_bootstrap(r, 200, seed=5)
+    m = metrics_columns(paths.T, 252)
+    assert boot["method"] == "bootstrap" and boot["n_paths"] == 200 and boot["block_length"] == b
+    for k in ("total_return", "cagr", "sharpe", "max_drawdown"):
+        for p in (5, 25, 50, 75, 95):
+            assert boot[k][f"p{p}"] == pytest.approx(np.percentile(m[k], p), rel=1e-12)
+    assert boot["prob_loss"] == pytest.approx(np.mean(m["total_return"] < 0))
+    from trade2026.core import returns_metrics
+
+    assert data["observed"]["sharpe"] == pytest.approx(returns_metrics(r, 252)["sharpe"], rel=1e-12)
+    assert data["table"] == "my_returns" and data["strategy"] is None and data["symbol"] is None
+
+
+def test_mc_garch_on_too_few_bars_says_what_to_do(home: Path) -> None:
+    res = t26(home, "--table", "bars_short", "--strategy", "sma_cross:fast=5,slow=10", "--methods", "garch")
+    assert res.exit_code == 2, res.stdout + res.stderr
+    assert "GARCH(1,1) needs at least 50 returns (got 39)" in res.stderr
+    assert "longer history or another method" in res.stderr
+    assert "unexpected failure" not in res.stderr
 
 
 _PRISM = ["--prism-agents", "mm=1,noise=4,value=2", "--prism-session", "6m", "--prism-days", "40"]
@@ -76,10 +110,9 @@ _PRISM = ["--prism-agents", "mm=1,noise=4,value=2", "--prism-session", "6m", "--
 
 def test_mc_prism_paths(home: Path) -> None:
     sym = Lake(home).read("bars_1d")["symbol"][0]
-    args = ["sim", "mc", "--strategy", "sma_cross:fast=5,slow=20", "--symbol", sym, "--paths", "20"]
-    args += ["--synthetic-paths", "2", "--methods", "gbm,prism", *_PRISM, "--seed", "3"]
-    args += ["--json", "--home", str(home), "--no-track"]
-    first = runner.invoke(app, args)
+    args = ["--strategy", "sma_cross:fast=5,slow=20", "--symbol", sym, "--paths", "20"]
+    args += ["--synthetic-paths", "2", "--methods", "gbm,prism", *_PRISM, "--seed", "3", "--json"]
+    first = t26(home, *args)
     assert first.exit_code == 0, first.stdout + first.stderr
     data = json.loads(first.stdout)
     gbm, prism = data["methods"]
@@ -87,7 +120,7 @@ def test_mc_prism_paths(home: Path) -> None:
     assert prism["prism_session_hours"] == pytest.approx(0.1) and prism["prism_bar"] == "session"
     assert set(gbm) - {"underlying_model"} <= set(prism)
     assert set(prism["sharpe"]) == {"p5", "p25", "p50", "p75", "p95", "mean"}
-    second = runner.invoke(app, args)
+    second = t26(home, *args)
     assert second.exit_code == 0, second.stdout + second.stderr
     assert json.loads(second.stdout)["methods"] == data["methods"]  # same seed, same distribution
 
@@ -104,8 +137,7 @@ def test_mc_prism_paths(home: Path) -> None:
 )
 def test_mc_prism_bad_settings(home: Path, args: list[str], needle: str) -> None:
     sym = Lake(home).read("bars_1d")["symbol"][0]
-    cmd = ["sim", "mc", "--strategy", "sma_cross", "--symbol", sym, "--methods", "prism", *args]
-    res = runner.invoke(app, [*cmd, "--home", str(home), "--no-track"])
+    res = t26(home, "--strategy", "sma_cross", "--symbol", sym, "--methods", "prism", *args)
     assert res.exit_code == 2, res.stdout
     assert needle in res.stderr
 
@@ -114,15 +146,29 @@ def test_mc_prism_bad_settings(home: Path, args: list[str], needle: str) -> None
     ("args", "needle"),
     [
         ([], "exactly one"),
-        (["--strategy", "sma_cross", "--prism-days", "5"], "apply only with --methods"),
+        (["--strategy", "sma_cross", "--symbol", "{sym}", "--prism-days", "5"], "apply only with the prism method"),
         (["--strategy", "sma_cross"], "pick one with --symbol"),
+        (["--strategy", "sma_cross", "--symbol", "NOPE"], "NOPE"),
+        (["--strategy", "sma_cross", "--table", "nosuch"], "t26 data ls"),
         (["--returns-table", "nosuch"], "does not exist"),
         (["--returns-table", "my_returns", "--column", "x"], "no column"),
         (["--returns-table", "my_returns", "--ruin-limit", "2"], "ruin-limit"),
+        (["--returns-table", "my_returns", "--paths", "5"], "--paths"),
         (["--returns-table", "my_returns", "--methods", "garch"], "only the bootstrap"),
     ],
 )
 def test_mc_bad_input(home: Path, args: list[str], needle: str) -> None:
-    res = runner.invoke(app, ["sim", "mc", *args, "--home", str(home), "--no-track"])
+    sym = Lake(home).read("bars_1d")["symbol"][0]
+    res = t26(home, *[a.replace("{sym}", sym) for a in args])
     assert res.exit_code == 2, res.stdout
     assert needle in res.stderr
+
+
+def test_the_sim_command_imports_only_public_names() -> None:
+    import ast
+
+    tree = ast.parse((Path(__file__).resolve().parents[2] / "commands" / "sim.py").read_text())
+    modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    modules += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    private = [m for m in modules if m.startswith("trade2026") and any(p.startswith("_") for p in m.split("."))]
+    assert modules and not private

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from commands.main import app
+from trade2026._json import dumps
 from trade2026.lake import Lake
 
 runner = CliRunner()
@@ -43,6 +48,28 @@ def test_prism_writes_tables_and_reruns_idempotently(tmp_path: Path) -> None:
     assert lake.read("prism_runs").height == 1
 
 
+def _timeless(data: dict[str, Any]) -> dict[str, Any]:
+    """The JSON without the wall-clock ``sim_seconds`` of each run (the one value that varies)."""
+    return {**data, "runs": [{k: v for k, v in r.items() if k != "sim_seconds"} for r in data["runs"]]}
+
+
+def test_prism_json_is_the_library_result(tmp_path: Path) -> None:
+    from trade2026.sim.prism import load_config, parse_agents, parse_duration_hours, parse_seeds, simulate_runs
+
+    code, out = t26("sim", "prism", *SMALL, "--seeds", "3-4", "--json", "--no-track", "--home", str(tmp_path / "a"))
+    assert code == 0, out
+    agents = parse_agents("mm=2,noise=6,value=3,momentum=2")
+    cfg = load_config(agents=agents, session_hours=parse_duration_hours("30m"), days=2)
+    lake = Lake(tmp_path / "b")
+    report = simulate_runs(cfg, parse_seeds("3-4"), lake=lake)
+    assert _timeless(json.loads(out)) == _timeless(json.loads(dumps(report.to_dict())))
+    assert (
+        lake.read("bars_1m_prism")
+        .sort("symbol", "ts")
+        .equals(Lake(tmp_path / "a").read("bars_1m_prism").sort("symbol", "ts"))
+    )
+
+
 def test_prism_many_seeds_and_facts_on_the_result(tmp_path: Path) -> None:
     home = str(tmp_path)
     code, out = t26(
@@ -61,12 +88,21 @@ def test_prism_many_seeds_and_facts_on_the_result(tmp_path: Path) -> None:
 
 def test_facts_on_a_real_bars_table(tmp_path: Path) -> None:
     from trade2026.datasets import generate, write_sample
+    from trade2026.sim import stylized_facts
 
-    write_sample(Lake(tmp_path), generate(symbols=4, years=1, seed=0, intraday_symbols=1, intraday_days=1))
+    lake = Lake(tmp_path)
+    write_sample(lake, generate(symbols=4, years=1, seed=0, intraday_symbols=1, intraday_days=1))
     code, out = t26("sim", "prism", "facts", "bars_1d", "--home", str(tmp_path), "--json", "--no-track")
     assert code == 0, out
     rep = json.loads(out)
     assert rep["n_returns"] > 200 and len(rep["facts"]) == 9
+    assert rep == json.loads(dumps({"table": "bars_1d", **stylized_facts(lake.read_bars("bars_1d")).to_dict()}))
+    some = sorted(lake.read_bars("bars_1d")["symbol"].unique().to_list())[:2]
+    code, out = t26("sim", "prism", "facts", "bars_1d", "--symbols", ",".join(some), "--home", str(tmp_path), "--json")
+    assert code == 0, out
+    assert json.loads(out)["n_segments"] == 2
+    res = runner.invoke(app, ["sim", "prism", "facts", "bars_1d", "--symbols", "NOPE", "--home", str(tmp_path)])
+    assert res.exit_code == 2 and "NOPE" in res.stderr
 
 
 def test_tracked_run_prints_its_id(tmp_path: Path) -> None:
@@ -85,7 +121,8 @@ def test_tracked_run_prints_its_id(tmp_path: Path) -> None:
         (["--session", "0h"], "session_hours"),
         (["--days", "0"], "days"),
         (["facts"], "needs a bars table"),
-        (["facts", "nosuch"], "does not exist"),
+        (["facts", "nosuch"], "t26 data ls"),
+        (["--seeds", "1,x"], "not a list of integers"),
         (["bogus"], "unknown action"),
     ],
 )
@@ -100,3 +137,29 @@ def test_unknown_toml_field_exits_2(tmp_path: Path) -> None:
     cfg.write_text("[agents]\nmm = 2\n[mm]\nspreed = 3\n")
     res = runner.invoke(app, ["sim", "prism", "--config", str(cfg), "--home", str(tmp_path), "--no-track"])
     assert res.exit_code == 2 and "mm.spreed" in res.stderr
+
+
+@pytest.mark.slow
+def test_first_run_compiles_quietly_under_json(tmp_path: Path) -> None:
+    """With no numba cache (a new install), --json keeps stdout pure JSON and says nothing on stderr
+    about compiling; without --json one stderr line says the kernels compile."""
+    small = ["--agents", "mm=1,noise=4,value=2", "--session", "6m", "--days", "1", "--no-write", "--no-track"]
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "NUMBA_CACHE_DIR": str(tmp_path / f"numba{len(extra)}"),
+            "PYTHONPATH": os.pathsep.join(sys.path),
+        }
+        cmd = [sys.executable, "-m", "commands.main", "sim", "prism", *small, "--home", str(tmp_path), *extra]
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=600)
+
+    quiet = run("--json")
+    assert quiet.returncode == 0, quiet.stderr
+    assert json.loads(quiet.stdout)["runs"][0]["n_trades"] > 0
+    assert "compiling" not in quiet.stderr
+    loud = run()
+    assert loud.returncode == 0, loud.stderr
+    notes = [line for line in loud.stderr.splitlines() if "compiling" in line]
+    assert len(notes) == 1 and "PRISM" in notes[0] and "first run only" in notes[0]
+    assert "compiling" not in loud.stdout

@@ -151,3 +151,41 @@ def test_bars_into_an_ingested_table_add_their_extra_columns(lake: Lake) -> None
     back = lake.read("bars_1m")
     assert {"vwap", "n_ticks"} <= set(back.columns)
     assert back.height == built.height and res.inserted + res.updated <= built.height
+
+
+def test_bars_from_trades_orders_equal_timestamps_by_seq() -> None:
+    """PRISM's trade log: many trades share a microsecond; open and close follow ``seq``, bars keep
+    run_id/date, and the OHLCV equal both a plain loop and ``build_bars``' time bars."""
+    from trade2026.lake._bars import bars_from_trades
+
+    rng = np.random.default_rng(3)
+    n = 400
+    offs = np.sort(rng.integers(0, 180, n)) * 1_000_000  # whole seconds over 3 minutes: many ties
+    df = pl.DataFrame(
+        {
+            "run_id": "r1",
+            "symbol": "P",
+            "ts": [T0 + dt.timedelta(microseconds=int(o)) for o in offs],
+            "price": np.round(100 + np.cumsum(rng.normal(0, 0.05, n)), 2),
+            "size": rng.integers(1, 9, n).astype(float),
+            "date": T0.date(),
+        }
+    ).with_columns(pl.int_range(pl.len()).alias("seq"))
+    shuffled = df.sample(fraction=1.0, shuffle=True, seed=1)  # the builder must not rely on row order
+    got = bars_from_trades(shuffled, "1m")
+    assert got.columns == ["symbol", "ts", "open", "high", "low", "close", "volume", "run_id", "date"]
+    ref: dict[dt.datetime, list[dict[str, Any]]] = {}
+    for r in df.iter_rows(named=True):  # df is in seq order
+        ref.setdefault(r["ts"].replace(second=0), []).append(r)
+    assert got["ts"].to_list() == sorted(ref)
+    for row in got.iter_rows(named=True):
+        grp = ref[row["ts"]]
+        assert (row["open"], row["close"]) == (grp[0]["price"], grp[-1]["price"])
+        assert (row["high"], row["low"]) == (max(g["price"] for g in grp), min(g["price"] for g in grp))
+        assert row["volume"] == sum(g["size"] for g in grp)
+        assert (row["run_id"], row["date"]) == ("r1", T0.date())
+    lake_bars = build_bars(df, "time:1m")
+    cols = ["symbol", "ts", "high", "low", "volume"]
+    assert got.select(cols).equals(lake_bars.select(cols))
+    empty = bars_from_trades(df.clear(), "1m")
+    assert empty.height == 0 and empty.columns == ["symbol", "ts", "open", "high", "low", "close", "volume"]

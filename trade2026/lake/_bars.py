@@ -1,4 +1,9 @@
-"""Bars from ticks: time, tick, volume and dollar bars (Lopez de Prado, AFML ch. 2)."""
+"""Bars from ticks: time, tick, volume and dollar bars (Lopez de Prado, AFML ch. 2).
+
+:func:`build_bars` makes every kind from a ticks frame; :func:`bars_from_trades` is its time bars
+for a trade log that carries an arrival sequence and run labels (PRISM's trades). Both bucket
+trades with the one time-bar builder here, so the lake's bars and PRISM's bars agree.
+"""
 
 from __future__ import annotations
 
@@ -68,6 +73,14 @@ def _agg() -> list[Any]:
     ]
 
 
+def _time_bars(trades: pl.DataFrame, every: str, keys: tuple[str, ...] = ()) -> pl.DataFrame:
+    """OHLCV, vwap and tick count per (symbol, *keys, interval) of trades sorted by time within each
+    group; bars are stamped with the start of their interval, intervals without trades are skipped."""
+    return trades.group_by_dynamic("ts", every=every, group_by=["symbol", *keys], label="left", closed="left").agg(
+        _agg()
+    )
+
+
 def build_bars(ticks: Any, kind: str | BarSpec) -> pl.DataFrame:
     """Aggregate ticks (symbol, ts, price, size[, side]) into bars.
 
@@ -89,7 +102,7 @@ def build_bars(ticks: Any, kind: str | BarSpec) -> pl.DataFrame:
         return _empty()
     if spec.kind == "time":
         assert spec.every is not None
-        out = df.group_by_dynamic("ts", every=spec.every, group_by="symbol", label="left", closed="left").agg(_agg())
+        out = _time_bars(df, spec.every)
     else:
         measure = {
             "tick": pl.lit(1.0),
@@ -119,6 +132,35 @@ def build_bars(ticks: Any, kind: str | BarSpec) -> pl.DataFrame:
         pl.col("vwap").fill_null(float("nan")),
         "n_ticks",
     ).sort("symbol", "ts")
+
+
+def bars_from_trades(trades: pl.DataFrame, every: str = "1m") -> pl.DataFrame:
+    """Time bars in the canonical schema from a trade log, one per interval that has trades.
+
+    Parameters
+    ----------
+    trades : polars DataFrame
+        symbol, ts, price, size; optionally ``seq`` (arrival order: trades with the same timestamp
+        are taken in ``seq`` order, so open and close are the first and last trade of the interval)
+        and ``run_id`` / ``date`` (kept on the bars, bars never span two of them).
+    every : str
+        A polars duration (``"1m"``, ``"300s"``).
+
+    Returns
+    -------
+    polars DataFrame
+        symbol, ts (interval start), open, high, low, close, volume and the ``run_id`` / ``date``
+        columns present in ``trades``, sorted by (symbol, ts).
+    """
+    if trades.height == 0:
+        return _empty().drop("vwap", "n_ticks")
+    keep = tuple(c for c in ("run_id", "date") if c in trades.columns)
+    ordered = trades.sort("symbol", "ts", "seq" if "seq" in trades.columns else "ts")
+    return (
+        _time_bars(ordered, every, keep)
+        .select("symbol", "ts", "open", "high", "low", "close", "volume", *keep)
+        .sort("symbol", "ts")
+    )
 
 
 def _empty() -> pl.DataFrame:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
-from scipy.optimize import minimize
 
 from trade2026.errors import InputError
 
@@ -82,12 +81,24 @@ def _garch_sim(z, mu, omega, alpha, beta, v0):
 
 
 def fit_garch(returns: np.ndarray) -> Garch11:
-    """Gaussian QMLE of GARCH(1,1) on a return series (at least 50 observations)."""
+    """Gaussian QMLE of GARCH(1,1) on a return series (at least 50 observations).
+
+    Notes
+    -----
+    Bollerslev (1986), "Generalized autoregressive conditional heteroskedasticity", J. Econometrics
+    31(3); the quasi-likelihood of Bollerslev and Wooldridge (1992). Maximised by Nelder-Mead from
+    three starting points, on returns scaled to unit variance.
+    """
+    from scipy.optimize import minimize
+
+    from trade2026._jit import compile_notice
+
     r = np.asarray(returns, dtype=np.float64)
     r = r[np.isfinite(r)]
     if r.size < 50:
         msg = f"GARCH(1,1) needs at least 50 returns (got {r.size}); use a longer history or another method"
         raise InputError(msg)
+    compile_notice((garch_filter, _nll, _garch_sim), "GARCH(1,1)")
     mu = float(r.mean())
     e = r - mu
     var = float(e.var())

@@ -3,6 +3,8 @@
 ``simulate(load_config(...))`` runs a population of market makers, noise, value and momentum
 traders on an event-driven clock; ``PrismRun.frames()`` gives its trades, ticks, quotes, depth
 snapshots, 1-minute bars, fundamental path and agent results as polars frames.
+``simulate_runs(config, seeds, lake=...)`` runs several seeds, summarises and writes them (what
+``t26 sim prism`` does) and returns a :class:`PrismReport`.
 """
 
 from trade2026.sim.prism._book import depth, new_book, resting_queues, run_stream
@@ -16,6 +18,7 @@ from trade2026.sim.prism._config import (
     parse_duration_hours,
 )
 from trade2026.sim.prism._reference import ReferenceBook
+from trade2026.sim.prism._runs import PrismReport, parse_seeds, simulate_runs
 from trade2026.sim.prism._simulate import PrismDay, PrismRun, bars_from_trades, iter_days, run_id_for, simulate
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
     "FundamentalParams",
     "PrismConfig",
     "PrismDay",
+    "PrismReport",
     "PrismRun",
     "ReferenceBook",
     "bars_from_trades",
@@ -33,8 +37,10 @@ __all__ = [
     "new_book",
     "parse_agents",
     "parse_duration_hours",
+    "parse_seeds",
     "resting_queues",
     "run_id_for",
     "run_stream",
     "simulate",
+    "simulate_runs",
 ]

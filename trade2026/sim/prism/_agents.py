@@ -50,7 +50,23 @@ Q_SEQ, Q_KIND, Q_AGENT, Q_SIDE, Q_PRICE, Q_QTY, Q_TIF, Q_SLOT = range(8)
 QF = 8
 
 
-@njit(cache=True)
+# The queue helpers are typed eagerly: called with literal constants (0, K_WAKE) and with int64
+# variables, a lazily typed helper compiles once per combination (five times for q_push).
+_QT, _QD = "float64[::1]", "int64[:, ::1]"
+
+
+@njit(f"void({_QT}, {_QD}, int64, int64)", cache=True)
+def _swap(qt, qd, i, j):
+    t = qt[i]
+    qt[i] = qt[j]
+    qt[j] = t
+    for c in range(QF):
+        v = qd[i, c]
+        qd[i, c] = qd[j, c]
+        qd[j, c] = v
+
+
+@njit(f"int64({_QT}, {_QD}, int64, int64, float64, int64, int64, int64, int64, int64, int64, int64)", cache=True)
 def q_push(qt, qd, n, seq, t, kind, agent, side, price, qty, tif, slot):
     """Push onto the binary min-heap ordered by (time, seq); returns the new size."""
     i = n
@@ -72,18 +88,7 @@ def q_push(qt, qd, n, seq, t, kind, agent, side, price, qty, tif, slot):
     return n + 1
 
 
-@njit(cache=True)
-def _swap(qt, qd, i, j):
-    t = qt[i]
-    qt[i] = qt[j]
-    qt[j] = t
-    for c in range(QF):
-        v = qd[i, c]
-        qd[i, c] = qd[j, c]
-        qd[j, c] = v
-
-
-@njit(cache=True)
+@njit(f"Tuple((float64, int64))({_QT}, {_QD}, int64, int64[::1])", cache=True)
 def q_pop(qt, qd, n, out):
     """Pop the earliest entry into ``out`` (QF int64); returns (time, new size)."""
     t = qt[0]
@@ -114,7 +119,7 @@ def q_pop(qt, qd, n, out):
 @njit(cache=True)
 def lognormal_size(median, sigma):
     s = median * np.exp(sigma * np.random.standard_normal())
-    return max(1, int(np.round(s)))
+    return max(1, round(s))  # half to even, as np.round, without compiling np.round
 
 
 @njit(cache=True)

@@ -51,13 +51,16 @@ GTC, IOC = 0, 1
 BUY, SELL = 1, -1
 
 
-@njit(cache=True)
-def new_book(n_levels, order_capacity, trade_capacity):
-    """Empty book arrays ``(orders, levels, meta, trades)`` for prices ``0 .. n_levels - 1``."""
+def new_book(n_levels: int, order_capacity: int, trade_capacity: int) -> tuple[np.ndarray, ...]:
+    """Empty book arrays ``(orders, levels, meta, trades)`` for prices ``0 .. n_levels - 1``.
+
+    Plain numpy (the kernels take the arrays): allocating outside numba spares the first run the
+    compilation of numba's array constructors.
+    """
     orders = np.zeros((max(order_capacity, 1), NF), dtype=np.int64)
-    levels = np.full((n_levels, 4), -1, dtype=np.int64)
-    levels[:, L_QTY] = 0
-    levels[:, L_COUNT] = 0
+    levels = np.zeros((n_levels, 4), dtype=np.int64)
+    levels[:, L_HEAD] = -1
+    levels[:, L_TAIL] = -1
     meta = np.zeros(8, dtype=np.int64)
     meta[M_BID] = -1
     meta[M_ASK] = n_levels
@@ -66,6 +69,8 @@ def new_book(n_levels, order_capacity, trade_capacity):
     return orders, levels, meta, trades
 
 
+# Element loops, not slice assignment, in every PRISM kernel: a slice assignment pulls numba's
+# broadcasting and shape-error formatting into the compile (about 2 s of a first run).
 @njit(cache=True)
 def grow_rows(a, need):
     """``a`` with at least ``need`` rows (doubling), the old rows copied."""
@@ -76,7 +81,9 @@ def grow_rows(a, need):
     while m < need:
         m *= 2
     b = np.zeros((m, a.shape[1]), dtype=a.dtype)
-    b[:n] = a
+    for i in range(n):
+        for j in range(a.shape[1]):
+            b[i, j] = a[i, j]
     return b
 
 
@@ -285,14 +292,15 @@ def process_events(orders, levels, meta, trades, etype, side, price, qty, agent,
 
 
 @njit(cache=True)
-def depth(levels, meta, n):
-    """Top ``n`` levels per side: (n, 4) int64 of bid price, bid size, ask price, ask size.
-
-    Missing levels have price -1 and size 0.
-    """
-    out = np.zeros((n, 4), dtype=np.int64)
-    out[:, 0] = -1
-    out[:, 2] = -1
+def depth_into(levels, meta, out):
+    """Write the top ``n`` levels per side into ``out`` (n, 4) int64: bid price, bid size, ask
+    price, ask size; missing levels have price -1 and size 0."""
+    n = out.shape[0]
+    for k in range(n):
+        out[k, 0] = -1
+        out[k, 1] = 0
+        out[k, 2] = -1
+        out[k, 3] = 0
     nlev = meta[M_NLEV]
     k = 0
     p = meta[M_BID]
@@ -310,6 +318,15 @@ def depth(levels, meta, n):
             out[k, 3] = levels[p, L_QTY]
             k += 1
         p += 1
+
+
+def depth(levels: np.ndarray, meta: np.ndarray, n: int) -> np.ndarray:
+    """Top ``n`` levels per side: (n, 4) int64 of bid price, bid size, ask price, ask size.
+
+    Missing levels have price -1 and size 0.
+    """
+    out = np.empty((n, 4), dtype=np.int64)
+    depth_into(levels, meta, out)
     return out
 
 

@@ -52,7 +52,8 @@ def _grow1(a, need):
     while m < need:
         m *= 2
     b = np.zeros(m, dtype=a.dtype)
-    b[: a.shape[0]] = a
+    for i in range(a.shape[0]):
+        b[i] = a[i]
     return b
 
 
@@ -63,21 +64,20 @@ def _grow_queue(qt, qd, need):
     return _grow1(qt, need), B.grow_rows(qd, need)
 
 
-@njit(cache=True)
 def run_session(
-    seed,
-    session_s,
-    n_levels,
-    atypes,
-    prm,
-    pos,
-    cash,
-    fund,
-    activity,
-    ref_price,
-    n_depth,
-    snapshot_s,
-):
+    seed: int,
+    session_s: int,
+    n_levels: int,
+    atypes: np.ndarray,
+    prm: np.ndarray,
+    pos: np.ndarray,
+    cash: np.ndarray,
+    fund: np.ndarray,
+    activity: np.ndarray,
+    ref_price: float,
+    n_depth: int,
+    snapshot_s: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Simulate one session; ``pos`` and ``cash`` (int64 per agent) are updated in place.
 
     Parameters
@@ -98,21 +98,88 @@ def run_session(
     trades (n, 8) int64, quotes (m, 5) int64, depth (k, n_depth, 4) int64 snapshots every
     ``snapshot_s`` seconds, mid (session_s + 1,) float64 mid per second, agent stats (n_agents, 6)
     float64 and the number of messages processed.
+
+    Notes
+    -----
+    The arrays are allocated here, in numpy, and the kernel :func:`_session` fills them (growing the
+    book, queue and quote arrays when they fill up): numba then compiles no array constructors.
     """
-    np.random.seed(seed)
     n_agents = atypes.shape[0]
     orders, levels, meta, trades = B.new_book(n_levels, 4096, 4096)
-    qt = np.zeros(256, dtype=np.float64)
-    qd = np.zeros((256, QF), dtype=np.int64)
+    mid_hist = np.zeros(session_s + 1, dtype=np.float64)
+    mid_hist[0] = ref_price
+    depth = np.zeros((session_s // snapshot_s + 1, n_depth, 4), dtype=np.int64)
+    stats = np.zeros((n_agents, SF), dtype=np.float64)
+    trades, quotes, nq, ns, n_msgs = _session(
+        np.int64(seed),
+        np.int64(session_s),
+        np.int64(n_levels),
+        atypes,
+        prm,
+        pos,
+        cash,
+        fund,
+        activity,
+        float(ref_price),
+        np.int64(snapshot_s),
+        orders,
+        levels,
+        meta,
+        trades,
+        np.zeros(256, dtype=np.float64),
+        np.zeros((256, QF), dtype=np.int64),
+        np.zeros((2 * MAX_SLOTS + 2, 6), dtype=np.int64),
+        np.full((n_agents, MAX_SLOTS), -1, dtype=np.int64),
+        np.zeros((4096, QUOTE_F), dtype=np.int64),
+        depth,
+        mid_hist,
+        stats,
+        np.zeros(QF, dtype=np.int64),
+        np.zeros(n_agents, dtype=np.int64),
+        np.zeros(n_agents, dtype=np.float64),
+        np.zeros(n_agents, dtype=np.float64),
+    )
+    n_trades = int(meta[B.M_NTR])
+    return trades[:n_trades].copy(), quotes[:nq].copy(), depth[:ns].copy(), mid_hist, stats, int(n_msgs)
+
+
+@njit(cache=True)
+def _session(
+    seed,
+    session_s,
+    n_levels,
+    atypes,
+    prm,
+    pos,
+    cash,
+    fund,
+    activity,
+    ref_price,
+    snapshot_s,
+    orders,
+    levels,
+    meta,
+    trades,
+    qt,
+    qd,
+    msgs,
+    slots,
+    quotes,
+    depth,
+    mid_hist,
+    stats,
+    row,
+    ring,
+    look,
+    bias,
+):
+    """The session loop of :func:`run_session` over its preallocated arrays; returns the (possibly
+    regrown) trades and quotes arrays, the numbers of quotes and depth snapshots written and of
+    messages processed."""
+    np.random.seed(seed)
+    n_agents = atypes.shape[0]
     qn = 0
     seq = 0
-    row = np.zeros(QF, dtype=np.int64)
-    msgs = np.zeros((2 * MAX_SLOTS + 2, 6), dtype=np.int64)
-    slots = np.full((n_agents, MAX_SLOTS), -1, dtype=np.int64)
-    ring = np.zeros(n_agents, dtype=np.int64)
-    look = np.zeros(n_agents, dtype=np.float64)
-    bias = np.zeros(n_agents, dtype=np.float64)
-    stats = np.zeros((n_agents, SF), dtype=np.float64)
     for a in range(n_agents):
         if atypes[a] == MOMENTUM:
             look[a] = np.floor(prm[a, 4] + np.random.random() * (prm[a, 5] - prm[a, 4]))
@@ -123,16 +190,12 @@ def run_session(
             qt, qd = _grow_queue(qt, qd, qn + 1)
             qn = q_push(qt, qd, qn, seq, np.random.exponential(1.0 / rate), K_WAKE, a, 0, 0, 0, 0, 0)
             seq += 1
-    quotes = np.zeros((4096, QUOTE_F), dtype=np.int64)
     nq = 0
-    n_snap = session_s // snapshot_s + 1
-    depth = np.zeros((n_snap, n_depth, 4), dtype=np.int64)
+    n_snap = depth.shape[0]
     ns = 0
-    mid_hist = np.zeros(session_s + 1, dtype=np.float64)
-    mid_hist[0] = ref_price
     next_sec = 1
     last_mid = ref_price
-    last_q = np.full(4, -2, dtype=np.int64)
+    last_bid = last_bsz = last_ask = last_asz = -2  # the last quote written
     n_msgs = 0
     while qn > 0:
         t, qn = q_pop(qt, qd, qn, row)
@@ -144,7 +207,7 @@ def run_session(
         while next_sec <= t:
             mid_hist[next_sec] = mid
             if next_sec % snapshot_s == 0 and ns < n_snap:
-                depth[ns] = B.depth(levels, meta, n_depth)
+                B.depth_into(levels, meta, depth[ns])
                 ns += 1
             next_sec += 1
         s = next_sec - 1
@@ -225,7 +288,7 @@ def run_session(
             last_mid = 0.5 * (bid + ask)
         bsz = levels[bid, B.L_QTY] if bid >= 0 else 0
         asz = levels[ask, B.L_QTY] if ask < n_levels else 0
-        if bid != last_q[0] or bsz != last_q[1] or ask != last_q[2] or asz != last_q[3]:
+        if bid != last_bid or bsz != last_bsz or ask != last_ask or asz != last_asz:
             quotes = B.grow_rows(quotes, nq + 1)
             quotes[nq, 0] = tns
             quotes[nq, 1] = bid
@@ -233,17 +296,19 @@ def run_session(
             quotes[nq, 3] = ask
             quotes[nq, 4] = asz
             nq += 1
-            last_q[0] = bid
-            last_q[1] = bsz
-            last_q[2] = ask
-            last_q[3] = asz
+            last_bid, last_bsz, last_ask, last_asz = bid, bsz, ask, asz
     bid = meta[B.M_BID]
     ask = meta[B.M_ASK]
     mid = 0.5 * (bid + ask) if (bid >= 0 and ask < n_levels) else last_mid
     while next_sec <= session_s:
         mid_hist[next_sec] = mid
         if next_sec % snapshot_s == 0 and ns < n_snap:
-            depth[ns] = B.depth(levels, meta, n_depth)
+            B.depth_into(levels, meta, depth[ns])
             ns += 1
         next_sec += 1
-    return trades[: meta[B.M_NTR]].copy(), quotes[:nq].copy(), depth[:ns].copy(), mid_hist, stats, n_msgs
+    return trades, quotes, nq, ns, n_msgs
+
+
+# The kernels a session compiles on first use (the queue helpers and ``_snapshot`` are typed
+# eagerly, so they compile when this module is first imported).
+KERNELS = (_session, _grow_queue, _grow1, decide, B.grow_rows, B.submit, B.cancel, B.depth_into)

@@ -12,8 +12,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+# The one time-bar builder; re-exported as trade2026.sim.prism.bars_from_trades (its old home).
+# TODO(lead): import it from trade2026.lake once the lake exports it.
+from trade2026.lake._bars import bars_from_trades
 from trade2026.sim.prism import _agents as A
-from trade2026.sim.prism._clock import NS, S_FILLED, S_ORDERS, S_SLIP, S_SLIP_QTY, S_SUBMITTED, run_session
+from trade2026.sim.prism._clock import KERNELS, NS, S_FILLED, S_ORDERS, S_SLIP, S_SLIP_QTY, S_SUBMITTED, run_session
 from trade2026.sim.prism._config import AGENT_TYPES, PrismConfig
 
 TS = pl.Datetime("us", "UTC")
@@ -143,9 +146,18 @@ class PrismRun:
         return build_frames(self)
 
 
+def announce_compile() -> None:
+    """Say (through :func:`trade2026._jit.compile_notice`) that the PRISM kernels compile now, if
+    they have no cache yet: call before the first session of a process or a fan-out."""
+    from trade2026._jit import compile_notice
+
+    compile_notice(KERNELS, "PRISM")
+
+
 def iter_days(cfg: PrismConfig) -> Iterator[tuple[PrismDay, np.ndarray, np.ndarray, np.ndarray, list[str]]]:
     """Simulate session after session; yields each day with the agents' cash/positions after it."""
     cfg.validate()
+    announce_compile()
     types, prm, names = _agent_arrays(cfg)
     n_levels = round(4 * cfg.initial_price / cfg.tick_size)
     ss = np.random.SeedSequence(cfg.seed)
@@ -275,36 +287,6 @@ def _day_frames(
         }
     )
     return {"trades": trades, "quotes": quotes, "depth": depth, "fundamental": fundamental, "agent_days": agents}
-
-
-def bars_from_trades(trades: pl.DataFrame, every: str = "1m") -> pl.DataFrame:
-    """Time bars (canonical schema plus run_id/date) from a trades frame; minutes without trades are skipped."""
-    if trades.height == 0:
-        return pl.DataFrame(
-            schema={
-                "symbol": pl.String,
-                "ts": TS,
-                "open": pl.Float64,
-                "high": pl.Float64,
-                "low": pl.Float64,
-                "close": pl.Float64,
-                "volume": pl.Float64,
-            }
-        )
-    keep = [c for c in ("run_id", "date") if c in trades.columns]
-    return (
-        trades.sort("symbol", "ts", "seq" if "seq" in trades.columns else "ts")
-        .group_by_dynamic("ts", every=every, group_by=["symbol", *keep], label="left", closed="left")
-        .agg(
-            pl.col("price").first().alias("open"),
-            pl.col("price").max().alias("high"),
-            pl.col("price").min().alias("low"),
-            pl.col("price").last().alias("close"),
-            pl.col("size").sum().alias("volume"),
-        )
-        .select("symbol", "ts", "open", "high", "low", "close", "volume", *keep)
-        .sort("symbol", "ts")
-    )
 
 
 def day_frames(run: PrismRun, day: PrismDay) -> dict[str, pl.DataFrame]:
