@@ -20,6 +20,7 @@ def test_lake_public_names() -> None:
         "TICK_COLUMNS",
         "WriteResult",
         "bars_from_ticks",
+        "bars_from_trades",
         "build_bars",
         "check_table_name",
         "ingest",

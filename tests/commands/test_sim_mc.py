@@ -162,13 +162,3 @@ def test_mc_bad_input(home: Path, args: list[str], needle: str) -> None:
     res = t26(home, *[a.replace("{sym}", sym) for a in args])
     assert res.exit_code == 2, res.stdout
     assert needle in res.stderr
-
-
-def test_the_sim_command_imports_only_public_names() -> None:
-    import ast
-
-    tree = ast.parse((Path(__file__).resolve().parents[2] / "commands" / "sim.py").read_text())
-    modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
-    modules += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-    private = [m for m in modules if m.startswith("trade2026") and any(p.startswith("_") for p in m.split("."))]
-    assert modules and not private

@@ -1,6 +1,6 @@
 """The local lake: Delta tables read as polars frames or through DuckDB SQL, ingest and bars."""
 
-from trade2026.lake._bars import BarSpec, bars_from_ticks, build_bars
+from trade2026.lake._bars import BarSpec, bars_from_ticks, bars_from_trades, build_bars
 from trade2026.lake._ingest import IngestOptions, IngestResult, ingest, read_files, write_ticks
 from trade2026.lake._lake import Lake, WriteResult
 from trade2026.lake._schema import (
@@ -22,6 +22,7 @@ __all__ = [
     "TICK_COLUMNS",
     "WriteResult",
     "bars_from_ticks",
+    "bars_from_trades",
     "build_bars",
     "check_table_name",
     "ingest",

@@ -13,8 +13,7 @@ import numpy as np
 import polars as pl
 
 # The one time-bar builder; re-exported as trade2026.sim.prism.bars_from_trades (its old home).
-# TODO(lead): import it from trade2026.lake once the lake exports it.
-from trade2026.lake._bars import bars_from_trades
+from trade2026.lake import bars_from_trades
 from trade2026.sim.prism import _agents as A
 from trade2026.sim.prism._clock import KERNELS, NS, S_FILLED, S_ORDERS, S_SLIP, S_SLIP_QTY, S_SUBMITTED, run_session
 from trade2026.sim.prism._config import AGENT_TYPES, PrismConfig
