@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,8 +22,6 @@ from trade2026.sim import (
 )
 from trade2026.sim._prism_paths import PRISM_MAX_DAYS, prism_bars, prism_base_config, prism_plan, prism_seeds
 from trade2026.sim._summary import summarize
-
-SIM = Path(__file__).resolve().parents[2] / "trade2026" / "sim"
 
 
 @pytest.mark.parametrize(("p", "capital"), [(0.55, 5), (0.6, 3), (0.52, 10)])
