@@ -1,0 +1,52 @@
+"""Reinforcement-learning trading agents that are honest out of sample.
+
+:class:`TradingEnv` is a gymnasium environment over bars (lake tables, PRISM runs, any long bars
+frame) with the backtest engine's timing and costs; :class:`TradingVecEnv` steps a batch of them
+in one numba call and implements stable-baselines3's ``VecEnv``. :func:`train` fits an SB3 agent,
+:func:`walk_forward` trains per purged, embargoed fold and stitches the out-of-sample positions
+through ``run_backtest`` once, against buy-and-hold, a random policy's distribution and momentum;
+:func:`evaluate` runs a saved or registered model on new bars.
+
+gymnasium, stable-baselines3 and torch come with the ``rl`` extra (``pip install trade2026[rl]``);
+torch loads only when an agent is trained or loaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from trade2026.rl._config import ACTIONS, REWARDS, EnvConfig, make_env_config
+    from trade2026.rl._env import MarketData, TradingEnv, market_data
+    from trade2026.rl._features import FeatureScaler, parse_feature
+
+_NAMES = {
+    "ACTIONS": "_config",
+    "EnvConfig": "_config",
+    "FeatureScaler": "_features",
+    "MarketData": "_env",
+    "REWARDS": "_config",
+    "TradingEnv": "_env",
+    "make_env_config": "_config",
+    "market_data": "_env",
+    "parse_feature": "_features",
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    mod = _NAMES.get(name)
+    if mod is None:
+        msg = f"module 'trade2026.rl' has no attribute {name!r}"
+        raise AttributeError(msg)
+    if mod in ("_env", "_vecenv", "_train", "_evaluate", "_walkforward"):
+        from trade2026.rl._deps import require_rl
+
+        require_rl()
+    return getattr(importlib.import_module(f"trade2026.rl.{mod}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
