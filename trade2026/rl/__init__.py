@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from trade2026.rl._config import ACTIONS, REWARDS, EnvConfig, make_env_config
     from trade2026.rl._env import MarketData, TradingEnv, market_data
     from trade2026.rl._features import FeatureScaler, parse_feature
+    from trade2026.rl._vecenv import TradingVecEnv
 
 _NAMES = {
     "ACTIONS": "_config",
@@ -28,6 +29,7 @@ _NAMES = {
     "MarketData": "_env",
     "REWARDS": "_config",
     "TradingEnv": "_env",
+    "TradingVecEnv": "_vecenv",
     "make_env_config": "_config",
     "market_data": "_env",
     "parse_feature": "_features",

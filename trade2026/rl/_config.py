@@ -51,8 +51,9 @@ class EnvConfig:
     ruin_floor : float
         The episode terminates when equity falls below this fraction of the starting cash (0: never).
     episode_length : int, optional
-        Decisions per training episode; episodes start at a random bar drawn from ``reset``'s
-        generator. None: one episode over all the data from the first bar with a full window.
+        Decisions per training episode (default 252); episodes start at a random bar drawn from
+        ``reset``'s generator. None: one episode over all the data from the first bar with a full
+        window. Evaluation runs explicit episodes (``reset(options={"start": ..., "end": ...})``).
     random_start : bool
         Draw the start bar at random (with ``episode_length``); False starts at the first bar.
     normalize, clip : bool, float
@@ -74,7 +75,7 @@ class EnvConfig:
     risk_aversion: float = 10.0
     reward_scale: float = 1.0
     ruin_floor: float = 0.2
-    episode_length: int | None = None
+    episode_length: int | None = 252
     random_start: bool = True
     normalize: bool = True
     clip: float = 5.0

@@ -87,6 +87,38 @@ class MarketData:
             raise DataError(msg)
         return i
 
+    def slice(self, start: int, stop: int, *, scaler: FeatureScaler | None = None) -> MarketData:
+        """Bars ``start:stop`` as their own data (copies: nothing outside the slice is kept).
+
+        Features were computed on the full history, from data up to each bar's close, so a slice's
+        first bars already have them. ``scaler`` (frozen) standardises the slice; by default one is
+        fitted on the slice itself (a training fold).
+        """
+        if not 0 <= start < stop <= self.n_bars:
+            msg = f"bars {start}:{stop} are outside the data's {self.n_bars} bars"
+            raise DataError(msg)
+        first = max(self.config.window - 1, self.first_start - start)
+        if first >= stop - start - 1:
+            msg = f"bars {start}:{stop} leave no decision after the features' warm-up and the {self.config.window}-bar window"
+            raise DataError(msg)
+        raw = self.raw_features[start:stop].copy()
+        if scaler is None:
+            scaler = FeatureScaler.fit(raw[first:], clip=self.config.clip, normalize=self.config.normalize)
+        return MarketData(
+            self.ts[start:stop],
+            self.symbols,
+            self.open[start:stop].copy(),
+            self.high[start:stop].copy(),
+            self.low[start:stop].copy(),
+            self.close[start:stop].copy(),
+            raw,
+            scaler.transform(raw),
+            scaler,
+            self.warmup,
+            first,
+            self.config,
+        )
+
     def with_scaler(self, scaler: FeatureScaler) -> MarketData:
         """The same bars with features standardised by another (frozen) scaler."""
         return MarketData(
@@ -189,9 +221,14 @@ def kernel_params(cfg: EnvConfig, n_symbols: int) -> np.ndarray:
     return p
 
 
-def spaces_for(cfg: EnvConfig, n_symbols: int, obs_dim: int) -> tuple[gym.spaces.Space, gym.spaces.Space]:
-    """Observation and action spaces of an environment over ``n_symbols``."""
-    obs = gym.spaces.Box(-np.inf, np.inf, shape=(obs_dim,), dtype=np.float32)
+def spaces_for(data: MarketData) -> tuple[gym.spaces.Space, gym.spaces.Space]:
+    """Observation and action spaces of an environment over ``data``: features within the scaler's
+    clip, position weights and the cash share within the kernels' account bound."""
+    cfg, n_symbols = data.config, data.n_symbols
+    n_feat = cfg.window * data.features.shape[1]
+    high = np.full(obs_dim_of(data), K.OBS_ACCOUNT_BOUND, dtype=np.float32)
+    high[:n_feat] = data.scaler.clip
+    obs = gym.spaces.Box(-high, high, dtype=np.float32)
     act: gym.spaces.Space
     if cfg.action == "discrete":
         n = len(cfg.positions)
@@ -291,7 +328,7 @@ class TradingEnv(gym.Env):  # type: ignore[misc]
         k = data.n_symbols
         self._k = k
         self._obs_dim = obs_dim_of(data)
-        self.observation_space, self.action_space = spaces_for(self.config, k, self._obs_dim)
+        self.observation_space, self.action_space = spaces_for(data)
         self._params = kernel_params(self.config, k)
         self._positions = np.asarray(self.config.positions, dtype=np.float64)
         self._istate = np.zeros((1, 3), dtype=np.int64)
@@ -303,6 +340,7 @@ class TradingEnv(gym.Env):  # type: ignore[misc]
         self._rew = np.zeros(1)
         self._flags = np.zeros(1, dtype=np.int8)
         self._weights = np.zeros((1, k))
+        self._eq_out = np.zeros(1)
         self._target_hist = np.zeros((data.n_bars, k))
         self._equity_hist = np.full(data.n_bars, np.nan)
         self._started = False
@@ -357,6 +395,7 @@ class TradingEnv(gym.Env):  # type: ignore[misc]
             self._rew,
             self._flags,
             self._weights,
+            self._eq_out,
         )
         self._target_hist[t] = self._weights[0]
         equity = float(self._fstate[0, K.EQUITY])

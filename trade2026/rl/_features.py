@@ -7,7 +7,6 @@ column ``i * n_features + f`` is feature f of symbol i. NaN where a feature is n
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,8 @@ import numpy as np
 from trade2026.core import Panel, ffill, pivot
 from trade2026.errors import ConfigError, DataError
 
+# Unstandardised features are clipped here so observations stay inside a finite Box.
+RAW_BOUND = 1e9
 _RET = re.compile(r"^ret_(\d+)$")
 _FRACDIFF = re.compile(r"^fracdiff(?:_(\d+))?(?:_(\d+))?$")
 
@@ -124,7 +125,7 @@ class FeatureScaler:
 
     ``mean_`` and ``scale_`` have shape (n_columns,); :meth:`transform` gives float32
     ``clip((x - mean) / scale, -clip, clip)`` with NaN mapped to 0. An identity scaler
-    (``normalize=False``) only maps NaN to 0.
+    (``normalize=False``) only maps NaN to 0 and clips at ``RAW_BOUND``.
     """
 
     mean_: tuple[float, ...]
@@ -137,7 +138,7 @@ class FeatureScaler:
         """Fit on rows of shape (n_rows, n_columns) (the training fold's bars only)."""
         n_cols = values.shape[1]
         if not normalize:
-            return cls((0.0,) * n_cols, (1.0,) * n_cols, math.inf, int(values.shape[0]))
+            return cls((0.0,) * n_cols, (1.0,) * n_cols, RAW_BOUND, int(values.shape[0]))
         finite = np.isfinite(values)
         cnt = finite.sum(axis=0)
         z = np.where(finite, values, 0.0)
@@ -153,19 +154,17 @@ class FeatureScaler:
             msg = f"the scaler was fitted on {len(self.mean_)} feature columns, got {values.shape[1]}"
             raise DataError(msg)
         x = (values - np.asarray(self.mean_)) / np.asarray(self.scale_)
-        if math.isfinite(self.clip):
-            x = np.clip(x, -self.clip, self.clip)
+        x = np.clip(x, -self.clip, self.clip)
         return np.ascontiguousarray(np.where(np.isfinite(x), x, 0.0), dtype=np.float32)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "mean": list(self.mean_),
             "scale": list(self.scale_),
-            "clip": self.clip if math.isfinite(self.clip) else None,
+            "clip": self.clip,
             "fitted_rows": self.fitted_rows,
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FeatureScaler:
-        clip = math.inf if d.get("clip") is None else float(d["clip"])
-        return cls(tuple(d["mean"]), tuple(d["scale"]), clip, int(d.get("fitted_rows", 0)))
+        return cls(tuple(d["mean"]), tuple(d["scale"]), float(d["clip"]), int(d.get("fitted_rows", 0)))

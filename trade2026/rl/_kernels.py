@@ -34,6 +34,9 @@ N_PARAMS = 16
 REWARD_LOG, REWARD_DSR, REWARD_RISK = 0, 1, 2
 ACTION_DISCRETE, ACTION_CONTINUOUS, ACTION_SIMPLEX, ACTION_LONG_SHORT = 0, 1, 2, 3
 TERMINATED, TRUNCATED = 1, 2
+# Position weights and the cash share in observations are clipped to this bound (a losing short can
+# make them grow without limit as equity shrinks).
+OBS_ACCOUNT_BOUND = 1000.0
 
 
 @njit(cache=True)
@@ -141,9 +144,11 @@ def write_obs_nb(
     for i in range(k):
         s = fs[N_HEAD + i]
         m = fs[N_HEAD + k + i]
-        out[p] = s * m / eq if (eq > 0.0 and s != 0.0 and np.isfinite(m)) else 0.0
+        x = s * m / eq if (eq > 0.0 and s != 0.0 and np.isfinite(m)) else 0.0
+        out[p] = min(max(x, -OBS_ACCOUNT_BOUND), OBS_ACCOUNT_BOUND)
         p += 1
-    out[p] = fs[CASH] / eq if eq > 0.0 else 0.0
+    x = fs[CASH] / eq if eq > 0.0 else 0.0
+    out[p] = min(max(x, -OBS_ACCOUNT_BOUND), OBS_ACCOUNT_BOUND)
 
 
 @njit(cache=True)
@@ -196,12 +201,14 @@ def step_nb(
     reward: np.ndarray,
     flags: np.ndarray,
     weights: np.ndarray,
+    equity_out: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """Step every env one bar: register the targets decided at bar t's close, fill them on bar t+1,
     mark to t+1's close, write the reward, the done flags and the observation at t+1.
 
     A done env with ``next_start[e] >= 0`` is reset there (episode to ``next_end[e]``) and its last
-    observation goes to ``term_obs``; ``weights[e]`` receives the targets registered this step.
+    observation goes to ``term_obs``; ``weights[e]`` receives the targets registered this step and
+    ``equity_out[e]`` the equity at t+1's close (before any reset).
     """
     n_envs = istate.shape[0]
     k = close.shape[1]
@@ -270,6 +277,7 @@ def step_nb(
         eq_old = fs[EQUITY]
         fs[CASH] = cash
         fs[EQUITY] = equity
+        equity_out[e] = equity
         ratio = equity / eq_old if eq_old > 0.0 else 0.0
         logr = math.log(ratio) if ratio > 0.0 else -30.0
         if kind == REWARD_LOG:
