@@ -20,12 +20,32 @@ if TYPE_CHECKING:
     from trade2026.rl._config import ACTIONS, REWARDS, EnvConfig, make_env_config
     from trade2026.rl._env import MarketData, TradingEnv, market_data
     from trade2026.rl._features import FeatureScaler, parse_feature
+    from trade2026.rl._evaluate import Baselines, EvalResult, baselines, evaluate, plot_evaluation, rollout
+    from trade2026.rl._train import ALGOS, Agent, TrainResult, load_agent, policy_digest, train
     from trade2026.rl._vecenv import TradingVecEnv
+    from trade2026.rl._walkforward import Fold, TrialSpec, WalkForwardResult, walk_forward, walk_forward_folds
 
 _NAMES = {
     "ACTIONS": "_config",
+    "ALGOS": "_train",
+    "Agent": "_train",
+    "Baselines": "_evaluate",
+    "EvalResult": "_evaluate",
+    "TrainResult": "_train",
+    "baselines": "_evaluate",
+    "evaluate": "_evaluate",
+    "load_agent": "_train",
+    "plot_evaluation": "_evaluate",
+    "policy_digest": "_train",
+    "rollout": "_evaluate",
+    "train": "_train",
     "EnvConfig": "_config",
     "FeatureScaler": "_features",
+    "Fold": "_walkforward",
+    "TrialSpec": "_walkforward",
+    "WalkForwardResult": "_walkforward",
+    "walk_forward": "_walkforward",
+    "walk_forward_folds": "_walkforward",
     "MarketData": "_env",
     "REWARDS": "_config",
     "TradingEnv": "_env",

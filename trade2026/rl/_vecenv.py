@@ -164,6 +164,11 @@ class TradingVecEnv(VecEnv):  # type: ignore[misc]
         return self._fstate[:, K.EQUITY].copy()
 
     @property
+    def last_equity(self) -> np.ndarray:
+        """Equity of every env at the close its last step reached, before any auto-reset, shape (n_envs,)."""
+        return self._eq_out.copy()
+
+    @property
     def bars(self) -> np.ndarray:
         """Current bar of every env, shape (n_envs,)."""
         return self._istate[:, 0].copy()
