@@ -78,7 +78,9 @@ class Run:
 
         now = int(time.time() * 1000)
         items = [
-            Metric(str(name), float(v), now, int(s)) for s, v in zip(steps, values, strict=True) if math.isfinite(float(v))
+            Metric(str(name), float(v), now, int(s))
+            for s, v in zip(steps, values, strict=True)
+            if math.isfinite(float(v))
         ]
         for i in range(0, len(items), 1000):  # MLflow's batch limit
             self._client.log_batch(self.run_id, metrics=items[i : i + 1000])
@@ -275,6 +277,13 @@ def register_model(
     return _version_row(client.get_model_version(name, mv.version))
 
 
+def set_model_alias(name: str, alias: str, version: int, settings: Settings | None = None) -> None:
+    """Point alias ``alias`` of registered model ``name`` at ``version`` (moving it if it exists)."""
+    from trade2026.config import load_settings
+
+    _client(settings or load_settings()).set_registered_model_alias(name, alias, str(version))
+
+
 def parse_model_ref(ref: str) -> tuple[str, str | None, int | None]:
     """``"name"``, ``"name@alias"`` or ``"name/3"`` -> (name, alias, version)."""
     if "@" in ref:
@@ -313,7 +322,9 @@ def get_model_version(ref: str, settings: Settings | None = None) -> dict[str, A
     return _version_row(mv)
 
 
-def download_model(ref: str, dst: str | os.PathLike[str], settings: Settings | None = None) -> tuple[Path, dict[str, Any]]:
+def download_model(
+    ref: str, dst: str | os.PathLike[str], settings: Settings | None = None
+) -> tuple[Path, dict[str, Any]]:
     """Download the artifacts of registered version ``ref`` into ``dst``; returns (local path, version row)."""
     from trade2026.config import load_settings
 
@@ -358,5 +369,6 @@ __all__ = [
     "null_run",
     "parse_model_ref",
     "register_model",
+    "set_model_alias",
     "start_run",
 ]

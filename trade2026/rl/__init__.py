@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from trade2026.rl._config import ACTIONS, REWARDS, EnvConfig, make_env_config
     from trade2026.rl._env import MarketData, TradingEnv, market_data
-    from trade2026.rl._features import FeatureScaler, parse_feature
     from trade2026.rl._evaluate import Baselines, EvalResult, baselines, evaluate, plot_evaluation, rollout
+    from trade2026.rl._features import FeatureScaler, parse_feature
+    from trade2026.rl._runs import TrainRun, eval_run, list_models, load_bars, train_run, walk_forward_run
     from trade2026.rl._train import ALGOS, Agent, TrainResult, load_agent, policy_digest, train
     from trade2026.rl._vecenv import TradingVecEnv
     from trade2026.rl._walkforward import Fold, TrialSpec, WalkForwardResult, walk_forward, walk_forward_folds
@@ -32,6 +33,12 @@ _NAMES = {
     "Baselines": "_evaluate",
     "EvalResult": "_evaluate",
     "TrainResult": "_train",
+    "TrainRun": "_runs",
+    "eval_run": "_runs",
+    "list_models": "_runs",
+    "load_bars": "_runs",
+    "train_run": "_runs",
+    "walk_forward_run": "_runs",
     "baselines": "_evaluate",
     "evaluate": "_evaluate",
     "load_agent": "_train",
@@ -55,7 +62,41 @@ _NAMES = {
     "parse_feature": "_features",
 }
 
-__all__ = sorted(_NAMES)
+__all__ = [
+    "ACTIONS",
+    "ALGOS",
+    "Agent",
+    "Baselines",
+    "EnvConfig",
+    "EvalResult",
+    "FeatureScaler",
+    "Fold",
+    "MarketData",
+    "REWARDS",
+    "TradingEnv",
+    "TradingVecEnv",
+    "TrainResult",
+    "TrainRun",
+    "TrialSpec",
+    "WalkForwardResult",
+    "baselines",
+    "eval_run",
+    "evaluate",
+    "list_models",
+    "load_agent",
+    "load_bars",
+    "make_env_config",
+    "market_data",
+    "parse_feature",
+    "plot_evaluation",
+    "policy_digest",
+    "rollout",
+    "train",
+    "train_run",
+    "walk_forward",
+    "walk_forward_folds",
+    "walk_forward_run",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -63,7 +104,7 @@ def __getattr__(name: str) -> Any:
     if mod is None:
         msg = f"module 'trade2026.rl' has no attribute {name!r}"
         raise AttributeError(msg)
-    if mod in ("_env", "_vecenv", "_train", "_evaluate", "_walkforward"):
+    if mod not in ("_config", "_features"):
         from trade2026.rl._deps import require_rl
 
         require_rl()

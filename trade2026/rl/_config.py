@@ -112,7 +112,9 @@ class EnvConfig:
             msg = f"ruin_floor is a fraction of the starting cash in [0, 1), got {self.ruin_floor}"
             raise ConfigError(msg)
         if self.episode_length is not None and self.episode_length < 2:
-            msg = f"episode_length must be >= 2 decisions (or None for whole-series episodes), got {self.episode_length}"
+            msg = (
+                f"episode_length must be >= 2 decisions (or None for whole-series episodes), got {self.episode_length}"
+            )
             raise ConfigError(msg)
         if not self.clip > 0:
             msg = f"clip must be > 0, got {self.clip}"

@@ -63,7 +63,9 @@ class MarketData:
         return self.n_bars - 1
 
     def panel(self) -> Panel:
-        return Panel(self.ts, self.symbols, {"open": self.open, "high": self.high, "low": self.low, "close": self.close})
+        return Panel(
+            self.ts, self.symbols, {"open": self.open, "high": self.high, "low": self.low, "close": self.close}
+        )
 
     def bars(self, start: int = 0, stop: int | None = None) -> pl.DataFrame:
         """Long canonical bars of bars ``start:stop`` (for replaying positions through ``run_backtest``)."""
@@ -83,7 +85,7 @@ class MarketData:
             when = _as_utc(when)
             i = int(self.ts.search_sorted(when, side="right" if before else "left")) - (1 if before else 0)
         if not 0 <= i <= self.last_bar:
-            msg = f"bar {when!r} is outside the data, which run from {self.ts[0]} to {self.ts[-1]} (bars 0-{self.last_bar})"
+            msg = f"bar {when!r} is outside the data (from from {self.ts[0]} to {self.ts[-1]})"
             raise DataError(msg)
         return i
 
@@ -99,7 +101,7 @@ class MarketData:
             raise DataError(msg)
         first = max(self.config.window - 1, self.first_start - start)
         if first >= stop - start - 1:
-            msg = f"bars {start}:{stop} leave no decision after the features' warm-up and the {self.config.window}-bar window"
+            msg = f"bars {start}:{stop} leave no decision after the warm-up and the {self.config.window}-bar window"
             raise DataError(msg)
         raw = self.raw_features[start:stop].copy()
         if scaler is None:
@@ -282,7 +284,7 @@ def _as_utc(x: Any) -> Any:
     return x
 
 
-class TradingEnv(gym.Env):  # type: ignore[misc]
+class TradingEnv(gym.Env):
     """A trading environment with the backtest engine's timing and costs (gymnasium API).
 
     Parameters
@@ -355,7 +357,19 @@ class TradingEnv(gym.Env):  # type: ignore[misc]
             start, end = draw_episode(self.np_random, self.data)
         obs = np.empty(self._obs_dim, dtype=np.float32)
         d = self.data
-        K.reset_nb(d.close, d.features, self.config.window, self._params, self._istate, self._fstate, 0, start, end, obs, self._obs_dim)
+        K.reset_nb(
+            d.close,
+            d.features,
+            self.config.window,
+            self._params,
+            self._istate,
+            self._fstate,
+            0,
+            start,
+            end,
+            obs,
+            self._obs_dim,
+        )
         self._target_hist[start:] = 0.0
         self._equity_hist[:] = np.nan
         self._equity_hist[start] = self._fstate[0, K.EQUITY]
@@ -366,7 +380,7 @@ class TradingEnv(gym.Env):  # type: ignore[misc]
         t = int(self._istate[0, 0])
         if not self._started or t >= self._istate[0, 1]:
             msg = (
-                f"step past the episode's last bar {int(self._istate[0, 1])} ({self.data.ts[int(self._istate[0, 1])]}): "
+                f"step past the episode's last bar {self._istate[0, 1]} ({self.data.ts[int(self._istate[0, 1])]}): "
                 "the environment has no later bar; call reset()"
             )
             raise DataError(msg)

@@ -89,7 +89,7 @@ def random_policy_returns(data: MarketData, start: int, end: int, *, n_policies:
             else:
                 acts = np.stack([r.uniform(-1.0, 1.0, size=shape) for r in rngs])
         else:
-            acts = np.array([r.integers(0, space.n) for r in rngs])
+            acts = np.array([r.integers(0, int(space.n)) for r in rngs])  # type: ignore[attr-defined]
         _, _, dones, _ = venv.step(acts)
         eq[j + 1] = np.where(done, eq[j], venv.last_equity)
         done |= dones
@@ -266,7 +266,9 @@ def evaluate(
     targets, env_info = rollout(agent, data, s, e)
     res = backtest_targets(data, targets, s, e)
     base = baselines(data, s, e, n_random=n_random, seed=seed, momentum=momentum)
-    tframe = pl.DataFrame({"ts": data.ts[s : e + 1], **{sym: targets[s : e + 1, i] for i, sym in enumerate(data.symbols)}})
+    tframe = pl.DataFrame(
+        {"ts": data.ts[s : e + 1], **{sym: targets[s : e + 1, i] for i, sym in enumerate(data.symbols)}}
+    )
     info = {"algo": agent.algo, "symbols": list(agent.symbols), "config_hash": agent.config.config_hash()}
     if "registered" in agent.meta:
         info["model"] = agent.meta["registered"]
@@ -288,7 +290,7 @@ def _bars_of(bars: Any, symbols: list[str]) -> tuple[pl.DataFrame, bool]:
     have = set(df["symbol"].unique().to_list())
     missing = [s for s in symbols if s not in have]
     if missing:
-        msg = f"the bars have no rows for the agent's symbol(s) {', '.join(missing)} (it was trained on {', '.join(symbols)})"
+        msg = f"the bars have no rows of the agent's symbol(s) {', '.join(missing)} (trained on {', '.join(symbols)})"
         raise DataError(msg)
     return df.filter(pl.col("symbol").is_in(symbols)), was_pandas
 

@@ -144,7 +144,9 @@ class FeatureScaler:
         z = np.where(finite, values, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(cnt > 0, z.sum(axis=0) / np.maximum(cnt, 1), 0.0)
-            var = np.where(cnt > 1, (np.where(finite, values - mean, 0.0) ** 2).sum(axis=0) / np.maximum(cnt - 1, 1), 0.0)
+            var = np.where(
+                cnt > 1, (np.where(finite, values - mean, 0.0) ** 2).sum(axis=0) / np.maximum(cnt - 1, 1), 0.0
+            )
         std = np.sqrt(var)
         scale = np.where(std > 1e-12, std, 1.0)
         return cls(tuple(map(float, mean)), tuple(map(float, scale)), float(clip), int(values.shape[0]))

@@ -112,7 +112,15 @@ def map_action_nb(
 
 @njit(cache=True)
 def _target_shares(
-    w: float, equity: float, s0: float, p_buy: float, p_sell: float, base: float, c_rate: float, c_share: float, c_fixed: float
+    w: float,
+    equity: float,
+    s0: float,
+    p_buy: float,
+    p_sell: float,
+    base: float,
+    c_rate: float,
+    c_share: float,
+    c_fixed: float,
 ) -> float:  # pragma: no cover - compiled
     """Shares after rebalancing to weight w of equity, net of the order's own costs: s*p = w*(E - cost)."""
     if w == 0.0 or not np.isfinite(w) or equity <= 0.0:

@@ -178,7 +178,7 @@ def _torch_threads(n: int) -> Iterator[None]:
 def _callback(timesteps: int, progress: bool) -> Any:
     from stable_baselines3.common.callbacks import BaseCallback
 
-    class CurveCallback(BaseCallback):  # type: ignore[misc]
+    class CurveCallback(BaseCallback):
         """Records every finished episode; draws a progress bar on stderr when it is a terminal."""
 
         def __init__(self) -> None:
@@ -199,7 +199,14 @@ def _callback(timesteps: int, progress: bool) -> Any:
             for info in self.locals.get("infos", ()):
                 ep = info.get("episode")
                 if ep is not None:
-                    self.rows.append((int(self.num_timesteps), float(ep["r"]), float(info.get("equity_return", np.nan)), int(ep["l"])))
+                    self.rows.append(
+                        (
+                            int(self.num_timesteps),
+                            float(ep["r"]),
+                            float(info.get("equity_return", np.nan)),
+                            int(ep["l"]),
+                        )
+                    )
             if self._bar is not None:
                 self._bar.update(self._task, completed=self.num_timesteps)
             return True
@@ -221,21 +228,24 @@ def make_vec_env(data: MarketData, n_envs: int, vec: str = "native") -> Any:
         from trade2026.rl._vecenv import TradingVecEnv
 
         return TradingVecEnv(data, n_envs)
-    from stable_baselines3.common.monitor import Monitor
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
-    fns = [_EnvFactory(data) for _ in range(n_envs)]
+    fns: list[Any] = [_MonitoredEnv(data) for _ in range(n_envs)]
     if vec == "dummy":
-        return DummyVecEnv([lambda f=f: Monitor(f()) for f in fns])
-    return SubprocVecEnv([lambda f=f: Monitor(f()) for f in fns], start_method="spawn")
+        return DummyVecEnv(fns)
+    return SubprocVecEnv(fns, start_method="spawn")
 
 
 @dataclass(frozen=True)
-class _EnvFactory:
+class _MonitoredEnv:
+    """A picklable factory of a Monitor-wrapped :class:`TradingEnv` (for SB3's vector envs)."""
+
     data: MarketData
 
-    def __call__(self) -> TradingEnv:
-        return TradingEnv(data=self.data)
+    def __call__(self) -> Any:
+        from stable_baselines3.common.monitor import Monitor
+
+        return Monitor(TradingEnv(data=self.data))
 
 
 def train(
@@ -287,7 +297,9 @@ def train(
     with _torch_threads(1):
         venv = make_vec_env(data, n_envs, vec)
         try:
-            model = _algo_class(algo)("MlpPolicy", venv, seed=seed, device="cpu", verbose=0, policy_kwargs=policy_kwargs, **kw)
+            model = _algo_class(algo)(
+                "MlpPolicy", venv, seed=seed, device="cpu", verbose=0, policy_kwargs=policy_kwargs, **kw
+            )
             cb = _callback(timesteps, progress)
             model.learn(total_timesteps=timesteps, callback=cb, progress_bar=False)
         finally:

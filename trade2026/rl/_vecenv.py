@@ -30,7 +30,7 @@ from trade2026.rl._env import (
 )
 
 
-class TradingVecEnv(VecEnv):  # type: ignore[misc]
+class TradingVecEnv(VecEnv):
     """``n_envs`` trading environments over the same bars, stepped together.
 
     Parameters
@@ -101,7 +101,19 @@ class TradingVecEnv(VecEnv):  # type: ignore[misc]
                 episode_bounds(d, opts.get("start"), opts.get("end")) if ("start" in opts or "end" in opts) else None
             )
             start, end = self._draw(e)
-            K.reset_nb(d.close, d.features, self.config.window, self._params, self._istate, self._fstate, e, start, end, obs, self._obs_dim)
+            K.reset_nb(
+                d.close,
+                d.features,
+                self.config.window,
+                self._params,
+                self._istate,
+                self._fstate,
+                e,
+                start,
+                end,
+                obs,
+                self._obs_dim,
+            )
             self._next_start[e], self._next_end[e] = self._draw(e)
             self.reset_infos[e] = {"equity": float(self._fstate[e, K.EQUITY]), "bar": start}
         self._ep_ret[:] = 0.0
@@ -145,16 +157,20 @@ class TradingVecEnv(VecEnv):  # type: ignore[misc]
         infos: list[dict[str, Any]] = [{} for _ in range(n)]
         if dones.any():
             dim = self._obs_dim
-            for e in np.flatnonzero(dones):
+            for e in map(int, np.flatnonzero(dones)):
                 infos[e] = {
                     "terminal_observation": self._term_obs[e * dim : (e + 1) * dim].copy(),
                     "TimeLimit.truncated": bool(self._flags[e] == K.TRUNCATED),
-                    "episode": {"r": float(self._ep_ret[e]), "l": int(self._ep_len[e]), "t": round(time.time() - self._t0, 6)},
+                    "episode": {
+                        "r": float(self._ep_ret[e]),
+                        "l": int(self._ep_len[e]),
+                        "t": round(time.time() - self._t0, 6),
+                    },
                     "equity_return": float(self._eq_out[e] / self._params[K.P_INIT] - 1.0),
                 }
                 self._ep_ret[e] = 0.0
                 self._ep_len[e] = 0
-                self._next_start[e], self._next_end[e] = self._draw(e)
+                self._next_start[e], self._next_end[e] = self._draw(int(e))
         return obs.reshape(n, self._obs_dim), self._rew.astype(np.float32), dones, infos
 
     # -- inspection ------------------------------------------------------------------------------

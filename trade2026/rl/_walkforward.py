@@ -74,9 +74,9 @@ def walk_forward_folds(
     point are dropped as well. The last bar of a training slice is therefore ``s - 1 - embargo``.
     """
     if train < 2 or test < 1 or embargo < 0 or window < 1:
-        msg = f"walk-forward needs train >= 2, test >= 1, embargo >= 0 and window >= 1 (got {train}, {test}, {embargo}, {window})"
+        msg = f"walk-forward needs train >= 2, test >= 1, embargo >= 0, window >= 1; got {train, test, embargo, window}"
         raise ConfigError(msg)
-    folds = []
+    folds: list[Fold] = []
     s = first_decision + train + 1 + embargo
     while s <= n_bars - 2:
         e = min(s + test - 1, n_bars - 2)
@@ -323,7 +323,9 @@ def walk_forward(
         check_algo(sp.algo, sp.config, first.n_symbols)
     window = max(sp.config.window for sp in specs)
     start_dec = max(d.first_start for d in datas.values())
-    folds = walk_forward_folds(first.n_bars, start_dec, train=train, test=test, window=window, embargo=embargo, anchored=anchored)
+    folds = walk_forward_folds(
+        first.n_bars, start_dec, train=train, test=test, window=window, embargo=embargo, anchored=anchored
+    )
     with tempfile.TemporaryDirectory(prefix="t26-rl-wf-") as tmp:
         tasks = [
             FoldTask(datas[sp.config.config_hash()], f, i, sp, int(seed), timesteps, n_envs, tuple(net_arch), tmp)
