@@ -351,8 +351,13 @@ def list_models(settings: Settings | None = None, *, tag: tuple[str, str] | None
     for rm in client.search_registered_models():
         if tag is not None and (rm.tags or {}).get(tag[0]) != tag[1]:
             continue
+        by_version: dict[int, list[str]] = {}
+        for alias, ver in (rm.aliases or {}).items():
+            by_version.setdefault(int(ver), []).append(alias)
         for mv in client.search_model_versions(f"name = '{rm.name}'"):
-            rows.append(_version_row(mv))
+            row = _version_row(mv)
+            row["aliases"] = sorted(set(row["aliases"]) | set(by_version.get(row["version"], [])))
+            rows.append(row)
     rows.sort(key=lambda r: (r["name"], -r["version"]))
     return rows
 

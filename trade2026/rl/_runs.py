@@ -235,7 +235,7 @@ def train_run(
                 res.curve,
                 source=src,
                 name=name or _default_name(algo, agent.symbols),
-                aliases=("latest",),
+                aliases=("newest",),
                 extra_tags={},
                 settings=settings,
             )
