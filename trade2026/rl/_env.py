@@ -385,7 +385,7 @@ class TradingEnv(gym.Env):
             )
             raise DataError(msg)
         if isinstance(action, int | np.integer):
-            self._act[0, 0] = action
+            self._act[0, :] = action
         else:
             self._act[0, :] = np.asarray(action, dtype=np.float64).reshape(-1)
         obs = np.empty(self._obs_dim, dtype=np.float32)
