@@ -132,7 +132,9 @@ def test_zero_cost_buy_and_hold_earns_the_assets_return() -> None:
     end = env.bar
     close, open_ = env.data.close[:, 0], env.data.open[:, 0]
     # bought at the open after the decision, held to the last close
-    assert math.isclose(infos[-1]["equity"] / env.config.backtest.init_cash, close[end] / open_[start + 1], rel_tol=1e-12)
+    assert math.isclose(
+        infos[-1]["equity"] / env.config.backtest.init_cash, close[end] / open_[start + 1], rel_tol=1e-12
+    )
     assert math.isclose(sum(rewards), math.log(close[end] / open_[start + 1]), rel_tol=1e-9)
     # and with fills at the close, the asset's close-to-close return
     env = TradingEnv(BARS1, action="discrete", fill="close")

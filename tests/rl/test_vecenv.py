@@ -54,7 +54,9 @@ def test_vec_env_reports_monitor_style_episodes_and_equity() -> None:
         returns.append(rew)
     assert dones.all()
     ep = infos[0]["episode"]
-    assert ep["l"] == 20 and ep["r"] == pytest.approx(float(np.sum(np.array(returns)[:, 0], dtype=np.float64)), rel=1e-5)
+    assert ep["l"] == 20 and ep["r"] == pytest.approx(
+        float(np.sum(np.array(returns)[:, 0], dtype=np.float64)), rel=1e-5
+    )
     assert infos[0]["equity_return"] == pytest.approx(np.exp(ep["r"]) - 1, rel=1e-6)
 
 
