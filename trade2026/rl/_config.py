@@ -137,8 +137,9 @@ class EnvConfig:
         return d
 
     def config_hash(self) -> str:
-        """A short stable hash of every setting (logged with each run, so equal hashes mean equal envs)."""
-        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        """A short stable hash of every setting (logged with each run, so equal hashes mean equal envs;
+        numbers hash by value, so ``5`` and ``5.0`` bps are the same setting)."""
+        text = json.dumps(_canonical(self.to_dict()), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @classmethod
@@ -154,6 +155,16 @@ class EnvConfig:
             if name in d:
                 d[name] = tuple(d[name])
         return cls(**d, backtest=make_config(BacktestConfig(), **bt)).check()
+
+
+def _canonical(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _canonical(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_canonical(v) for v in x]
+    if isinstance(x, int) and not isinstance(x, bool):
+        return float(x)
+    return x
 
 
 def make_env_config(config: EnvConfig | None = None, **kw: Any) -> EnvConfig:

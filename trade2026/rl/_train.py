@@ -248,6 +248,18 @@ class _MonitoredEnv:
         return Monitor(TradingEnv(data=self.data))
 
 
+def _make_model(algo: str, venv: Any, seed: int, policy_kwargs: dict[str, Any], kw: dict[str, Any]) -> Any:
+    import inspect
+
+    cls = _algo_class(algo)
+    accepted = set(inspect.signature(cls.__init__).parameters)
+    unknown = sorted(set(kw) - accepted)
+    if unknown:
+        msg = f"{algo} has no setting(s) {', '.join(unknown)}; see stable-baselines3's {cls.__name__} for its settings"
+        raise ConfigError(msg)
+    return cls("MlpPolicy", venv, seed=seed, device="cpu", verbose=0, policy_kwargs=policy_kwargs, **kw)
+
+
 def train(
     data: Any,
     *,
@@ -297,9 +309,7 @@ def train(
     with _torch_threads(1):
         venv = make_vec_env(data, n_envs, vec)
         try:
-            model = _algo_class(algo)(
-                "MlpPolicy", venv, seed=seed, device="cpu", verbose=0, policy_kwargs=policy_kwargs, **kw
-            )
+            model = _make_model(algo, venv, seed, policy_kwargs, kw)
             cb = _callback(timesteps, progress)
             model.learn(total_timesteps=timesteps, callback=cb, progress_bar=False)
         finally:
