@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("stable_baselines3")
 
-from trade2026._json import dumps  # noqa: E402
+from trade2026._json import dumps
 
 FAST = ["--timesteps", "256", "--n-envs", "2", "--net-arch", "8", "--n-random", "5", "--episode-length", "60"]
 FAST += ["--param", "n_steps=32", "--param", "batch_size=32", "--param", "n_epochs=1", "--commission-bps", "5"]
