@@ -138,7 +138,7 @@ def test_ruin_terminates() -> None:
 def test_a_fold_slice_has_no_bar_past_its_end(bars1) -> None:
     full = market_data(bars1)
     fold = full.slice(0, 200)
-    assert fold.n_bars == 200 and fold.close.base is None  # a copy, not a view of the later bars
+    assert fold.n_bars == 200 and fold.prices.base is None  # a copy, not a view of the later bars
     env = TradingEnv(data=fold)
     with pytest.raises(DataError, match="outside the data"):
         env.reset(options={"start": 200})

@@ -30,7 +30,7 @@ _REWARD_CODES = {"log_return": K.REWARD_LOG, "dsr": K.REWARD_DSR, "risk_penalise
 class MarketData:
     """Bars and scaled features an environment runs over, aligned on ``ts`` x ``symbols``.
 
-    ``open``/``high``/``low``/``close`` are float64 (n_bars, n_symbols) (NaN: no bar); ``features``
+    ``prices`` is float64 (4, n_bars, n_symbols): ``open``, ``high``, ``low``, ``close`` (NaN: no bar); ``features``
     the float32 (n_bars, n_symbols * n_features) observations after the frozen ``scaler``;
     ``first_start`` the first bar with a full window of defined features. The data end at the last
     bar: nothing after it exists here, so an environment built for a training fold cannot see the
@@ -39,16 +39,29 @@ class MarketData:
 
     ts: pl.Series
     symbols: list[str]
-    open: np.ndarray = field(repr=False)
-    high: np.ndarray = field(repr=False)
-    low: np.ndarray = field(repr=False)
-    close: np.ndarray = field(repr=False)
+    prices: np.ndarray = field(repr=False)
     raw_features: np.ndarray = field(repr=False)
     features: np.ndarray = field(repr=False)
     scaler: FeatureScaler = field(repr=False)
     warmup: int
     first_start: int
     config: EnvConfig
+
+    @property
+    def open(self) -> np.ndarray:
+        return self.prices[0]
+
+    @property
+    def high(self) -> np.ndarray:
+        return self.prices[1]
+
+    @property
+    def low(self) -> np.ndarray:
+        return self.prices[2]
+
+    @property
+    def close(self) -> np.ndarray:
+        return self.prices[3]
 
     @property
     def n_bars(self) -> int:
@@ -109,10 +122,7 @@ class MarketData:
         return MarketData(
             self.ts[start:stop],
             self.symbols,
-            self.open[start:stop].copy(),
-            self.high[start:stop].copy(),
-            self.low[start:stop].copy(),
-            self.close[start:stop].copy(),
+            self.prices[:, start:stop].copy(),
             raw,
             scaler.transform(raw),
             scaler,
@@ -126,10 +136,7 @@ class MarketData:
         return MarketData(
             self.ts,
             self.symbols,
-            self.open,
-            self.high,
-            self.low,
-            self.close,
+            self.prices,
             self.raw_features,
             scaler.transform(self.raw_features),
             scaler,
@@ -177,14 +184,10 @@ def market_data(
     if scaler is None:
         stop = panel.n_bars if fit_stop is None else fit_stop
         scaler = FeatureScaler.fit(raw[first:stop], clip=cfg.clip, normalize=cfg.normalize)
-    c = np.ascontiguousarray
     return MarketData(
         panel.ts,
         list(panel.symbols),
-        c(panel.open),
-        c(panel.high),
-        c(panel.low),
-        c(panel.close),
+        np.ascontiguousarray(np.stack([panel.open, panel.high, panel.low, panel.close])),
         raw,
         scaler.transform(raw),
         scaler,
@@ -194,10 +197,15 @@ def market_data(
     )
 
 
-def kernel_params(cfg: EnvConfig, n_symbols: int) -> np.ndarray:
-    """The kernels' parameter vector for a config (costs exactly as the backtest engine takes them)."""
+def kernel_params(cfg: EnvConfig, n_symbols: int, *, record: bool = False) -> np.ndarray:
+    """The kernels' parameter vector for a config (costs exactly as the backtest engine takes them);
+    ``record``: the env keeps its history over the bars (one env)."""
     bt: BacktestConfig = cfg.backtest
-    p = np.zeros(K.N_PARAMS)
+    p = np.zeros(K.N_PARAMS + len(cfg.positions))
+    p[K.P_WINDOW] = cfg.window
+    p[K.P_RECORD] = 1.0 if record else 0.0
+    p[K.P_N_POS] = len(cfg.positions)
+    p[K.N_PARAMS :] = cfg.positions
     p[K.P_FILL_CLOSE] = 1.0 if bt.fill == "close" else 0.0
     p[K.P_C_RATE] = bt.commission_bps * 1e-4
     p[K.P_C_SHARE] = bt.commission_per_share
@@ -331,21 +339,18 @@ class TradingEnv(gym.Env):
         self._k = k
         self._obs_dim = obs_dim_of(data)
         self.observation_space, self.action_space = spaces_for(data)
-        self._params = kernel_params(self.config, k)
-        self._positions = np.asarray(self.config.positions, dtype=np.float64)
-        self._istate = np.zeros((1, 3), dtype=np.int64)
+        self._params = kernel_params(self.config, k, record=True)
+        self._istate = np.zeros((1, K.N_ISTATE), dtype=np.int64)
+        self._istate[0, K.I_NEXT_START] = -1  # no auto-reset: gymnasium's caller resets
         self._fstate = np.zeros((1, K.N_HEAD + K.N_BLOCKS * k))
         n_act = self.action_space.shape[0] if self.action_space.shape else 1
         self._act = np.zeros((1, max(n_act, 1)))
-        self._no_reset = np.full(1, -1, dtype=np.int64)
-        self._dummy_obs = np.zeros(self._obs_dim, dtype=np.float32)
-        self._rew = np.zeros(1)
-        self._flags = np.zeros(1, dtype=np.int8)
-        self._weights = np.zeros((1, k))
-        self._eq_out = np.zeros(1)
-        self._target_hist = np.zeros((data.n_bars, k))
-        self._equity_hist = np.full(data.n_bars, np.nan)
-        self._started = False
+        self._hist = np.zeros((data.n_bars, k + 1))  # targets decided at each bar, equity at each close
+        self._prices, self._feat, self._fs = data.prices, data.features, self._fstate[0]
+        # Discrete actions of one symbol skip the conversion: one prepared action row per value.
+        n_pos = len(self.config.positions)
+        self._rows = {i: np.full((1, 1), float(i)) for i in range(n_pos)} if self.action_space.shape == () else {}
+        self._t = self._end = 0
 
     # -- gymnasium API -----------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
@@ -357,65 +362,31 @@ class TradingEnv(gym.Env):
             start, end = draw_episode(self.np_random, self.data)
         obs = np.empty(self._obs_dim, dtype=np.float32)
         d = self.data
-        K.reset_nb(
-            d.close,
-            d.features,
-            self.config.window,
-            self._params,
-            self._istate,
-            self._fstate,
-            0,
-            start,
-            end,
-            obs,
-            self._obs_dim,
-        )
-        self._target_hist[start:] = 0.0
-        self._equity_hist[:] = np.nan
-        self._equity_hist[start] = self._fstate[0, K.EQUITY]
-        self._started = True
+        K.reset_nb(d.prices, d.features, self._params, self._istate, self._fstate, 0, start, end, obs)
+        self._hist[:, :-1] = 0.0
+        self._hist[:, -1] = np.nan
+        self._hist[start, -1] = self._fstate[0, K.EQUITY]
+        self._t, self._end = start, end
         return obs, {"equity": float(self._fstate[0, K.EQUITY]), "bar": start}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
-        t = int(self._istate[0, 0])
-        if not self._started or t >= self._istate[0, 1]:
+        t = self._t
+        if t >= self._end:
             msg = (
-                f"step past the episode's last bar {self._istate[0, 1]} ({self.data.ts[int(self._istate[0, 1])]}): "
-                "the environment has no later bar; call reset()"
+                f"step past the episode's last bar {self._end} ({self.data.ts[self._end]}): no later bar; call reset()"
             )
             raise DataError(msg)
-        if isinstance(action, int | np.integer):
-            self._act[0, :] = action
-        else:
-            self._act[0, :] = np.asarray(action, dtype=np.float64).reshape(-1)
+        try:
+            act = self._rows[action]
+        except (KeyError, TypeError):
+            act = self._act
+            act[0, :] = np.asarray(action, dtype=np.float64).reshape(-1)
         obs = np.empty(self._obs_dim, dtype=np.float32)
-        d = self.data
-        K.step_nb(
-            d.open,
-            d.high,
-            d.low,
-            d.close,
-            d.features,
-            self.config.window,
-            self._params,
-            self._positions,
-            self._istate,
-            self._fstate,
-            self._act,
-            self._no_reset,
-            self._no_reset,
-            obs,
-            self._dummy_obs,
-            self._rew,
-            self._flags,
-            self._weights,
-            self._eq_out,
-        )
-        self._target_hist[t] = self._weights[0]
-        equity = float(self._fstate[0, K.EQUITY])
-        self._equity_hist[t + 1] = equity
-        flag = int(self._flags[0])
-        return obs, float(self._rew[0]), flag == K.TERMINATED, flag == K.TRUNCATED, {"equity": equity, "bar": t + 1}
+        K.step_nb(self._prices, self._feat, self._params, self._istate, self._fstate, act, obs, obs, self._hist)
+        self._t = t = t + 1
+        fs = self._fs
+        flag = fs.item(K.FLAG)
+        return obs, fs.item(K.REWARD), flag == 1.0, flag == 2.0, {"equity": fs.item(K.EQUITY), "bar": t}
 
     # -- inspection ----------------------------------------------------------------------------
     @property
@@ -432,7 +403,7 @@ class TradingEnv(gym.Env):
         a = np.zeros((1, self._act.shape[1]))
         a[0, :] = np.asarray(action, dtype=np.float64).reshape(-1)
         out = np.zeros(self._k)
-        K.map_action_nb(a[0], self._params, self._positions, self.data.close[self.bar], out)
+        K.map_action_nb(a[0], self._params, self.data.close[self.bar], out)
         return out
 
     def history(self) -> pl.DataFrame:
@@ -441,15 +412,15 @@ class TradingEnv(gym.Env):
         The targets replayed through ``run_backtest`` (``mode="portfolio"``, ``cross_sectional=True``,
         the same costs) on the episode's bars give this equity.
         """
-        start, t = int(self._istate[0, 2]), self.bar
-        cols: dict[str, Any] = {"ts": self.data.ts[start : t + 1], "equity": self._equity_hist[start : t + 1]}
+        start, t = int(self._istate[0, K.I_START]), self.bar
+        cols: dict[str, Any] = {"ts": self.data.ts[start : t + 1], "equity": self._hist[start : t + 1, -1]}
         for i, s in enumerate(self.data.symbols):
-            cols[s] = self._target_hist[start : t + 1, i]
+            cols[s] = self._hist[start : t + 1, i]
         return pl.DataFrame(cols)
 
     def targets(self) -> np.ndarray:
         """Target weights (n_bars, n_symbols) of this episode, aligned with the data's bars (0 elsewhere)."""
-        out = np.zeros_like(self._target_hist)
-        start, t = int(self._istate[0, 2]), self.bar
-        out[start:t] = self._target_hist[start:t]
+        out = np.zeros((self.data.n_bars, self._k))
+        start, t = int(self._istate[0, K.I_START]), self.bar
+        out[start:t] = self._hist[start:t, :-1]
         return out

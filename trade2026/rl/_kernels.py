@@ -9,8 +9,12 @@ order, and shorts pay borrow on their market value at every close. The tests rep
 environments' targets through ``run_backtest`` and compare the equity to 1e-9.
 
 State of env e (float64 row of ``fstate``): cash, equity at the last close, the differential Sharpe
-ratio's moments A and B, the starting equity, then per symbol: shares, mark, last target, pending
-weight and pending flag. ``istate`` rows: current bar, last bar of the episode, first bar.
+ratio's moments A and B, the starting equity, the last step's reward and done flag, then per symbol:
+shares, mark, last target, pending weight and pending flag. ``istate`` rows: current bar, last bar
+of the episode, first bar, and the first and last bar of the next episode (auto-reset; a negative
+next start: no reset). Prices are one
+(4, n_bars, n_symbols) array (open, high, low, close) and the settings one float vector (``P_*``,
+then the discrete positions), so a step is a call with few arguments.
 """
 
 from __future__ import annotations
@@ -20,16 +24,20 @@ import math
 import numpy as np
 from numba import njit
 
-# fstate columns
-CASH, EQUITY, DSR_A, DSR_B, INIT = 0, 1, 2, 3, 4
-N_HEAD = 5
+# fstate columns (REWARD and FLAG: the last step's reward and done flag)
+CASH, EQUITY, DSR_A, DSR_B, INIT, REWARD, FLAG = 0, 1, 2, 3, 4, 5, 6
+N_HEAD = 7
 # per-symbol blocks after the head: shares, mark, last target, pending weight, pending flag
 N_BLOCKS = 5
 
 # params vector
 P_FILL_CLOSE, P_C_RATE, P_C_SHARE, P_C_FIXED, P_SLIP_BPS, P_SLIP_RANGE, P_BORROW = 0, 1, 2, 3, 4, 5, 6
 P_INIT, P_REWARD, P_ETA, P_RISK, P_FLOOR, P_SCALE, P_ACTION, P_GROSS, P_INV_K = 7, 8, 9, 10, 11, 12, 13, 14, 15
-N_PARAMS = 16
+P_WINDOW, P_RECORD, P_N_POS = 16, 17, 18
+N_PARAMS = 19  # followed by the P_N_POS discrete positions
+# istate columns
+I_BAR, I_END, I_START, I_NEXT_START, I_NEXT_END = 0, 1, 2, 3, 4
+N_ISTATE = 5
 
 REWARD_LOG, REWARD_DSR, REWARD_RISK = 0, 1, 2
 ACTION_DISCRETE, ACTION_CONTINUOUS, ACTION_SIMPLEX, ACTION_LONG_SHORT = 0, 1, 2, 3
@@ -68,20 +76,18 @@ def vol_scaled_returns_nb(r: np.ndarray, span: int) -> np.ndarray:  # pragma: no
 
 
 @njit(cache=True)
-def map_action_nb(
-    a: np.ndarray, params: np.ndarray, positions: np.ndarray, close_t: np.ndarray, out: np.ndarray
-) -> None:  # pragma: no cover - compiled
+def map_action_nb(a: np.ndarray, params: np.ndarray, close_t: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
     """Target weights (k,) from one env's action row; a symbol with no price at the decision bar gets 0."""
     k = out.shape[0]
     kind = int(params[P_ACTION])
     inv_k = params[P_INV_K]
     if kind == ACTION_DISCRETE:
-        n_pos = positions.shape[0]
+        n_pos = int(params[P_N_POS])
         for i in range(k):
             x = a[i]
             idx = int(x) if np.isfinite(x) else 0
             idx = min(max(idx, 0), n_pos - 1)
-            out[i] = positions[idx] * inv_k
+            out[i] = params[N_PARAMS + idx] * inv_k
     elif kind == ACTION_CONTINUOUS:
         for i in range(k):
             x = a[i]
@@ -161,9 +167,8 @@ def write_obs_nb(
 
 @njit(cache=True)
 def reset_nb(
-    close: np.ndarray,
+    prices: np.ndarray,
     feat: np.ndarray,
-    window: int,
     params: np.ndarray,
     istate: np.ndarray,
     fstate: np.ndarray,
@@ -171,10 +176,12 @@ def reset_nb(
     start: int,
     end: int,
     obs: np.ndarray,
-    obs_dim: int,
 ) -> None:  # pragma: no cover - compiled
     """Flat book with the starting cash at bar ``start``'s close; episode ends at bar ``end``."""
+    close = prices[3]
     k = close.shape[1]
+    window = int(params[P_WINDOW])
+    obs_dim = obs.shape[0] // istate.shape[0]
     fs = fstate[e]
     fs[:] = 0.0
     fs[CASH] = params[P_INIT]
@@ -183,43 +190,40 @@ def reset_nb(
     for i in range(k):
         c = close[start, i]
         fs[N_HEAD + k + i] = c if np.isfinite(c) else np.nan
-    istate[e, 0] = start
-    istate[e, 1] = end
-    istate[e, 2] = start
+    istate[e, I_BAR] = start
+    istate[e, I_END] = end
+    istate[e, I_START] = start
     write_obs_nb(feat, window, fs, start, k, obs, e * obs_dim)
 
 
 @njit(cache=True)
 def step_nb(
-    open_: np.ndarray,
-    high: np.ndarray,
-    low: np.ndarray,
-    close: np.ndarray,
+    prices: np.ndarray,
     feat: np.ndarray,
-    window: int,
     params: np.ndarray,
-    positions: np.ndarray,
     istate: np.ndarray,
     fstate: np.ndarray,
     actions: np.ndarray,
-    next_start: np.ndarray,
-    next_end: np.ndarray,
     obs: np.ndarray,
     term_obs: np.ndarray,
-    reward: np.ndarray,
-    flags: np.ndarray,
-    weights: np.ndarray,
-    equity_out: np.ndarray,
+    hist: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """Step every env one bar: register the targets decided at bar t's close, fill them on bar t+1,
-    mark to t+1's close, write the reward, the done flags and the observation at t+1.
+    mark to t+1's close, write the reward and done flag (``fstate``) and the observation at t+1.
 
-    A done env with ``next_start[e] >= 0`` is reset there (episode to ``next_end[e]``) and its last
-    observation goes to ``term_obs``; ``weights[e]`` receives the targets registered this step and
-    ``equity_out[e]`` the equity at t+1's close (before any reset).
+    A done env with a next start ``>= 0`` is reset there and its last observation goes to
+    ``term_obs``. ``hist`` (rows, n_symbols + 1) receives the targets registered this step
+    (columns :k) and the equity at t+1's close before any reset (column k): at rows t and t+1 (a
+    one-env history over the bars) when ``params[P_RECORD]`` is set, else at row e.
     """
     n_envs = istate.shape[0]
+    open_ = prices[0]
+    high = prices[1]
+    low = prices[2]
+    close = prices[3]
     k = close.shape[1]
+    window = int(params[P_WINDOW])
+    record = params[P_RECORD] > 0.0
     obs_dim = obs.shape[0] // n_envs
     fill_close = params[P_FILL_CLOSE] > 0.0
     c_rate = params[P_C_RATE]
@@ -236,10 +240,12 @@ def step_nb(
     pf = N_HEAD + 4 * k
     for e in range(n_envs):
         fs = fstate[e]
-        t = istate[e, 0]
-        map_action_nb(actions[e], params, positions, close[t], weights[e])
+        t = istate[e, I_BAR]
+        row = t if record else e
+        weights = hist[row, :k]
+        map_action_nb(actions[e], params, close[t], weights)
         for i in range(k):
-            w = weights[e, i]
+            w = weights[i]
             if w != fs[lt + i]:
                 fs[lt + i] = w
                 fs[pf + i] = 1.0
@@ -247,11 +253,11 @@ def step_nb(
         t1 = t + 1
         px = close[t1] if fill_close else open_[t1]
         cash = fs[CASH]
-        equity = cash
+        eq = cash
         for i in range(k):
             s = fs[sh + i]
             if s != 0.0:
-                equity += s * (px[i] if np.isfinite(px[i]) else fs[mk + i])
+                eq += s * (px[i] if np.isfinite(px[i]) else fs[mk + i])
         for i in range(k):
             if fs[pf + i] == 0.0:
                 continue
@@ -261,7 +267,7 @@ def step_nb(
             fs[pf + i] = 0.0
             sl = base * slip_bps * 1e-4 + slip_range * (high[t1, i] - low[t1, i])
             s0 = fs[sh + i]
-            s1 = _target_shares(fs[pw + i], equity, s0, base + sl, base - sl, base, c_rate, c_share, c_fixed)
+            s1 = _target_shares(fs[pw + i], eq, s0, base + sl, base - sl, base, c_rate, c_share, c_fixed)
             dq = s1 - s0
             if dq == 0.0:
                 continue
@@ -269,7 +275,7 @@ def step_nb(
             cost = c_rate * abs(dq) * price + c_share * abs(dq) + c_fixed
             cash -= dq * price + cost
             fs[sh + i] = s1
-        equity = cash
+        eq = cash
         for i in range(k):
             c = close[t1, i]
             if np.isfinite(c):
@@ -280,13 +286,13 @@ def step_nb(
                 if s < 0.0 and borrow > 0.0:
                     fee = -s * m * borrow
                     cash -= fee
-                    equity -= fee
-                equity += s * m
+                    eq -= fee
+                eq += s * m
         eq_old = fs[EQUITY]
         fs[CASH] = cash
-        fs[EQUITY] = equity
-        equity_out[e] = equity
-        ratio = equity / eq_old if eq_old > 0.0 else 0.0
+        fs[EQUITY] = eq
+        hist[t1 if record else e, k] = eq
+        ratio = eq / eq_old if eq_old > 0.0 else 0.0
         logr = math.log(ratio) if ratio > 0.0 else -30.0
         if kind == REWARD_LOG:
             rew = logr
@@ -302,16 +308,17 @@ def step_nb(
             rew = (b0 * da - 0.5 * a0 * db) / var**1.5 if var > 1e-18 else 0.0
             fs[DSR_A] = a0 + params[P_ETA] * da
             fs[DSR_B] = b0 + params[P_ETA] * db
-        reward[e] = rew * params[P_SCALE]
-        istate[e, 0] = t1
+        rew *= params[P_SCALE]
+        istate[e, I_BAR] = t1
         flag = 0
-        if equity <= 0.0 or equity < params[P_FLOOR] * fs[INIT]:
+        if eq <= 0.0 or eq < params[P_FLOOR] * fs[INIT]:
             flag = TERMINATED
-        elif t1 >= istate[e, 1]:
+        elif t1 >= istate[e, I_END]:
             flag = TRUNCATED
-        flags[e] = flag
-        if flag != 0 and next_start[e] >= 0:
+        if flag != 0 and istate[e, I_NEXT_START] >= 0:
             write_obs_nb(feat, window, fs, t1, k, term_obs, e * obs_dim)
-            reset_nb(close, feat, window, params, istate, fstate, e, next_start[e], next_end[e], obs, obs_dim)
+            reset_nb(prices, feat, params, istate, fstate, e, istate[e, I_NEXT_START], istate[e, I_NEXT_END], obs)
         else:
             write_obs_nb(feat, window, fs, t1, k, obs, e * obs_dim)
+        fs[REWARD] = rew  # after any reset, which clears the row
+        fs[FLAG] = flag

@@ -61,18 +61,12 @@ class TradingVecEnv(VecEnv):
         self.render_mode = None
         super().__init__(n_envs, obs_space, act_space)
         self._params = kernel_params(self.config, k)
-        self._positions = np.asarray(self.config.positions, dtype=np.float64)
-        self._istate = np.zeros((n_envs, 3), dtype=np.int64)
+        self._istate = np.zeros((n_envs, K.N_ISTATE), dtype=np.int64)
         self._fstate = np.zeros((n_envs, K.N_HEAD + K.N_BLOCKS * k))
         n_act = act_space.shape[0] if act_space.shape else 1
         self._act = np.zeros((n_envs, max(n_act, 1)))
-        self._next_start = np.zeros(n_envs, dtype=np.int64)
-        self._next_end = np.zeros(n_envs, dtype=np.int64)
         self._term_obs = np.zeros(n_envs * self._obs_dim, dtype=np.float32)
-        self._rew = np.zeros(n_envs)
-        self._flags = np.zeros(n_envs, dtype=np.int8)
-        self.last_weights = np.zeros((n_envs, k))
-        self._eq_out = np.zeros(n_envs)
+        self._hist = np.zeros((n_envs, k + 1))  # each env's last targets and equity (before auto-reset)
         self._ep_ret = np.zeros(n_envs)
         self._ep_len = np.zeros(n_envs, dtype=np.int64)
         self._rngs: list[np.random.Generator | None] = [None] * n_envs
@@ -101,20 +95,8 @@ class TradingVecEnv(VecEnv):
                 episode_bounds(d, opts.get("start"), opts.get("end")) if ("start" in opts or "end" in opts) else None
             )
             start, end = self._draw(e)
-            K.reset_nb(
-                d.close,
-                d.features,
-                self.config.window,
-                self._params,
-                self._istate,
-                self._fstate,
-                e,
-                start,
-                end,
-                obs,
-                self._obs_dim,
-            )
-            self._next_start[e], self._next_end[e] = self._draw(e)
+            K.reset_nb(d.prices, d.features, self._params, self._istate, self._fstate, e, start, end, obs)
+            self._istate[e, K.I_NEXT_START], self._istate[e, K.I_NEXT_END] = self._draw(e)
             self.reset_infos[e] = {"equity": float(self._fstate[e, K.EQUITY]), "bar": start}
         self._ep_ret[:] = 0.0
         self._ep_len[:] = 0
@@ -131,47 +113,39 @@ class TradingVecEnv(VecEnv):
         obs = np.empty(n * self._obs_dim, dtype=np.float32)
         d = self.data
         K.step_nb(
-            d.open,
-            d.high,
-            d.low,
-            d.close,
+            d.prices,
             d.features,
-            self.config.window,
             self._params,
-            self._positions,
             self._istate,
             self._fstate,
             self._act,
-            self._next_start,
-            self._next_end,
             obs,
             self._term_obs,
-            self._rew,
-            self._flags,
-            self.last_weights,
-            self._eq_out,
+            self._hist,
         )
-        self._ep_ret += self._rew
+        rew = self._fstate[:, K.REWARD]
+        flags = self._fstate[:, K.FLAG]
+        self._ep_ret += rew
         self._ep_len += 1
-        dones = self._flags != 0
+        dones = flags != 0
         infos: list[dict[str, Any]] = [{} for _ in range(n)]
         if dones.any():
             dim = self._obs_dim
             for e in map(int, np.flatnonzero(dones)):
                 infos[e] = {
                     "terminal_observation": self._term_obs[e * dim : (e + 1) * dim].copy(),
-                    "TimeLimit.truncated": bool(self._flags[e] == K.TRUNCATED),
+                    "TimeLimit.truncated": bool(flags[e] == K.TRUNCATED),
                     "episode": {
                         "r": float(self._ep_ret[e]),
                         "l": int(self._ep_len[e]),
                         "t": round(time.time() - self._t0, 6),
                     },
-                    "equity_return": float(self._eq_out[e] / self._params[K.P_INIT] - 1.0),
+                    "equity_return": float(self._hist[e, -1] / self._params[K.P_INIT] - 1.0),
                 }
                 self._ep_ret[e] = 0.0
                 self._ep_len[e] = 0
-                self._next_start[e], self._next_end[e] = self._draw(int(e))
-        return obs.reshape(n, self._obs_dim), self._rew.astype(np.float32), dones, infos
+                self._istate[e, K.I_NEXT_START], self._istate[e, K.I_NEXT_END] = self._draw(e)
+        return obs.reshape(n, self._obs_dim), rew.astype(np.float32), dones, infos
 
     # -- inspection ------------------------------------------------------------------------------
     @property
@@ -182,7 +156,12 @@ class TradingVecEnv(VecEnv):
     @property
     def last_equity(self) -> np.ndarray:
         """Equity of every env at the close its last step reached, before any auto-reset, shape (n_envs,)."""
-        return self._eq_out.copy()
+        return self._hist[:, -1].copy()
+
+    @property
+    def last_weights(self) -> np.ndarray:
+        """The target weights every env registered at its last step, shape (n_envs, n_symbols)."""
+        return self._hist[:, :-1].copy()
 
     @property
     def bars(self) -> np.ndarray:
