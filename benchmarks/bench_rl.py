@@ -54,8 +54,9 @@ if which == "anytrading":
     dt = time.perf_counter() - t
     print(json.dumps({"steps_per_s": steps / dt, "version": "2.0.0", "bars": len(STOCKS_GOOGL)}))
 else:
-    import finrl
-    path = finrl.__path__[0] + "/meta/env_stock_trading/env_stocktrading.py"
+    from importlib.metadata import version
+    root = importlib.util.find_spec("finrl").submodule_search_locations[0]  # no finrl/__init__ run
+    path = root + "/meta/env_stock_trading/env_stocktrading.py"
     spec = importlib.util.spec_from_file_location("finrl_env_stocktrading", path)
     mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
     data = json.loads(sys.stdin.read())
@@ -84,7 +85,7 @@ else:
             if term or trunc:
                 env.reset()
     dt = time.perf_counter() - t
-    print(json.dumps({"steps_per_s": steps / dt, "version": finrl.__version__ if hasattr(finrl, "__version__") else "0.3.7"}))
+    print(json.dumps({"steps_per_s": steps / dt, "version": version("finrl")}))
 """
 
 
@@ -180,7 +181,7 @@ def main() -> None:
     print(f"  trade2026 TradingEnv          {ours30:12,.0f} steps/s")
     peer = _peer(args.peer_python, "finrl", args.finrl_steps, {"close": np.nan_to_num(d30.close).tolist()})
     if peer:
-        print(f"  FinRL StockTradingEnv         {peer['steps_per_s']:12,.0f} steps/s")
+        print(f"  FinRL {peer['version']} StockTradingEnv   {peer['steps_per_s']:12,.0f} steps/s")
         print(f"  ratio: {ours30 / peer['steps_per_s']:.0f}x (goal >= 100x)")
     else:
         print("  FinRL: not available (no peer interpreter); no ratio")
