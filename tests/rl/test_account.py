@@ -77,6 +77,9 @@ def test_replaying_the_targets_through_run_backtest_gives_the_env_equity(cost, a
     eq_env = np.array([env.config.backtest.init_cash] + [i["equity"] for i in infos])
     eq_bt = _replay(env, start)
     np.testing.assert_allclose(eq_bt, eq_env, rtol=1e-9)
+    hist = env.history()  # the env's own record of the episode: the same equity, the replayed targets
+    np.testing.assert_array_equal(hist["equity"].to_numpy(), eq_env)
+    np.testing.assert_array_equal(hist.select(env.data.symbols).to_numpy()[:-1], env.targets()[start : env.bar])
     # the log-return rewards sum to the log of the final equity ratio
     if env.config.reward == "log_return":
         assert math.isclose(math.exp(sum(rewards)) * env.config.backtest.init_cash, eq_bt[-1], rel_tol=1e-9)

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from tests.rl.conftest import synthetic_bars
-from trade2026.errors import ConfigError
+from trade2026.errors import ConfigError, DataError
 from trade2026.features import fracdiff, indicators
 from trade2026.rl import FeatureScaler, market_data, parse_feature
 
@@ -73,3 +73,18 @@ def test_scaler_is_fitted_on_the_training_rows_only_and_frozen() -> None:
     np.testing.assert_allclose(test.features, np.nan_to_num(expect).astype(np.float32), rtol=1e-6)
     again = FeatureScaler.from_dict(train.scaler.to_dict())
     assert again == train.scaler
+
+
+def test_load_bars_reads_one_prism_run_and_the_table_version(lake) -> None:
+    from trade2026.rl import load_bars
+
+    a = synthetic_bars(50, ("PRISM",), seed=1).with_columns(run_id=pl.lit("r1"))
+    b = synthetic_bars(50, ("PRISM",), seed=2).with_columns(
+        run_id=pl.lit("r2"), ts=pl.col("ts") + pl.duration(days=100)
+    )
+    lake.write("bars_1m_prism", pl.concat([a, b]))
+    bars, source = load_bars(lake, ["PRISM"], table="bars_1m_prism", prism_run="r2")
+    assert bars.height == 50 and bars["close"].to_list() == b["close"].to_list()
+    assert source == {"table": "bars_1m_prism", "table_version": 0, "symbols": ["PRISM"], "prism_run": "r2"}
+    with pytest.raises(DataError, match="no bars of PRISM run"):
+        load_bars(lake, ["PRISM"], table="bars_1m_prism", prism_run="r3")

@@ -98,7 +98,7 @@ class MarketData:
             when = _as_utc(when)
             i = int(self.ts.search_sorted(when, side="right" if before else "left")) - (1 if before else 0)
         if not 0 <= i <= self.last_bar:
-            msg = f"bar {when!r} is outside the data (from from {self.ts[0]} to {self.ts[-1]})"
+            msg = f"bar {when!r} is outside the data (from {self.ts[0]} to {self.ts[-1]})"
             raise DataError(msg)
         return i
 
@@ -128,20 +128,6 @@ class MarketData:
             scaler,
             self.warmup,
             first,
-            self.config,
-        )
-
-    def with_scaler(self, scaler: FeatureScaler) -> MarketData:
-        """The same bars with features standardised by another (frozen) scaler."""
-        return MarketData(
-            self.ts,
-            self.symbols,
-            self.prices,
-            self.raw_features,
-            scaler.transform(self.raw_features),
-            scaler,
-            self.warmup,
-            self.first_start,
             self.config,
         )
 
