@@ -37,7 +37,7 @@ def load_bars(
     prism_run: str | None = None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Bars of ``symbols`` from a lake table (a PRISM run's bars with ``prism_run``), and the source
-    description logged with the run: table, Delta version, symbols, window."""
+    description logged with the run: table, Delta version, symbols, PRISM run."""
     cols = ["run_id"] if prism_run else None
     bars = lake.read_bars(table, symbols=symbols or None, start=start, end=end, columns=cols)
     if prism_run:
