@@ -154,7 +154,10 @@ def market_data(
         bars from ``first_start`` to ``fit_stop`` (default: all of them: these bars are the
         training data).
     """
+    from trade2026._jit import compile_notice
+
     cfg = make_env_config(config, **settings)
+    compile_notice([K.vol_scaled_returns_nb, K.reset_nb, K.step_nb, K.map_action_nb], "the RL environments")
     df, _ = to_polars(bars, what="bars")
     cols = [c for c in ("symbol", "ts", "open", "high", "low", "close", "volume") if c in df.columns]
     df = df.select(cols).sort("symbol", "ts")
