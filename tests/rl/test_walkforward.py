@@ -117,3 +117,21 @@ def test_walk_forward_never_trains_on_its_test_windows_and_stitches_once() -> No
     assert {r["config"] for r in d["spread"]} == {"ppo/log_return/discrete", "a2c/log_return/discrete"}
     assert d["baselines"]["random"]["policies"] == 10
     assert d["folds"][0]["train_to"] < d["folds"][0]["test_from"]
+
+
+def test_spread_of_flat_policies_has_no_sharpe_and_no_warning() -> None:
+    import warnings
+
+    from trade2026.rl import WalkForwardResult
+    from trade2026.rl._walkforward import Trial
+
+    spec = TrialSpec("ppo", make_env_config())
+    flat = {"sharpe": float("nan"), "total_return": 0.0}
+    trials = [Trial(0, spec, s, flat, np.zeros(5)) for s in (1, 2)]
+    trials.append(Trial(1, TrialSpec("a2c", make_env_config()), 1, {"sharpe": 0.5, "total_return": 0.1}, np.zeros(5)))
+    res = WalkForwardResult(["A"], [], pl.Series([]), trials, None, [])  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rows = res.spread()
+    assert np.isnan(rows[0]["sharpe_mean"]) and rows[0]["total_return_mean"] == 0.0
+    assert rows[1]["sharpe_mean"] == 0.5 and rows[1]["sharpe_std"] == 0.0

@@ -207,19 +207,19 @@ class WalkForwardResult:
                 {
                     "config": ts[0].spec.label(),
                     "seeds": len(ts),
-                    "sharpe_mean": float(np.nanmean(sh)),
-                    "sharpe_std": float(np.nanstd(sh, ddof=1)) if len(ts) > 1 else 0.0,
-                    "sharpe_min": float(np.nanmin(sh)),
-                    "sharpe_max": float(np.nanmax(sh)),
-                    "total_return_mean": float(np.nanmean(tr)),
-                    "total_return_min": float(np.nanmin(tr)),
-                    "total_return_max": float(np.nanmax(tr)),
+                    "sharpe_mean": _stat(np.mean, sh),
+                    "sharpe_std": _stat(lambda x: np.std(x, ddof=1) if len(x) > 1 else 0.0, sh),
+                    "sharpe_min": _stat(np.min, sh),
+                    "sharpe_max": _stat(np.max, sh),
+                    "total_return_mean": _stat(np.mean, tr),
+                    "total_return_min": _stat(np.min, tr),
+                    "total_return_max": _stat(np.max, tr),
                 }
             )
         return rows
 
     def to_dict(self) -> dict[str, Any]:
-        mean_sharpe = float(np.nanmean([t.metrics["sharpe"] for t in self.trials]))
+        mean_sharpe = _stat(np.mean, np.array([t.metrics["sharpe"] for t in self.trials], dtype=float))
         return {
             "run_id": self.run_id,
             "symbols": self.symbols,
@@ -237,6 +237,12 @@ class WalkForwardResult:
             "baselines": self.baselines.to_dict(mean_sharpe),
             "registered": self.registered,
         }
+
+
+def _stat(fn: Any, x: np.ndarray) -> float:
+    """``fn`` over the finite values of ``x`` (NaN when there are none: a flat policy has no Sharpe)."""
+    x = x[np.isfinite(x)]
+    return float(fn(x)) if len(x) else float("nan")
 
 
 def _deflate(trials: list[Trial], n_obs: int) -> list[Trial]:
