@@ -95,7 +95,7 @@ class MarketData:
         if isinstance(when, int | np.integer):
             i = int(when)
         else:
-            when = _as_utc(when)
+            when = as_utc(when)
             i = int(self.ts.search_sorted(when, side="right" if before else "left")) - (1 if before else 0)
         if not 0 <= i <= self.last_bar:
             msg = f"bar {when!r} is outside the data (from {self.ts[0]} to {self.ts[-1]})"
@@ -273,7 +273,11 @@ def episode_bounds(data: MarketData, start: Any = None, end: Any = None) -> tupl
     return s, e
 
 
-def _as_utc(x: Any) -> Any:
+def as_utc(x: Any) -> Any:
+    """A timestamp as an aware UTC datetime: ISO strings parsed, dates at midnight, naive times taken as UTC
+    (anything else, e.g. a bar index, is returned as is)."""
+    if isinstance(x, str):
+        x = dt.datetime.fromisoformat(x)
     if isinstance(x, dt.date) and not isinstance(x, dt.datetime):
         x = dt.datetime(x.year, x.month, x.day, tzinfo=dt.UTC)
     if isinstance(x, dt.datetime) and x.tzinfo is None:

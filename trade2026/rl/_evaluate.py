@@ -20,7 +20,7 @@ import polars as pl
 from trade2026.backtest import BacktestResult, run_backtest, strategy_positions
 from trade2026.core import metrics_columns, pivot
 from trade2026.errors import DataError
-from trade2026.rl._env import MarketData, TradingEnv, market_data
+from trade2026.rl._env import MarketData, TradingEnv, as_utc, market_data
 from trade2026.rl._train import Agent
 
 REPORT_METRICS = ("total_return", "cagr", "ann_vol", "sharpe", "sortino", "calmar", "max_drawdown")
@@ -255,7 +255,7 @@ def evaluate(
         msg = f"the window {full.ts[s]} to {full.ts[e]} has no bar after its first decision"
         raise DataError(msg)
     train_end = agent.meta.get("train_end")
-    overlaps = train_end is not None and full.ts[s] <= _as_dt(train_end)
+    overlaps = train_end is not None and full.ts[s] <= as_utc(train_end)
     if overlaps and not in_sample:
         msg = (
             f"the window starts {full.ts[s]}, on or before the agent's training end {train_end}: that is not out of "
@@ -273,14 +273,6 @@ def evaluate(
     if "registered" in agent.meta:
         info["model"] = agent.meta["registered"]
     return EvalResult(info, data.ts[s], data.ts[e], bool(overlaps), res, tframe, base, env_info)
-
-
-def _as_dt(x: Any) -> dt.datetime:
-    if isinstance(x, str):
-        x = dt.datetime.fromisoformat(x)
-    if isinstance(x, dt.datetime) and x.tzinfo is None:
-        x = x.replace(tzinfo=dt.UTC)
-    return x
 
 
 def _bars_of(bars: Any, symbols: list[str]) -> tuple[pl.DataFrame, bool]:

@@ -18,7 +18,7 @@ import polars as pl
 
 from trade2026.errors import DataError
 from trade2026.rl._config import EnvConfig, make_env_config
-from trade2026.rl._env import market_data
+from trade2026.rl._env import as_utc, market_data
 from trade2026.rl._evaluate import DEFAULT_MOMENTUM, EvalResult, evaluate, plot_evaluation
 from trade2026.rl._train import Agent, TrainResult, load_agent, train
 from trade2026.rl._walkforward import FoldOutcome, TrialSpec, WalkForwardResult, walk_forward
@@ -212,7 +212,7 @@ def train_run(
         hyperparams=hyperparams,
         net_arch=net_arch,
         progress=progress,
-        meta={"table": src.get("table"), "prism_run": src.get("prism_run")},
+        meta={"table": src.get("table"), "prism_run": src.get("prism_run"), "data_start": full.ts[0]},
     )
     agent = res.agent
     ev = None
@@ -360,7 +360,9 @@ def eval_run(
     syms = symbols or agent.symbols
     src_table = table or agent.meta.get("table") or "bars_1d"
     run = prism_run or (agent.meta.get("prism_run") if table is None else None)
-    bars, source = load_bars(lake, syms, table=src_table, end=end, prism_run=run)
+    # Read from where the training's history began, so the features are computed exactly as they were.
+    first = as_utc(agent.meta["data_start"]) if agent.meta.get("data_start") else None
+    bars, source = load_bars(lake, syms, table=src_table, start=first, end=end, prism_run=run)
     ev = evaluate(
         agent, bars, start=start, end=end, in_sample=in_sample, n_random=n_random, seed=seed, momentum=momentum
     )

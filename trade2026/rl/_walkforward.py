@@ -148,7 +148,7 @@ def run_fold(task: FoldTask) -> FoldOutcome:
         n_envs=task.n_envs,
         hyperparams=dict(task.spec.hyperparams),
         net_arch=task.net_arch,
-        meta={"fold": f.index},
+        meta={"fold": f.index, "data_start": d.ts[0]},
     )
     w = d.config.window
     lo = f.test_start - (w - 1)
