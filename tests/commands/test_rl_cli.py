@@ -30,9 +30,11 @@ def _train_end(lake) -> str:
 def test_train_registers_a_model_that_eval_loads_by_name(cli, sample_lake, tmp_path) -> None:
     syms = _symbols(sample_lake, 2)
     end = _train_end(sample_lake)
+    first = f"{sample_lake.read_bars('bars_1d')['ts'].unique().sort()[40]:%Y-%m-%d}"  # history read from here
     r = cli(
-        "rl", "train", "--symbols", ",".join(syms), "--train-end", end, "--seed", "3", "--name", "m1", *FAST, "--json"
-    )
+        "rl", "train", "--symbols", ",".join(syms), "--start", first, "--train-end", end, "--seed", "3", "--name", "m1",
+        *FAST, "--json",
+    )  # fmt: skip
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
     assert d["model"]["name"] == "m1" and d["model"]["aliases"] == ["newest"]
@@ -55,7 +57,8 @@ def test_train_registers_a_model_that_eval_loads_by_name(cli, sample_lake, tmp_p
     rows = json.loads(r.stdout)
     assert [(x["name"], x["version"], x["aliases"]) for x in rows] == [("m1", 1, ["newest"])]
 
-    # eval by name over the training's own out-of-sample window reproduces its numbers exactly
+    # eval by name over the training's own out-of-sample window reproduces its numbers exactly (it reads
+    # the bars from where the training's history began, so the features are the same)
     plot = tmp_path / "rl.png"
     oos = d["out_of_sample"]
     r = cli(
