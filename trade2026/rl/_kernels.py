@@ -207,14 +207,16 @@ def step_nb(
     obs: np.ndarray,
     term_obs: np.ndarray,
     hist: np.ndarray,
-) -> None:  # pragma: no cover - compiled
+) -> int:  # pragma: no cover - compiled
     """Step every env one bar: register the targets decided at bar t's close, fill them on bar t+1,
     mark to t+1's close, write the reward and done flag (``fstate``) and the observation at t+1.
 
     A done env with a next start ``>= 0`` is reset there and its last observation goes to
     ``term_obs``. ``hist`` (rows, n_symbols + 1) receives the targets registered this step
     (columns :k) and the equity at t+1's close before any reset (column k): at rows t and t+1 (a
-    one-env history over the bars) when ``params[P_RECORD]`` is set, else at row e.
+    one-env history over the bars) when ``params[P_RECORD]`` is set, else at row e, whose columns
+    k+1 and k+2 then accumulate the episode's reward and length (the caller clears them at its end).
+    Returns the number of envs whose episode ended.
     """
     n_envs = istate.shape[0]
     open_ = prices[0]
@@ -224,6 +226,7 @@ def step_nb(
     k = close.shape[1]
     window = int(params[P_WINDOW])
     record = params[P_RECORD] > 0.0
+    n_done = 0
     obs_dim = obs.shape[0] // n_envs
     fill_close = params[P_FILL_CLOSE] > 0.0
     c_rate = params[P_C_RATE]
@@ -322,3 +325,9 @@ def step_nb(
             write_obs_nb(feat, window, fs, t1, k, obs, e * obs_dim)
         fs[REWARD] = rew  # after any reset, which clears the row
         fs[FLAG] = flag
+        if flag != 0:
+            n_done += 1
+        if not record:
+            hist[e, k + 1] += rew
+            hist[e, k + 2] += 1.0
+    return n_done

@@ -66,9 +66,10 @@ class TradingVecEnv(VecEnv):
         n_act = act_space.shape[0] if act_space.shape else 1
         self._act = np.zeros((n_envs, max(n_act, 1)))
         self._term_obs = np.zeros(n_envs * self._obs_dim, dtype=np.float32)
-        self._hist = np.zeros((n_envs, k + 1))  # each env's last targets and equity (before auto-reset)
-        self._ep_ret = np.zeros(n_envs)
-        self._ep_len = np.zeros(n_envs, dtype=np.int64)
+        # each env's last targets, equity (before auto-reset), episode reward and length so far
+        self._hist = np.zeros((n_envs, k + 3))
+        self._k = k
+        self._rew_col, self._flag_col = self._fstate[:, K.REWARD], self._fstate[:, K.FLAG]  # views
         self._rngs: list[np.random.Generator | None] = [None] * n_envs
         self._explicit: list[tuple[int, int] | None] = [None] * n_envs
         self._actions: np.ndarray | None = None
@@ -98,8 +99,7 @@ class TradingVecEnv(VecEnv):
             K.reset_nb(d.prices, d.features, self._params, self._istate, self._fstate, e, start, end, obs)
             self._istate[e, K.I_NEXT_START], self._istate[e, K.I_NEXT_END] = self._draw(e)
             self.reset_infos[e] = {"equity": float(self._fstate[e, K.EQUITY]), "bar": start}
-        self._ep_ret[:] = 0.0
-        self._ep_len[:] = 0
+        self._hist[:, self._k + 1 :] = 0.0
         self._reset_seeds()
         self._reset_options()
         return obs.reshape(self.num_envs, self._obs_dim)
@@ -109,43 +109,31 @@ class TradingVecEnv(VecEnv):
 
     def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
         n = self.num_envs
-        self._act[:] = np.asarray(self._actions, dtype=np.float64).reshape(n, -1)
+        self._act[:] = np.asarray(self._actions).reshape(n, -1)
         obs = np.empty(n * self._obs_dim, dtype=np.float32)
         d = self.data
-        K.step_nb(
-            d.prices,
-            d.features,
-            self._params,
-            self._istate,
-            self._fstate,
-            self._act,
-            obs,
-            self._term_obs,
-            self._hist,
+        n_done = K.step_nb(
+            d.prices, d.features, self._params, self._istate, self._fstate, self._act, obs, self._term_obs, self._hist
         )
-        rew = self._fstate[:, K.REWARD]
-        flags = self._fstate[:, K.FLAG]
-        self._ep_ret += rew
-        self._ep_len += 1
-        dones = flags != 0
+        rewards = self._rew_col.astype(np.float32)
+        dones = self._flag_col != 0.0
         infos: list[dict[str, Any]] = [{} for _ in range(n)]
-        if dones.any():
-            dim = self._obs_dim
+        if n_done:
+            dim, k, hist = self._obs_dim, self._k, self._hist
             for e in map(int, np.flatnonzero(dones)):
                 infos[e] = {
                     "terminal_observation": self._term_obs[e * dim : (e + 1) * dim].copy(),
-                    "TimeLimit.truncated": bool(flags[e] == K.TRUNCATED),
+                    "TimeLimit.truncated": bool(self._flag_col[e] == K.TRUNCATED),
                     "episode": {
-                        "r": float(self._ep_ret[e]),
-                        "l": int(self._ep_len[e]),
+                        "r": float(hist[e, k + 1]),
+                        "l": int(hist[e, k + 2]),
                         "t": round(time.time() - self._t0, 6),
                     },
-                    "equity_return": float(self._hist[e, -1] / self._params[K.P_INIT] - 1.0),
+                    "equity_return": float(hist[e, k] / self._params[K.P_INIT] - 1.0),
                 }
-                self._ep_ret[e] = 0.0
-                self._ep_len[e] = 0
+                hist[e, k + 1 :] = 0.0
                 self._istate[e, K.I_NEXT_START], self._istate[e, K.I_NEXT_END] = self._draw(e)
-        return obs.reshape(n, self._obs_dim), rew.astype(np.float32), dones, infos
+        return obs.reshape(n, self._obs_dim), rewards, dones, infos
 
     # -- inspection ------------------------------------------------------------------------------
     @property
@@ -156,12 +144,12 @@ class TradingVecEnv(VecEnv):
     @property
     def last_equity(self) -> np.ndarray:
         """Equity of every env at the close its last step reached, before any auto-reset, shape (n_envs,)."""
-        return self._hist[:, -1].copy()
+        return self._hist[:, self._k].copy()
 
     @property
     def last_weights(self) -> np.ndarray:
         """The target weights every env registered at its last step, shape (n_envs, n_symbols)."""
-        return self._hist[:, :-1].copy()
+        return self._hist[:, : self._k].copy()
 
     @property
     def bars(self) -> np.ndarray:
