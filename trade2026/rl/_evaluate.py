@@ -241,7 +241,7 @@ def evaluate(
     n_random, seed, momentum
         The baselines: random policies (seeds ``[seed, i]``) and the momentum strategy spec.
     """
-    df, _ = _bars_of(bars, agent.symbols)
+    df = _bars_of(bars, agent.symbols)
     full = market_data(df, agent.config, scaler=agent.scaler)
     s = full.bar_index(start)
     e = full.last_bar if end is None else full.bar_index(end, before=True)
@@ -275,16 +275,17 @@ def evaluate(
     return EvalResult(info, data.ts[s], data.ts[e], bool(overlaps), res, tframe, base, env_info)
 
 
-def _bars_of(bars: Any, symbols: list[str]) -> tuple[pl.DataFrame, bool]:
+def _bars_of(bars: Any, symbols: list[str]) -> pl.DataFrame:
+    """The agent's symbols' rows of ``bars`` (pandas or polars); each of them must be there."""
     from trade2026.core import to_polars
 
-    df, was_pandas = to_polars(bars, what="bars")
+    df, _ = to_polars(bars, what="bars")
     have = set(df["symbol"].unique().to_list())
     missing = [s for s in symbols if s not in have]
     if missing:
         msg = f"the bars have no rows of the agent's symbol(s) {', '.join(missing)} (trained on {', '.join(symbols)})"
         raise DataError(msg)
-    return df.filter(pl.col("symbol").is_in(symbols)), was_pandas
+    return df.filter(pl.col("symbol").is_in(symbols))
 
 
 def plot_evaluation(equity: pl.DataFrame, path: str | Path, *, title: str = "") -> Path:
