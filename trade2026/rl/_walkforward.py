@@ -118,19 +118,19 @@ class FoldTask:
     timesteps: int
     n_envs: int
     net_arch: tuple[int, ...]
-    out_dir: str
 
 
 @dataclass(frozen=True)
 class FoldOutcome:
-    """What a fold's training gives back: its test-window targets, learning curve and saved agent."""
+    """What a fold's training gives back: its test-window targets, learning curve and the saved agent's
+    files (bytes, so that a worker on another machine of a Ray cluster can send them back)."""
 
     fold: int
     spec_index: int
     seed: int
     targets: np.ndarray  # (test_end - test_start + 1, n_symbols)
     curve: dict[str, np.ndarray]
-    agent_dir: str
+    agent_files: dict[str, bytes] = field(repr=False)
     digest: str
     fold_return: float
     terminated: bool
@@ -154,19 +154,27 @@ def run_fold(task: FoldTask) -> FoldOutcome:
     lo = f.test_start - (w - 1)
     test = d.slice(lo, f.test_end + 2, scaler=train_data.scaler)
     targets, info = rollout(res.agent, test, f.test_start - lo, f.test_end + 1 - lo)
-    out = Path(task.out_dir) / f"c{task.spec_index}_s{task.seed}_f{f.index}"
-    res.agent.save(out)
+    with tempfile.TemporaryDirectory(prefix="t26-rl-fold-") as tmp:
+        files = {p.name: p.read_bytes() for p in res.agent.save(tmp).iterdir()}
     return FoldOutcome(
         f.index,
         task.spec_index,
         task.seed,
         targets[f.test_start - lo : f.test_end + 1 - lo].copy(),
         res.curve,
-        str(out),
+        files,
         policy_digest(res.agent),
         info["equity"] / d.config.backtest.init_cash - 1.0,
         info["terminated"],
     )
+
+
+def load_outcome_agent(outcome: FoldOutcome) -> Agent:
+    """The agent a fold trained, rebuilt from the files its worker sent back."""
+    with tempfile.TemporaryDirectory(prefix="t26-rl-agent-") as tmp:
+        for name, data in outcome.agent_files.items():
+            (Path(tmp) / name).write_bytes(data)
+        return Agent.load(tmp)
 
 
 @dataclass(frozen=True)
@@ -301,7 +309,7 @@ def walk_forward(
     executor, ray_address
         Where the trainings run (``trade2026.parallel.run_tasks``).
     logger : callable, optional
-        ``logger(outcome, agent_dir)`` is called in this process for each finished training (the
+        ``logger(outcome, agent)`` is called in this process for each finished training (the
         tracking layer logs a child run and registers the model there).
 
     Returns
@@ -332,19 +340,18 @@ def walk_forward(
     folds = walk_forward_folds(
         first.n_bars, start_dec, train=train, test=test, window=window, embargo=embargo, anchored=anchored
     )
-    with tempfile.TemporaryDirectory(prefix="t26-rl-wf-") as tmp:
-        tasks = [
-            FoldTask(datas[sp.config.config_hash()], f, i, sp, int(seed), timesteps, n_envs, tuple(net_arch), tmp)
-            for i, sp in enumerate(specs)
-            for seed in seeds
-            for f in folds
-        ]
-        outcomes = run_tasks(
-            run_fold, tasks, executor=executor, ray_address=ray_address, progress=progress, description="walk-forward"
-        )
-        if logger is not None:
-            for o in outcomes:
-                logger(o, Agent.load(o.agent_dir))
+    tasks = [
+        FoldTask(datas[sp.config.config_hash()], f, i, sp, int(seed), timesteps, n_envs, tuple(net_arch))
+        for i, sp in enumerate(specs)
+        for seed in seeds
+        for f in folds
+    ]
+    outcomes = run_tasks(
+        run_fold, tasks, executor=executor, ray_address=ray_address, progress=progress, description="walk-forward"
+    )
+    if logger is not None:
+        for o in outcomes:
+            logger(o, load_outcome_agent(o))
     oos_start, oos_end = folds[0].test_start, folds[-1].test_end + 1
     trials = []
     k = first.n_symbols
