@@ -88,7 +88,8 @@ def test_observations_are_fresh_float32_arrays(bars1) -> None:
     # layout: window rows of (symbol x feature), then position weights, then the cash share
     t = env.bar
     np.testing.assert_array_equal(obs2[: 8 * 2], env.data.features[t - 7 : t + 1].ravel())
-    assert obs2[-1] == pytest.approx(0.0, abs=1e-6) or obs2[-1] > 0
+    assert obs2[-2] == pytest.approx(-1.0, rel=0.05)  # short 1 after the flip ...
+    assert obs2[-1] == pytest.approx(2.0, rel=0.05)  # ... holding its proceeds in cash
 
 
 def test_position_and_cash_share_in_the_observation(bars1) -> None:
