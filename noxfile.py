@@ -39,7 +39,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Run every benchmark script (peer comparisons; prints ratios, asserts nothing)."""
-    session.install(*CONSTRAINTS, "-e", ".[dev,distributed]")
+    session.install(*CONSTRAINTS, "-e", ".[dev,distributed,rl]")
     import pathlib
 
     for script in sorted(pathlib.Path("benchmarks").glob("bench_*.py")):
