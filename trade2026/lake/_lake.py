@@ -101,8 +101,31 @@ class Lake:
         check_table_name(table)
         return f"{self.root.rstrip('/')}/{table}"
 
+    def _check_store(self) -> None:
+        """For an object-store lake: fail in seconds, naming the setting, when its endpoint does not
+        answer (object stores retry a dead endpoint for minutes). Checked once per Lake."""
+        if self._local or getattr(self, "_store_checked", False):
+            return
+        from urllib.parse import urlsplit
+
+        from trade2026._net import unreachable
+
+        opts = {k.lower(): v for k, v in (self.storage_options or {}).items()}
+        endpoint = opts.get("aws_endpoint_url") or opts.get("endpoint_url") or os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint and self.root.startswith(("s3://", "s3a://")):
+            parts = urlsplit(endpoint)
+            why = unreachable(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+            if why:
+                msg = (
+                    f"the object store of the lake {self.root} does not answer at {endpoint} ({why}); "
+                    "fix AWS_ENDPOINT_URL (or the endpoint in the storage options) or start the store"
+                )
+                raise ConfigError(msg)
+        self._store_checked = True
+
     def tables(self) -> list[str]:
         """Names of the Delta tables in the lake, sorted."""
+        self._check_store()
         if self._local:
             base = Path(self.root.removeprefix("file://"))
             if not base.is_dir():
@@ -112,15 +135,22 @@ class Lake:
             )
         import pyarrow.fs as pafs
 
-        fs, base_path = pafs.FileSystem.from_uri(self.root)
-        infos = fs.get_file_info(pafs.FileSelector(base_path, allow_not_found=True))
+        try:
+            fs, base_path = pafs.FileSystem.from_uri(self.root)
+            infos = fs.get_file_info(pafs.FileSelector(base_path, allow_not_found=True))
+        except OSError as exc:
+            raise _store_error(self.root, exc) from exc
         names = [i.base_name for i in infos if i.type == pafs.FileType.Directory]
         return sorted(n for n in names if self.exists(n))
 
     def exists(self, table: str) -> bool:
         from deltalake import DeltaTable
 
-        return bool(DeltaTable.is_deltatable(self.path(table), self.storage_options))
+        self._check_store()
+        try:
+            return bool(DeltaTable.is_deltatable(self.path(table), self.storage_options))
+        except OSError as exc:
+            raise _store_error(self.root, exc) from exc
 
     def _table(self, table: str, version: int | None = None) -> Any:
         from deltalake import DeltaTable
@@ -669,6 +699,20 @@ def _filter_expr(filters: Any, names: Iterable[str]) -> Any:
             part = c.is_in(list(value))
         expr = expr & part
     return expr
+
+
+def _store_error(root: str, exc: BaseException) -> Exception:
+    """An object-store failure as a one-line error naming the setting to fix."""
+    text = str(exc)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    low = text.lower()
+    if any(k in low for k in ("403", "forbidden", "invalidaccesskeyid", "signaturedoesnotmatch", "credential")):
+        msg = (
+            f"the object store refused the lake {root} ({first}); check AWS_ACCESS_KEY_ID, "
+            "AWS_SECRET_ACCESS_KEY and AWS_REGION (or the credentials in the storage options)"
+        )
+        return ConfigError(msg)
+    return LakeError(f"the object store of the lake {root} failed: {first}")
 
 
 def _sql_error(exc: Exception, tables: list[str]) -> InputError:
