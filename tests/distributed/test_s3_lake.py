@@ -104,7 +104,7 @@ def test_concurrent_writers_into_one_table_lose_no_commit(s3: dict[str, str], tm
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
-            )  # fmt: skip
+            )
             for f in files
         ]
         for p in procs:
