@@ -65,6 +65,9 @@ def _client(settings: Settings, *, write: bool = True) -> Any:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("DO_NOT_TRACK", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    # With a server URI MLflow writes "View run ... at: URL" to stdout when a run ends, which would
+    # break --json (stdout holds the result and nothing else); commands print the run id themselves.
+    os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
     # A server that dies mid-run fails the request in tens of seconds, not MLflow's minutes.
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
