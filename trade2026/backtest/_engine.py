@@ -31,7 +31,15 @@ import polars as pl
 
 from trade2026.backtest import _kernels
 from trade2026.backtest._signals import entry_exit_targets, signal_columns
-from trade2026.core import Panel, bars_panel, ffill, returns_metrics, to_polars
+from trade2026.core import (
+    Panel,
+    bars_panel,
+    check_periods_per_year,
+    ffill,
+    periods_per_year,
+    returns_metrics,
+    to_polars,
+)
 from trade2026.errors import ConfigError, DataError
 
 FILLS = ("open", "close")
@@ -61,7 +69,7 @@ class BacktestConfig:
     max_leverage: float = 2.0
     mode: str = "per_symbol"
     init_cash: float = 1_000_000.0
-    periods_per_year: float = 252.0
+    periods_per_year: float | None = None  # None: inferred from the bars (trade2026.core.periods_per_year)
 
     def check(self) -> BacktestConfig:
         if self.fill not in FILLS:
@@ -91,9 +99,11 @@ class BacktestConfig:
         if self.stop_loss >= 1 or self.trailing_stop >= 1:
             msg = "stop_loss and trailing_stop are fractions of the entry price and must be < 1"
             raise ConfigError(msg)
-        if not self.init_cash > 0 or not self.notional > 0 or not self.periods_per_year > 0:
-            msg = "init_cash, notional and periods_per_year must be > 0"
+        if not self.init_cash > 0 or not self.notional > 0:
+            msg = "init_cash and notional must be > 0"
             raise ConfigError(msg)
+        if self.periods_per_year is not None:
+            check_periods_per_year(self.periods_per_year)
         if self.sizing == "vol_target" and not (self.target_vol > 0 and self.vol_window >= 2 and self.max_leverage > 0):
             msg = "vol_target sizing needs target_vol > 0, vol_window >= 2 and max_leverage > 0"
             raise ConfigError(msg)
@@ -114,15 +124,24 @@ class BacktestConfig:
         return asdict(self)
 
 
-def make_config(config: BacktestConfig | None = None, **kw: Any) -> BacktestConfig:
-    """A checked config from keyword settings (unknown names are an error)."""
+def make_config(config: BacktestConfig | None = None, *, bars: Any = None, **kw: Any) -> BacktestConfig:
+    """A checked config from keyword settings (unknown names are an error).
+
+    With ``bars`` (a :class:`~trade2026.core.Panel` or long bars with ``ts``), an unset
+    ``periods_per_year`` is inferred from their spacing and calendar
+    (:func:`trade2026.core.periods_per_year`: 252 for exchange daily bars, ~6,261 for hourly FX).
+    """
     base = config or BacktestConfig()
     known = set(BacktestConfig.__dataclass_fields__)
     unknown = set(kw) - known
     if unknown:
         msg = f"unknown backtest setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
         raise ConfigError(msg)
-    return replace(base, **kw).check()
+    cfg = replace(base, **kw).check()
+    if cfg.periods_per_year is None and bars is not None:
+        ts = bars.ts if isinstance(bars, Panel) else bars["ts"]
+        cfg = replace(cfg, periods_per_year=periods_per_year(ts))
+    return cfg
 
 
 @dataclass(frozen=True)
@@ -192,6 +211,7 @@ def simulate(
     record: bool = False,
 ) -> SimOutput:
     """Run the kernel for targets of shape (n_bars, n_symbols, n_sets); one book per set."""
+    cfg = make_config(cfg, bars=panel)  # an unset periods_per_year (vol targeting, borrow) from the bars
     t, k, p = targets.shape
     if cfg.sizing == "vol_target":
         scale = _vol_scale(panel, cfg)
@@ -388,7 +408,6 @@ def run_backtest(
     BacktestResult
         ``.returns`` (ts, return) of the whole book, ``.metrics``, ``.trades``, ``.fills``, ``.equity``.
     """
-    cfg = make_config(config, **settings)
     signals = (entries, exits, short_entries, short_exits)
     has_signals = any(s is not None for s in signals)
     if positions is None and not has_signals:
@@ -398,6 +417,7 @@ def run_backtest(
         msg = "pass either positions or entry/exit signals (entries=, exits=, ...) to run_backtest, not both"
         raise DataError(msg)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars, extra_columns=signal_columns(*signals))
+    cfg = make_config(config, bars=panel, **settings)
     announce_kernels(cfg, ("entry_exit_positions_nb",) if has_signals else ())
     if has_signals:
         target = entry_exit_targets(panel, *signals)

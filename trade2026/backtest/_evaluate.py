@@ -272,6 +272,7 @@ def evaluate(
         raise ConfigError(msg)
     extra = (base["column"],) if name == "signal" else ()
     panel = bars if isinstance(bars, Panel) else bars_panel(bars, extra_columns=extra)
+    cfg = make_config(cfg, bars=panel)  # an unset periods_per_year from the bars' spacing and calendar
     if walk_forward is not None:  # before the sweep, not after it
         check_windows(walk_forward.train, walk_forward.test, panel.n_bars)
     announce_kernels(cfg, strat.kernels)

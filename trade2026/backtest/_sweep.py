@@ -182,13 +182,13 @@ def run_sweep(
     """
     from trade2026.parallel import run_tasks
 
-    cfg = make_config(config, **settings)
     strat = get_strategy(strategy)
     params = parse_grid(strat.name, grid) if grid is None or isinstance(grid, str) else list(grid)
     if not params:
         msg = "the parameter grid is empty"
         raise ConfigError(msg)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
+    cfg = make_config(config, bars=panel, **settings)
     announce_kernels(cfg, strat.kernels)
     per_set_mb = panel.n_bars * panel.n_symbols * 8 * 3 / 1e6  # targets + transposed copy + slack
     chunk = max(1, int(max_chunk_mb // max(per_set_mb, 1e-9)))
@@ -271,8 +271,8 @@ def walk_forward(
     Walk-forward efficiency = annualised OOS return / mean annualised IS return of the chosen sets.
     """
     check_objective(objective)
-    cfg = make_config(config, **settings)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
+    cfg = make_config(config, bars=panel, **settings)
     n = panel.n_bars
     check_windows(train, test, n)
     if sweep is None:
@@ -371,8 +371,8 @@ def cost_sensitivity(
     **settings: Any,
 ) -> list[dict[str, Any]]:
     """Metrics of one parameter set with every cost multiplied by 0x, 1x, 2x and 4x."""
-    cfg = make_config(config, **settings)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
+    cfg = make_config(config, bars=panel, **settings)
     strat = get_strategy(strategy)
     targets = batch_positions(strat.name, panel, [params])
     rows = []
