@@ -118,7 +118,7 @@ def methods(ctx: Ctx) -> Out:
     return Out(data, tables=[("portfolio methods", rows)], lines=["[dim]set a parameter with --param KEY=VALUE[/dim]"])
 
 
-@command(app, "optimize", tracked=True)
+@command(app, "optimize", tracked=True, flags={"params": "--param"})
 def optimize(
     ctx: Ctx,
     method: Annotated[str, typer.Option("--method", "-m", help="A method from `t26 portfolio methods`.")] = "hrp",

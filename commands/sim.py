@@ -39,7 +39,7 @@ def _band(f: dict[str, Any]) -> str:
     return f"[{lo}, {hi}]"
 
 
-@command(app, "prism", tracked=True)
+@command(app, "prism", tracked=True, flags={"path": "--config"})
 def prism(
     ctx: Ctx,
     action: Annotated[
