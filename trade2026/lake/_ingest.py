@@ -76,6 +76,7 @@ class IngestResult:
         return asdict(self)
 
 
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".bz2", ".xz")
 _COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz"}
 
 
@@ -159,13 +160,16 @@ def _read_file(path: Path, opts: IngestOptions) -> pl.DataFrame:
         if df.height == 0:
             raise DataError(f"{path}: the file has no rows")
         line_offset = 0
-    elif suffix in (".csv", ".txt", ".tsv", ".gz", ".bz2", ".xz"):
+    elif suffix in TEXT_SUFFIXES:
         if suffix == ".tsv" and opts.delimiter == ",":
             opts = IngestOptions(**{**asdict(opts), "delimiter": "\t"})
         df = _read_csv(path, opts)
         line_offset = 2  # header line, 1-based
     else:
-        msg = f"{path}: unsupported file type {suffix!r}; ingest reads .csv/.tsv/.txt (also gzip/bz2/xz-compressed) and .parquet"
+        msg = (
+            f"{path}: unsupported file type {suffix!r}; ingest reads .csv/.tsv/.txt (also gzip/bz2/xz-compressed) "
+            "and .parquet"
+        )
         raise DataError(msg)
     # Where each row came from, for error messages: the file name (categorical, so one string per
     # file) and the 1-based line (CSV, after the header) or row (Parquet).
