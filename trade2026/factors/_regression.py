@@ -90,7 +90,7 @@ def fama_macbeth(
     """
     from scipy import stats
 
-    _check_lags(lags)
+    check_lags(lags)
     df, _ = to_polars(data)
     require_columns(df, [time, entity, y, *x], "the panel")
     if not x:
@@ -165,7 +165,7 @@ class TimeSeriesRegression:
         return {"coefficients": self.rows(), "r2": self.r2, "n_obs": self.n_obs, "lags": self.lags}
 
 
-def _check_lags(lags: int | None) -> None:
+def check_lags(lags: int | None) -> None:
     """Newey-West lags are None (automatic) or a whole number >= 0; a ConfigError naming ``lags`` otherwise."""
     if lags is not None and (isinstance(lags, bool) or not isinstance(lags, numbers.Integral) or lags < 0):
         msg = f"lags (Newey-West) must be a whole number >= 0, or None for floor(4 (T/100)^(2/9)); got {lags!r}"
@@ -190,7 +190,7 @@ def time_series_regression(
     """
     import statsmodels.api as sm
 
-    _check_lags(lags)
+    check_lags(lags)
     r, _ = to_polars(returns)
     f, _ = to_polars(factors)
     require_columns(r, [time], "the return series")

@@ -25,7 +25,13 @@ from trade2026.errors import ConfigError, DataError, InputError, NotFoundError
 from trade2026.factors._evaluate import FactorEvaluation, evaluate_factor, plot_evaluation
 from trade2026.factors._linalg import newey_west_lags
 from trade2026.factors._pca import PCAFactorModel
-from trade2026.factors._regression import FamaMacBethResult, TimeSeriesRegression, fama_macbeth, time_series_regression
+from trade2026.factors._regression import (
+    FamaMacBethResult,
+    TimeSeriesRegression,
+    check_lags,
+    fama_macbeth,
+    time_series_regression,
+)
 from trade2026.factors._style import STYLE_FACTORS, StyleFactorModel, StyleResult
 
 FACTOR_RETURNS = "factor_returns"
@@ -347,6 +353,7 @@ def fmb_report(
     if horizon < 1:
         msg = f"horizon must be >= 1, got {horizon}"
         raise InputError(msg)
+    check_lags(lags)
     need_table(lake, exposures, f"{STYLE_HINT}, or point exposures at a table of characteristics")
     ex = lake.read(exposures)
     numeric = [c for c, t in ex.schema.items() if t.is_numeric() and c != "market_cap"]
