@@ -39,6 +39,7 @@ LIMITS: dict[str, tuple[float, str, str]] = {
     ),
     "prism_agents": (1e5, "agents", "agents in one PRISM run"),
     "seeds": (1e4, "seeds", "runs (seeds) of one call"),
+    "grid": (1e6, "parameter sets", "parameter sets of one sweep grid (the product of its axes)"),
     "cells": (
         5e8,
         "cells",

@@ -189,6 +189,11 @@ def run_sweep(
         raise ConfigError(msg)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
     cfg = make_config(config, bars=panel, **settings)
+    from trade2026.config import check_work
+
+    check_work(
+        "cells", len(params) * panel.n_bars, f"a sweep of {len(params):,} parameter sets x {panel.n_bars:,} bars"
+    )
     announce_kernels(cfg, strat.kernels)
     per_set_mb = panel.n_bars * panel.n_symbols * 8 * 3 / 1e6  # targets + transposed copy + slack
     chunk = max(1, int(max_chunk_mb // max(per_set_mb, 1e-9)))

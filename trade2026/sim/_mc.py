@@ -184,6 +184,10 @@ def monte_carlo(
         raise InputError(msg)
     chosen = tuple(methods) if methods is not None else (("bootstrap",) if has_returns else METHODS)
     _check(chosen, n_paths, synthetic_paths, ruin_limit, seed, has_returns)
+    from trade2026.config import check_work
+
+    n_obs = len(returns) if has_returns else len(bars)
+    check_work("cells", float(n_paths) * n_obs, f"{n_paths:,} Monte Carlo paths x {n_obs:,} periods")
     prism_opts = prism_agents is not None or prism_session_hours is not None or prism_days is not None
     if prism_opts and "prism" not in chosen:
         msg = "prism_agents, prism_session_hours and prism_days apply only with the prism method; add prism to methods"
