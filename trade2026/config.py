@@ -28,6 +28,7 @@ from typing import Any
 from trade2026.errors import ConfigError
 
 EXECUTORS = ("serial", "processes", "ray")
+SETTINGS_KEYS = ("executor", "home", "lake_root", "ray_address", "tracking_uri")  # of a t26.toml [t26] table
 
 # name -> (default limit, unit, what it bounds). A limit is raised with T26_MAX_<NAME>.
 LIMITS: dict[str, tuple[float, str, str]] = {
@@ -115,16 +116,28 @@ def _read_toml() -> dict[str, Any]:
             msg = f"T26_CONFIG points at {candidate}, which does not exist; fix the path or unset it"
             raise ConfigError(msg)
         return {}
+    if not candidate.is_file():
+        msg = f"{candidate} is a directory, not a t26.toml settings file; point T26_CONFIG at a file"
+        raise ConfigError(msg)
     try:
         with candidate.open("rb") as fh:
             data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         msg = f"{candidate} is not valid TOML ({exc}); fix the file or remove it"
         raise ConfigError(msg) from exc
     section = data.get("t26", data)
     if not isinstance(section, dict):
         msg = f"{candidate}: expected a [t26] table of settings"
         raise ConfigError(msg)
+    for key, value in section.items():  # the schema of t26.toml: known settings, each text
+        if section is data and isinstance(value, dict):
+            continue  # without a [t26] table, other tables belong to other tools
+        if key not in SETTINGS_KEYS:
+            msg = f"{candidate}: unknown setting {key!r}; known: {', '.join(SETTINGS_KEYS)}"
+            raise ConfigError(msg)
+        if not isinstance(value, str) or not value:
+            msg = f"{candidate}: {key} must be non-empty text, got {value!r}"
+            raise ConfigError(msg)
     return section
 
 

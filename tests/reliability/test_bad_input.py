@@ -270,3 +270,26 @@ def test_fuzz_method_parameters(method: str, params: dict[str, Any]) -> None:
         assert type(value) is type(p.default) or (isinstance(p.default, float) and isinstance(value, int))
         if p.choices:
             assert value.lower() in {c.lower() for c in p.choices}
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[t26]\nhome = 3\n", "must be non-empty text"),
+        ('[t26]\nexecuter = "ray"\n', "unknown setting 'executer'"),
+        ('[t26]\nexecutor = "gpu"\n', "unknown executor"),
+    ],
+)
+def test_a_bad_t26_toml_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, needle: str
+) -> None:
+    from trade2026.config import load_settings
+
+    (tmp_path / "t26.toml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("T26_CONFIG", raising=False)
+    with pytest.raises(InputError, match=needle):
+        load_settings()
+    monkeypatch.setenv("T26_CONFIG", str(tmp_path))
+    with pytest.raises(InputError, match="is a directory"):
+        load_settings()
