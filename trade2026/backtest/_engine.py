@@ -109,6 +109,14 @@ class BacktestConfig:
             raise ConfigError(msg)
         return self
 
+    @property
+    def annual_periods(self) -> float:
+        """``periods_per_year`` once resolved (:func:`make_config` with ``bars`` does it)."""
+        if self.periods_per_year is None:
+            msg = "periods_per_year is unset; build the config with make_config(config, bars=...) to infer it"
+            raise ConfigError(msg, option="periods_per_year")
+        return float(self.periods_per_year)
+
     def scaled_costs(self, factor: float) -> BacktestConfig:
         return replace(
             self,
@@ -196,7 +204,7 @@ def _vol_scale(panel: Panel, cfg: BacktestConfig) -> np.ndarray:
         s2 = cs2[w:] - cs2[:-w]
         with np.errstate(invalid="ignore", divide="ignore"):
             var = (s2 - s * s / n) / (n - 1)
-            vol = np.sqrt(np.maximum(var, 0.0)) * math.sqrt(cfg.periods_per_year)
+            vol = np.sqrt(np.maximum(var, 0.0)) * math.sqrt(cfg.annual_periods)
             scale = np.where((n == w) & (vol > 0), np.minimum(cfg.target_vol / vol, cfg.max_leverage), np.nan)
         out[w - 1 :] = scale
     return out
@@ -249,7 +257,7 @@ def simulate(
         float(cfg.commission_fixed),
         float(cfg.slippage_bps),
         float(cfg.slippage_range),
-        float(cfg.borrow_bps) * 1e-4 / cfg.periods_per_year,
+        float(cfg.borrow_bps) * 1e-4 / cfg.annual_periods,
         float(cfg.stop_loss),
         float(cfg.take_profit),
         float(cfg.trailing_stop),
@@ -458,7 +466,7 @@ def _result(
     )
     metrics = returns_metrics(
         r,
-        cfg.periods_per_year,
+        cfg.annual_periods,
         trade_pnls=trades["return"].to_numpy(),
         turnover=float(sim.turnover[0]),
         exposure=float(sim.exposure[0]),

@@ -360,7 +360,7 @@ def _write_report(rep: BacktestReport, path: str | Path) -> list[Path]:
         pbo_summary=rep.pbo.to_dict() if rep.pbo is not None else None,
         robustness=rep.robustness,
         params=rep.params,
-        periods_per_year=rep.config.periods_per_year,
+        periods_per_year=rep.config.annual_periods,
     )
 
 

@@ -59,7 +59,7 @@ class SweepResult:
 
     @cached_property
     def _full_metrics(self) -> dict[str, np.ndarray]:
-        return matrix_metrics(self.returns, self.config.periods_per_year)
+        return matrix_metrics(self.returns, self.config.annual_periods)
 
     def metrics(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
         """Metrics of every parameter set over bars ``start:stop`` (arrays of shape (n_trials,)).
@@ -69,7 +69,7 @@ class SweepResult:
         n = self.returns.shape[0]
         if start == 0 and (stop is None or stop >= n):
             return dict(self._full_metrics)
-        return matrix_metrics(self.returns[start:stop], self.config.periods_per_year)
+        return matrix_metrics(self.returns[start:stop], self.config.annual_periods)
 
     def best(self, objective: str = "sharpe", start: int = 0, stop: int | None = None) -> int:
         """Index of the parameter set maximising ``objective`` over bars ``start:stop`` (NaN never wins;
@@ -316,7 +316,7 @@ def walk_forward(
     r = sim.returns[:, 0]
     first = starts[0]
     oos = r[first:]
-    ppy = cfg.periods_per_year
+    ppy = cfg.annual_periods
     for w in windows:
         s, e = w.pop("_range")
         m = returns_metrics(r[s:e], ppy)
@@ -386,7 +386,7 @@ def cost_sensitivity(
     for m in multipliers:
         if not (free and mm):
             sim = simulate(panel, targets, cfg.scaled_costs(m), cross_sectional=strat.cross_sectional)
-            mm = returns_metrics(sim.returns[:, 0], cfg.periods_per_year)
+            mm = returns_metrics(sim.returns[:, 0], cfg.annual_periods)
         rows.append(
             {
                 "cost_multiplier": m,
@@ -412,12 +412,13 @@ def robustness(
     n_boot: int = 500,
     seed: int = 0,
 ) -> dict[str, Any]:
+    config = make_config(config, bars=bars)  # an unset periods_per_year from the bars
     out: dict[str, Any] = {
         "cost_sensitivity": cost_sensitivity(bars, strategy, params, config=config),
     }
     r = returns[np.isfinite(returns)]
     if r.size >= 10:
-        out["bootstrap"] = bootstrap_ci(r, periods_per_year=config.periods_per_year, n_boot=n_boot, seed=seed)
+        out["bootstrap"] = bootstrap_ci(r, periods_per_year=config.annual_periods, n_boot=n_boot, seed=seed)
     if sweep is not None and index is not None and sweep.n_trials > 1:
         out["neighborhood"] = neighborhood_stability(sweep, index, objective)
     return out

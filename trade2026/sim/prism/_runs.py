@@ -21,9 +21,9 @@ def parse_seeds(text: str) -> list[int]:
     parts: list[tuple[int, int]] = []
     try:
         for part in filter(None, (p.strip() for p in text.split(","))):
-            lo, dash, hi = part[1:].partition("-") if part[1:] else (part, "", "")
-            first = int(part[0] + lo) if dash else int(part)
-            parts.append((first, int(hi)) if dash else (first, first))
+            head, dash, tail = part[1:].partition("-")
+            first = int(part[0] + head) if dash else int(part)
+            parts.append((first, int(tail)) if dash else (first, first))
     except ValueError:
         msg = f"seeds {text!r} is not a list of integers; use e.g. 1,2,3 or 1-8"
         raise ConfigError(msg, option="seeds") from None
