@@ -125,7 +125,7 @@ def _check_tz(tz: str) -> None:
         raise InputError(f"unknown time zone {tz!r}; use an IANA name such as UTC or America/New_York") from None
 
 
-@command(app, "bars")
+@command(app, "bars", flags={"target": "--to", "source": "--from"})
 def bars(
     ctx: Ctx,
     from_: Annotated[str, typer.Option("--from", help="Source ticks table.")] = "ticks",

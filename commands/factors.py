@@ -24,6 +24,14 @@ EndOpt = Annotated[str | None, typer.Option("--end", help="Last date (YYYY-MM-DD
 MetaOpt = Annotated[
     str, typer.Option("--meta", help="Symbol metadata table (symbol, sector, shares_out); skipped if absent.")
 ]
+PeriodsOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--periods-per-year",
+        help="Bars per year for annualising (default: inferred from the bars' spacing and calendar).",
+        show_default=False,
+    ),
+]
 
 
 # -- shared helpers ------------------------------------------------------------------------------
@@ -110,6 +118,7 @@ def style(
     nw_lags: Annotated[int, typer.Option(help="Newey-West lags of the factor covariance.")] = 2,
     specific_half_life: Annotated[float, typer.Option(help="EWMA half-life (days) of specific variances.")] = 42.0,
     winsor: Annotated[float, typer.Option(help="Winsorise exposures at this many standard deviations.")] = 3.0,
+    periods_per_year: PeriodsOpt = None,
 ) -> Out:
     """Barra-like style model: daily cross-sectional WLS of returns on market, sectors and styles.
 
@@ -124,7 +133,7 @@ def style(
     report = style_report(
         ctx.lake, table=table, meta=meta, universe=universe_arg(symbols, universe), **_window(start, end), factors=facs,
         sectors=not no_sectors, cap_weighted=not equal_weighted, cov_half_life=cov_half_life, nw_lags=nw_lags,
-        specific_half_life=specific_half_life, winsor=winsor,
+        specific_half_life=specific_half_life, winsor=winsor, periods_per_year=periods_per_year,
     )  # fmt: skip
     params = {"table": table, "meta": meta, "factors": ",".join(facs), "sectors": not no_sectors,
               "cap_weighted": not equal_weighted, "cov_half_life": cov_half_life, "nw_lags": nw_lags,
@@ -200,6 +209,7 @@ def attribute(
     ] = None,
     start: Annotated[str | None, typer.Option(help="Return attribution from this date (default: 1 year back).")] = None,
     end: Annotated[str | None, typer.Option(help="Return attribution to this date (default: last).")] = None,
+    periods_per_year: PeriodsOpt = None,
 ) -> Out:
     """Risk (total, factor, specific, x-sigma-rho contributions) and return attribution of weights.
 
@@ -207,7 +217,9 @@ def attribute(
     """
     from trade2026.factors import attribution_report
 
-    report = attribution_report(ctx.lake, weights, benchmark=benchmark, **_window(start, end))
+    report = attribution_report(
+        ctx.lake, weights, benchmark=benchmark, **_window(start, end), periods_per_year=periods_per_year
+    )
     ra, ret = report.risk, report.returns
     params = {"weights": weights, "benchmark": benchmark, "as_of": report.as_of, "start": start, "end": end}
     with ctx.tracking_run("factors-attribute", params=params) as run:

@@ -44,6 +44,14 @@ GroupMinOpt = Annotated[
 ]
 GroupMaxOpt = Annotated[str | None, typer.Option(help="Sector caps, e.g. 'Tech=0.3'.")]
 AlphaOpt = Annotated[float, typer.Option(help="Tail level of CVaR/CDaR-type risk measures.")]
+PeriodsOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--periods-per-year",
+        help="Bars per year for annualising (default: inferred from the bars' spacing and calendar).",
+        show_default=False,
+    ),
+]
 
 
 def _params(items: list[str] | None) -> dict[str, str]:
@@ -110,7 +118,7 @@ def methods(ctx: Ctx) -> Out:
     return Out(data, tables=[("portfolio methods", rows)], lines=["[dim]set a parameter with --param KEY=VALUE[/dim]"])
 
 
-@command(app, "optimize", tracked=True)
+@command(app, "optimize", tracked=True, flags={"params": "--param"})
 def optimize(
     ctx: Ctx,
     method: Annotated[str, typer.Option("--method", "-m", help="A method from `t26 portfolio methods`.")] = "hrp",
@@ -138,6 +146,7 @@ def optimize(
         int | None, typer.Option(help="At most this many holdings (linear risk measures only).")
     ] = None,
     alpha: AlphaOpt = 0.05,
+    periods_per_year: PeriodsOpt = None,
 ) -> Out:
     """Optimise portfolio weights over the lake's bars and write them to `portfolio_weights`.
 
@@ -153,7 +162,7 @@ def optimize(
     report = optimize_report(
         ctx.lake, method, universe=universe_arg(symbols, universe), table=table, lookback=lookback, returns=returns,
         end=parse_date(end, "--end", end_of_day=True), mean=mean, cov=cov, halflife=halflife, params=_params(param),
-        constraints=cons, alpha=alpha,
+        constraints=cons, alpha=alpha, periods_per_year=periods_per_year,
     )  # fmt: skip
     res = report.result
     if report.excluded:
@@ -214,6 +223,7 @@ def backtest(
     executor: Annotated[str, typer.Option(help="serial, processes or ray (fan-out over rebalance dates).")] = "serial",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (with --executor ray).")] = None,
     max_workers: Annotated[int | None, typer.Option(help="Worker processes (default: CPUs).")] = None,
+    periods_per_year: PeriodsOpt = None,
 ) -> Out:
     """Walk-forward backtest of several methods: costs on turnover, side-by-side metrics, DSR of the best.
 
@@ -232,7 +242,7 @@ def backtest(
         ctx.lake, methods, universe=universe_arg(symbols, universe), table=table, start=parse_date(start, "--start"),
         end=parse_date(end, "--end", end_of_day=True), rebalance=rebalance, lookback=lookback, cost_bps=cost_bps,
         returns=returns, mean=mean, cov=cov, constraints=cons, alpha=alpha, plots=plots, executor=executor,
-        ray_address=ray_address, max_workers=max_workers, progress=not ctx.json,
+        ray_address=ray_address, max_workers=max_workers, progress=not ctx.json, periods_per_year=periods_per_year,
     )  # fmt: skip
     res = report.result
     params = {"methods": methods, **{k: v for k, v in res.settings.items() if k not in ("symbols", "constraints")}}
@@ -280,6 +290,7 @@ def frontier(
     alpha: AlphaOpt = 0.05,
     rf_rate: Annotated[float, typer.Option(help="Annual risk-free rate for the Sharpe ratios.")] = 0.0,
     plot: Annotated[Path | None, typer.Option(help="Write the plot to this .png or .html file.")] = None,
+    periods_per_year: PeriodsOpt = None,
 ) -> Out:
     """Trace the efficient frontier: a table of points (return, volatility, risk, Sharpe) and a plot.
 
@@ -297,7 +308,7 @@ def frontier(
     report = frontier_report(
         ctx.lake, universe=universe_arg(symbols, universe), table=table, rm=rm, points=points, lookback=lookback,
         returns=returns, end=parse_date(end, "--end", end_of_day=True), mean=mean, cov=cov, halflife=halflife,
-        constraints=cons, alpha=alpha, rf_rate=rf_rate, plot=plot,
+        constraints=cons, alpha=alpha, rf_rate=rf_rate, plot=plot, periods_per_year=periods_per_year,
     )  # fmt: skip
     front = report.frontier
     params = {

@@ -56,6 +56,14 @@ def register(app: typer.Typer) -> None:
         probabilities: Annotated[
             int, typer.Option("--probabilities", help="Also list the smoothed probabilities of the last N days.")
         ] = 0,
+        periods_per_year: Annotated[
+            float | None,
+            typer.Option(
+                "--periods-per-year",
+                help="Bars per year for annualising (default: inferred from the bars' spacing and calendar).",
+                show_default=False,
+            ),
+        ] = None,
     ) -> Out:
         from trade2026.screener import regime_report
 
@@ -65,7 +73,7 @@ def register(app: typer.Typer) -> None:
         report = regime_report(
             ctx.lake, symbol, universe=universe, table=table, start=parse_date(start, "--start"),
             end=parse_date(end, "--end", end_of_day=True), k_regimes=k, model=model, order=order,
-            probabilities=probabilities,
+            probabilities=probabilities, periods_per_year=periods_per_year,
         )  # fmt: skip
         fit, quad = report.fit, report.rules
         params = {"series": fit.series, "k": k, "model": model, "order": order, "start": start, "end": end}

@@ -124,7 +124,7 @@ def register(app: typer.Typer) -> None:
             path = _config_path(ctx, config)
             rows = [s.to_dict() for s in load_screens(path).values()]
             return Out(rows, tables=[(f"Screens in {path}", rows)])
-        if saved is not None and (condition or rank):
+        if saved is not None and (condition is not None or rank is not None):
             msg = "--saved runs the condition and rank from the screens file; drop the condition/--rank"
             raise InputError(msg)
         if changes and saved is None:

@@ -39,7 +39,7 @@ def _band(f: dict[str, Any]) -> str:
     return f"[{lo}, {hi}]"
 
 
-@command(app, "prism", tracked=True)
+@command(app, "prism", tracked=True, flags={"path": "--config"})
 def prism(
     ctx: Ctx,
     action: Annotated[
@@ -240,8 +240,11 @@ def mc(
         typer.Option(min=0, max=1, help="Ruin = equity below 1 - this fraction of the start, at any time."),
     ] = 0.3,
     periods_per_year: Annotated[
-        float, typer.Option(help="Bars per year for annualising (trade reshuffles: trades per year, see README).")
-    ] = 252,
+        float | None,
+        typer.Option(
+            help="Bars per year for annualising (default: inferred from the bars' spacing and calendar; see README)."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
     plot: Annotated[
         Path | None, typer.Option(help="Write a PNG of the distributions here (also logged to MLflow).")
@@ -296,6 +299,9 @@ def mc(
         "progress": True,
         **prism_kw,
     }
+    if plot is not None and plot.is_dir():  # before the simulation, not after it
+        msg = f"--plot {plot} is a directory; give a file name such as {plot / 'mc.png'}"
+        raise InputError(msg)
     src = table if strategy else returns_table
     assert src is not None
     if not ctx.lake.exists(src):
@@ -315,7 +321,10 @@ def mc(
         if column not in frame.columns:
             msg = f"{src!r} has no column {column!r}; columns: {', '.join(frame.columns)}"
             raise InputError(msg)
-        source = {"returns": (frame.sort("ts") if "ts" in frame.columns else frame)[column]}
+        has_ts = "ts" in frame.columns
+        ordered = frame.sort("ts") if has_ts else frame
+        dated = has_ts and frame.schema["ts"].is_temporal()  # timestamps to infer periods_per_year from
+        source = {"returns": ordered[column], "ts": ordered["ts"] if dated else None}
     params = {
         "strategy": strategy,
         "table": src,
@@ -333,7 +342,8 @@ def mc(
         data = report.to_dict()
         run.log_dict({"observed": data["observed"], "methods": data["methods"]}, "mc.json")
         if plot is not None:
-            run.log_artifact(report.plot(plot))
+            plot = report.plot(plot)
+            run.log_artifact(plot)
     report = replace(report, run_id=run.run_id)
     data = report.to_dict()
     summaries, obs = data["methods"], data["observed"]

@@ -105,12 +105,15 @@ def test_every_error_class_lives_in_errors_py_and_its_tree() -> None:
 def test_core_public_names() -> None:
     assert trade2026.core.__all__ == [
         "BAR_COLUMNS",
+        "BarCalendar",
         "MATRIX_METRICS",
         "PRICE_COLUMNS",
         "Panel",
         "as_array",
+        "bar_calendar",
         "bars_by_symbol",
         "bars_panel",
+        "check_periods_per_year",
         "check_save",
         "drawdown",
         "equal_weight_index",
@@ -125,6 +128,7 @@ def test_core_public_names() -> None:
         "norm_ppf",
         "optimal_block_length",
         "panel_to_long",
+        "periods_per_year",
         "pivot",
         "require_columns",
         "returns_metrics",

@@ -186,6 +186,7 @@ def markets(draw):
         notional=50_000.0,
         mode=draw(st.sampled_from(["per_symbol", "portfolio"])),
         init_cash=100_000.0,
+        periods_per_year=252.0,  # the reference loop's borrow fee per bar
     )
     return (o, h, lo, c), target, cfg
 
@@ -289,7 +290,8 @@ def _vol_target_run(n: int, seed: int, target: np.ndarray, k: int = 1, **kw):
     r = rng.normal(0.0, 0.20 / math.sqrt(252), (n, k))
     r[0] = 0.0
     p = 100.0 * np.cumprod(1.0 + r, axis=0)
-    cfg = make_config(fill="close", sizing="vol_target", **kw)
+    # the panel's bars are calendar days (24x7 to the calendar inference): the returns above are 252 a year
+    cfg = make_config(fill="close", sizing="vol_target", periods_per_year=252.0, **kw)
     targets = np.repeat(target[:, None], k, axis=1)[:, :, None]
     return r, simulate(_panel(p, p, p, p), targets, cfg), cfg
 

@@ -68,7 +68,7 @@ def test_attribution_matches_loops_over_the_saved_tables(style_lake) -> None:
     active = np.array([w.get(s, 0.0) - b.get(s, 0.0) for s in syms])
     want = risk_attribution(
         active, X, cov["value"].to_numpy().reshape(len(names), -1), np.array([spec[s] for s in syms]),
-        factor_names=names,
+        factor_names=names, periods_per_year=365.25,  # the fixture's dates are every calendar day: 24x7
     )  # fmt: skip
     assert rep.risk.active and rep.risk.total_risk == pytest.approx(want.total_risk, rel=1e-12)
     assert rep.risk.contributions == pytest.approx(want.contributions, rel=1e-12)

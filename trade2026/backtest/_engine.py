@@ -31,7 +31,15 @@ import polars as pl
 
 from trade2026.backtest import _kernels
 from trade2026.backtest._signals import entry_exit_targets, signal_columns
-from trade2026.core import Panel, bars_panel, ffill, returns_metrics, to_polars
+from trade2026.core import (
+    Panel,
+    bars_panel,
+    check_periods_per_year,
+    ffill,
+    periods_per_year,
+    returns_metrics,
+    to_polars,
+)
 from trade2026.errors import ConfigError, DataError
 
 FILLS = ("open", "close")
@@ -61,7 +69,7 @@ class BacktestConfig:
     max_leverage: float = 2.0
     mode: str = "per_symbol"
     init_cash: float = 1_000_000.0
-    periods_per_year: float = 252.0
+    periods_per_year: float | None = None  # None: inferred from the bars (trade2026.core.periods_per_year)
 
     def check(self) -> BacktestConfig:
         if self.fill not in FILLS:
@@ -91,13 +99,23 @@ class BacktestConfig:
         if self.stop_loss >= 1 or self.trailing_stop >= 1:
             msg = "stop_loss and trailing_stop are fractions of the entry price and must be < 1"
             raise ConfigError(msg)
-        if not self.init_cash > 0 or not self.notional > 0 or not self.periods_per_year > 0:
-            msg = "init_cash, notional and periods_per_year must be > 0"
+        if not self.init_cash > 0 or not self.notional > 0:
+            msg = "init_cash and notional must be > 0"
             raise ConfigError(msg)
+        if self.periods_per_year is not None:
+            check_periods_per_year(self.periods_per_year)
         if self.sizing == "vol_target" and not (self.target_vol > 0 and self.vol_window >= 2 and self.max_leverage > 0):
             msg = "vol_target sizing needs target_vol > 0, vol_window >= 2 and max_leverage > 0"
             raise ConfigError(msg)
         return self
+
+    @property
+    def annual_periods(self) -> float:
+        """``periods_per_year`` once resolved (:func:`make_config` with ``bars`` does it)."""
+        if self.periods_per_year is None:
+            msg = "periods_per_year is unset; build the config with make_config(config, bars=...) to infer it"
+            raise ConfigError(msg, option="periods_per_year")
+        return float(self.periods_per_year)
 
     def scaled_costs(self, factor: float) -> BacktestConfig:
         return replace(
@@ -114,15 +132,24 @@ class BacktestConfig:
         return asdict(self)
 
 
-def make_config(config: BacktestConfig | None = None, **kw: Any) -> BacktestConfig:
-    """A checked config from keyword settings (unknown names are an error)."""
+def make_config(config: BacktestConfig | None = None, *, bars: Any = None, **kw: Any) -> BacktestConfig:
+    """A checked config from keyword settings (unknown names are an error).
+
+    With ``bars`` (a :class:`~trade2026.core.Panel` or long bars with ``ts``), an unset
+    ``periods_per_year`` is inferred from their spacing and calendar
+    (:func:`trade2026.core.periods_per_year`: 252 for exchange daily bars, ~6,261 for hourly FX).
+    """
     base = config or BacktestConfig()
     known = set(BacktestConfig.__dataclass_fields__)
     unknown = set(kw) - known
     if unknown:
         msg = f"unknown backtest setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
         raise ConfigError(msg)
-    return replace(base, **kw).check()
+    cfg = replace(base, **kw).check()
+    if cfg.periods_per_year is None and bars is not None:
+        ts = bars.ts if isinstance(bars, Panel) else bars["ts"]
+        cfg = replace(cfg, periods_per_year=periods_per_year(ts))
+    return cfg
 
 
 @dataclass(frozen=True)
@@ -177,7 +204,7 @@ def _vol_scale(panel: Panel, cfg: BacktestConfig) -> np.ndarray:
         s2 = cs2[w:] - cs2[:-w]
         with np.errstate(invalid="ignore", divide="ignore"):
             var = (s2 - s * s / n) / (n - 1)
-            vol = np.sqrt(np.maximum(var, 0.0)) * math.sqrt(cfg.periods_per_year)
+            vol = np.sqrt(np.maximum(var, 0.0)) * math.sqrt(cfg.annual_periods)
             scale = np.where((n == w) & (vol > 0), np.minimum(cfg.target_vol / vol, cfg.max_leverage), np.nan)
         out[w - 1 :] = scale
     return out
@@ -192,6 +219,7 @@ def simulate(
     record: bool = False,
 ) -> SimOutput:
     """Run the kernel for targets of shape (n_bars, n_symbols, n_sets); one book per set."""
+    cfg = make_config(cfg, bars=panel)  # an unset periods_per_year (vol targeting, borrow) from the bars
     t, k, p = targets.shape
     if cfg.sizing == "vol_target":
         scale = _vol_scale(panel, cfg)
@@ -229,7 +257,7 @@ def simulate(
         float(cfg.commission_fixed),
         float(cfg.slippage_bps),
         float(cfg.slippage_range),
-        float(cfg.borrow_bps) * 1e-4 / cfg.periods_per_year,
+        float(cfg.borrow_bps) * 1e-4 / cfg.annual_periods,
         float(cfg.stop_loss),
         float(cfg.take_profit),
         float(cfg.trailing_stop),
@@ -388,7 +416,6 @@ def run_backtest(
     BacktestResult
         ``.returns`` (ts, return) of the whole book, ``.metrics``, ``.trades``, ``.fills``, ``.equity``.
     """
-    cfg = make_config(config, **settings)
     signals = (entries, exits, short_entries, short_exits)
     has_signals = any(s is not None for s in signals)
     if positions is None and not has_signals:
@@ -398,6 +425,7 @@ def run_backtest(
         msg = "pass either positions or entry/exit signals (entries=, exits=, ...) to run_backtest, not both"
         raise DataError(msg)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars, extra_columns=signal_columns(*signals))
+    cfg = make_config(config, bars=panel, **settings)
     announce_kernels(cfg, ("entry_exit_positions_nb",) if has_signals else ())
     if has_signals:
         target = entry_exit_targets(panel, *signals)
@@ -438,7 +466,7 @@ def _result(
     )
     metrics = returns_metrics(
         r,
-        cfg.periods_per_year,
+        cfg.annual_periods,
         trade_pnls=trades["return"].to_numpy(),
         turnover=float(sim.turnover[0]),
         exposure=float(sim.exposure[0]),

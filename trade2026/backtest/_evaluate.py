@@ -272,6 +272,7 @@ def evaluate(
         raise ConfigError(msg)
     extra = (base["column"],) if name == "signal" else ()
     panel = bars if isinstance(bars, Panel) else bars_panel(bars, extra_columns=extra)
+    cfg = make_config(cfg, bars=panel)  # an unset periods_per_year from the bars' spacing and calendar
     if walk_forward is not None:  # before the sweep, not after it
         check_windows(walk_forward.train, walk_forward.test, panel.n_bars)
     announce_kernels(cfg, strat.kernels)
@@ -359,7 +360,7 @@ def _write_report(rep: BacktestReport, path: str | Path) -> list[Path]:
         pbo_summary=rep.pbo.to_dict() if rep.pbo is not None else None,
         robustness=rep.robustness,
         params=rep.params,
-        periods_per_year=rep.config.periods_per_year,
+        periods_per_year=rep.config.annual_periods,
     )
 
 

@@ -391,6 +391,9 @@ def parse_grid(strategy: str, grid: str | None, base: Params | None = None) -> l
         key = key.strip()
         vals = _grid_values(strat, key, spec)
         axes[key] = list(dict.fromkeys(vals))
+    from trade2026.config import check_work
+
+    check_work("grid", math.prod(len(v) for v in axes.values()), f"the grid {grid!r}")  # before expanding it
     out: list[Params] = []
     keys = list(axes)
     for combo in itertools.product(*(axes[k] for k in keys)):

@@ -59,7 +59,7 @@ class SweepResult:
 
     @cached_property
     def _full_metrics(self) -> dict[str, np.ndarray]:
-        return matrix_metrics(self.returns, self.config.periods_per_year)
+        return matrix_metrics(self.returns, self.config.annual_periods)
 
     def metrics(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
         """Metrics of every parameter set over bars ``start:stop`` (arrays of shape (n_trials,)).
@@ -69,7 +69,7 @@ class SweepResult:
         n = self.returns.shape[0]
         if start == 0 and (stop is None or stop >= n):
             return dict(self._full_metrics)
-        return matrix_metrics(self.returns[start:stop], self.config.periods_per_year)
+        return matrix_metrics(self.returns[start:stop], self.config.annual_periods)
 
     def best(self, objective: str = "sharpe", start: int = 0, stop: int | None = None) -> int:
         """Index of the parameter set maximising ``objective`` over bars ``start:stop`` (NaN never wins;
@@ -182,13 +182,18 @@ def run_sweep(
     """
     from trade2026.parallel import run_tasks
 
-    cfg = make_config(config, **settings)
     strat = get_strategy(strategy)
     params = parse_grid(strat.name, grid) if grid is None or isinstance(grid, str) else list(grid)
     if not params:
         msg = "the parameter grid is empty"
         raise ConfigError(msg)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
+    cfg = make_config(config, bars=panel, **settings)
+    from trade2026.config import check_work
+
+    check_work(
+        "cells", len(params) * panel.n_bars, f"a sweep of {len(params):,} parameter sets x {panel.n_bars:,} bars"
+    )
     announce_kernels(cfg, strat.kernels)
     per_set_mb = panel.n_bars * panel.n_symbols * 8 * 3 / 1e6  # targets + transposed copy + slack
     chunk = max(1, int(max_chunk_mb // max(per_set_mb, 1e-9)))
@@ -271,8 +276,8 @@ def walk_forward(
     Walk-forward efficiency = annualised OOS return / mean annualised IS return of the chosen sets.
     """
     check_objective(objective)
-    cfg = make_config(config, **settings)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
+    cfg = make_config(config, bars=panel, **settings)
     n = panel.n_bars
     check_windows(train, test, n)
     if sweep is None:
@@ -311,7 +316,7 @@ def walk_forward(
     r = sim.returns[:, 0]
     first = starts[0]
     oos = r[first:]
-    ppy = cfg.periods_per_year
+    ppy = cfg.annual_periods
     for w in windows:
         s, e = w.pop("_range")
         m = returns_metrics(r[s:e], ppy)
@@ -371,8 +376,8 @@ def cost_sensitivity(
     **settings: Any,
 ) -> list[dict[str, Any]]:
     """Metrics of one parameter set with every cost multiplied by 0x, 1x, 2x and 4x."""
-    cfg = make_config(config, **settings)
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
+    cfg = make_config(config, bars=panel, **settings)
     strat = get_strategy(strategy)
     targets = batch_positions(strat.name, panel, [params])
     rows = []
@@ -381,7 +386,7 @@ def cost_sensitivity(
     for m in multipliers:
         if not (free and mm):
             sim = simulate(panel, targets, cfg.scaled_costs(m), cross_sectional=strat.cross_sectional)
-            mm = returns_metrics(sim.returns[:, 0], cfg.periods_per_year)
+            mm = returns_metrics(sim.returns[:, 0], cfg.annual_periods)
         rows.append(
             {
                 "cost_multiplier": m,
@@ -407,12 +412,13 @@ def robustness(
     n_boot: int = 500,
     seed: int = 0,
 ) -> dict[str, Any]:
+    config = make_config(config, bars=bars)  # an unset periods_per_year from the bars
     out: dict[str, Any] = {
         "cost_sensitivity": cost_sensitivity(bars, strategy, params, config=config),
     }
     r = returns[np.isfinite(returns)]
     if r.size >= 10:
-        out["bootstrap"] = bootstrap_ci(r, periods_per_year=config.periods_per_year, n_boot=n_boot, seed=seed)
+        out["bootstrap"] = bootstrap_ci(r, periods_per_year=config.annual_periods, n_boot=n_boot, seed=seed)
     if sweep is not None and index is not None and sweep.n_trials > 1:
         out["neighborhood"] = neighborhood_stability(sweep, index, objective)
     return out

@@ -8,6 +8,7 @@
   through :class:`numpy.random.Generator` only;
 - the equal-weight universe index (:func:`equal_weight_index`, :func:`equal_weight_returns`);
 - per-symbol workflows' bars and saves (:func:`bars_by_symbol`, :func:`save_rows`, :func:`metric_key`);
+- periods per year from the bars' spacing and calendar (:func:`periods_per_year`, :func:`bar_calendar`);
 - the normal distribution without ``scipy.stats`` (:func:`norm_cdf`, :func:`norm_ppf`).
 
 Domain packages (backtest, sim, portfolio, factors, rl, live) import these instead of each other's
@@ -15,6 +16,7 @@ private modules.
 """
 
 from trade2026.core._bootstrap import optimal_block_length, stationary_bootstrap, stationary_bootstrap_indices
+from trade2026.core._calendar import BarCalendar, bar_calendar, check_periods_per_year, periods_per_year
 from trade2026.core._frames import like_input, require_columns, to_polars
 from trade2026.core._index import equal_weight_index, equal_weight_returns
 from trade2026.core._metrics import (
@@ -42,12 +44,15 @@ from trade2026.core._symbols import bars_by_symbol, check_save, metric_key, save
 
 __all__ = [
     "BAR_COLUMNS",
+    "BarCalendar",
     "MATRIX_METRICS",
     "PRICE_COLUMNS",
     "Panel",
     "as_array",
+    "bar_calendar",
     "bars_by_symbol",
     "bars_panel",
+    "check_periods_per_year",
     "check_save",
     "drawdown",
     "equal_weight_index",
@@ -62,6 +67,7 @@ __all__ = [
     "norm_ppf",
     "optimal_block_length",
     "panel_to_long",
+    "periods_per_year",
     "pivot",
     "require_columns",
     "returns_metrics",

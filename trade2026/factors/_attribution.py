@@ -104,6 +104,7 @@ def attribution_report(
     benchmark: Weights | None = None,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    periods_per_year: float | None = None,
 ) -> AttributionReport:
     """Attribute the risk and return of ``weights`` to the saved style model's factors.
 
@@ -117,7 +118,11 @@ def attribution_report(
         With ``benchmark``, the active weights: active risk is the tracking error.
     start, end : datetime, optional
         The return-attribution window (default the year up to the latest exposures).
+    periods_per_year : float, optional
+        Annualises the risks; default inferred from the exposure dates
+        (:func:`trade2026.core.periods_per_year`).
     """
+    from trade2026.core import periods_per_year as infer_periods
     from trade2026.portfolio import parse_weights
 
     for t in MODEL_TABLES:
@@ -141,7 +146,10 @@ def attribution_report(
     _, X = stored_design(cur, names, universe)
     d = np.array([np.nan if spec.get(s) is None else spec[s] for s in universe], dtype=np.float64)
     bv = np.array([b.get(s, 0.0) for s in universe]) if b is not None else None
-    ra = risk_attribution(np.array([w.get(s, 0.0) for s in universe]), X[0], F, d, factor_names=names, benchmark=bv)
+    ppy = infer_periods(ex.get_column("ts"), override=periods_per_year)
+    ra = risk_attribution(
+        np.array([w.get(s, 0.0) for s in universe]), X[0], F, d, factor_names=names, benchmark=bv, periods_per_year=ppy
+    )
     s_dt = start or (last - dt.timedelta(days=365))
     e_dt = end or last
     fr = (

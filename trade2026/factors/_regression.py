@@ -8,6 +8,7 @@ periods do not overstate the t-statistics. With ``lags=0`` it is the classic sta
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from trade2026.core import pivot, require_columns, to_polars
-from trade2026.errors import DataError
+from trade2026.errors import ConfigError, DataError
 from trade2026.factors._linalg import batched_wls, long_run_covariance, newey_west_lags
 
 
@@ -89,6 +90,7 @@ def fama_macbeth(
     """
     from scipy import stats
 
+    check_lags(lags)
     df, _ = to_polars(data)
     require_columns(df, [time, entity, y, *x], "the panel")
     if not x:
@@ -163,6 +165,13 @@ class TimeSeriesRegression:
         return {"coefficients": self.rows(), "r2": self.r2, "n_obs": self.n_obs, "lags": self.lags}
 
 
+def check_lags(lags: int | None) -> None:
+    """Newey-West lags are None (automatic) or a whole number >= 0; a ConfigError naming ``lags`` otherwise."""
+    if lags is not None and (isinstance(lags, bool) or not isinstance(lags, numbers.Integral) or lags < 0):
+        msg = f"lags (Newey-West) must be a whole number >= 0, or None for floor(4 (T/100)^(2/9)); got {lags!r}"
+        raise ConfigError(msg, option="lags")
+
+
 def time_series_regression(
     returns: Any,
     factors: Any,
@@ -181,6 +190,7 @@ def time_series_regression(
     """
     import statsmodels.api as sm
 
+    check_lags(lags)
     r, _ = to_polars(returns)
     f, _ = to_polars(factors)
     require_columns(r, [time], "the return series")

@@ -20,11 +20,18 @@ import numpy as np
 import polars as pl
 
 from trade2026.core import metrics_columns, pivot, simple_returns
+from trade2026.core import periods_per_year as infer_periods
 from trade2026.errors import ConfigError, DataError, InputError, NotFoundError
 from trade2026.factors._evaluate import FactorEvaluation, evaluate_factor, plot_evaluation
 from trade2026.factors._linalg import newey_west_lags
 from trade2026.factors._pca import PCAFactorModel
-from trade2026.factors._regression import FamaMacBethResult, TimeSeriesRegression, fama_macbeth, time_series_regression
+from trade2026.factors._regression import (
+    FamaMacBethResult,
+    TimeSeriesRegression,
+    check_lags,
+    fama_macbeth,
+    time_series_regression,
+)
 from trade2026.factors._style import STYLE_FACTORS, StyleFactorModel, StyleResult
 
 FACTOR_RETURNS = "factor_returns"
@@ -62,7 +69,7 @@ def write_factor_returns(lake: Any, wide: pl.DataFrame, model: str, run_id: str 
     return replace_rows(lake, FACTOR_RETURNS, long_factor_returns(wide, model, run_id), f"model = '{model}'")
 
 
-def factor_stats(wide: pl.DataFrame, names: Sequence[str], periods_per_year: int = PERIODS_PER_YEAR) -> list[dict]:
+def factor_stats(wide: pl.DataFrame, names: Sequence[str], periods_per_year: float = PERIODS_PER_YEAR) -> list[dict]:
     """Annualised mean, volatility and t-statistic of each factor's daily returns.
 
     ``ann_return`` = mean * P and ``ann_vol`` = sd * sqrt(P) (:func:`trade2026.core.metrics_columns`),
@@ -223,9 +230,10 @@ class StyleReport:
     meta: str | None
     run_id: str | None = None
     tables: dict[str, int] = field(default_factory=dict)
+    periods_per_year: float = PERIODS_PER_YEAR
 
     def factor_stats(self) -> list[dict[str, Any]]:
-        return factor_stats(self.result.factor_returns, self.result.factor_names)
+        return factor_stats(self.result.factor_returns, self.result.factor_names, self.periods_per_year)
 
     def metrics(self) -> dict[str, float]:
         return {k: v for k, v in self.result.summary.items() if isinstance(v, int | float)}
@@ -236,7 +244,8 @@ class StyleReport:
         cov = pl.DataFrame({
             "factor": np.repeat(names, len(names)), "other": names * len(names), "value": res.factor_cov.reshape(-1),
         }).with_columns(pl.lit(res.summary["end"]).alias("as_of"))  # fmt: skip
-        spec = res.specific_var.with_columns((pl.col("specific_var") * PERIODS_PER_YEAR).sqrt().alias("specific_vol"))
+        ppy = self.periods_per_year
+        spec = res.specific_var.with_columns((pl.col("specific_var") * ppy).sqrt().alias("specific_vol"))
         tables = {FACTOR_RETURNS: write_factor_returns(lake, res.factor_returns, "style", run_id)}
         for table, frame in (
             ("style_exposures", res.exposures),
@@ -273,17 +282,20 @@ def style_report(
     nw_lags: int = 2,
     specific_half_life: float = 42.0,
     winsor: float = 3.0,
+    periods_per_year: float | None = None,
 ) -> StyleReport:
     """Fit the style model on the lake's daily bars and the ``meta`` table (symbol, sector,
     shares_out; skipped when absent: no sectors and no size factor). Settings as in
-    :class:`StyleFactorModel`."""
+    :class:`StyleFactorModel`; ``periods_per_year`` annualises the factor statistics and specific
+    volatilities (default: inferred from the bars by :func:`trade2026.core.periods_per_year`)."""
     bars = lake.read_bars(table, universe=universe, start=start, end=end)
     md = lake.read(meta) if lake.exists(meta) else None
     model = StyleFactorModel(
         factors=list(factors), sectors=sectors, cap_weighted=cap_weighted, cov_half_life=cov_half_life,
         nw_lags=nw_lags, specific_half_life=specific_half_life, winsor=winsor,
     ).fit(bars, md)  # fmt: skip
-    return StyleReport(model.result_, meta if md is not None else None)
+    ppy = infer_periods(bars["ts"], override=periods_per_year)
+    return StyleReport(model.result_, meta if md is not None else None, periods_per_year=ppy)
 
 
 # -- fama-macbeth ----------------------------------------------------------------------------------
@@ -341,6 +353,7 @@ def fmb_report(
     if horizon < 1:
         msg = f"horizon must be >= 1, got {horizon}"
         raise InputError(msg)
+    check_lags(lags)
     need_table(lake, exposures, f"{STYLE_HINT}, or point exposures at a table of characteristics")
     ex = lake.read(exposures)
     numeric = [c for c, t in ex.schema.items() if t.is_numeric() and c != "market_cap"]

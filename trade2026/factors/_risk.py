@@ -114,7 +114,7 @@ def risk_attribution(
     *,
     factor_names: list[str] | None = None,
     benchmark: np.ndarray | None = None,
-    periods_per_year: int = 252,
+    periods_per_year: float = 252,
 ) -> RiskAttribution:
     """Decompose the risk of ``weights`` (or of ``weights - benchmark``: active risk and tracking error).
 

@@ -385,8 +385,35 @@ class StyleFactorModel:
             min_obs=self.min_obs,
             has_constant=True,
         )
+        if not fit.fitted_ok.any():
+            raise DataError(self._unfittable(fit, names, sector_names, facs, n_assets, constraint is not None))
         self._store(p, names, facs, sector_names, sectors, expo, cap, w, fit, first)
         return self
+
+    def _unfittable(
+        self,
+        fit: BatchedWLS,
+        names: list[str],
+        sector_names: list[str],
+        facs: list[str],
+        n_assets: int,
+        constrained: bool,
+    ) -> str:
+        """Why no day could be regressed: too few symbols for the factors, or singular exposures."""
+        k_free = len(names) - (1 if constrained else 0)
+        need = k_free + 1 if self.min_obs is None else max(self.min_obs, k_free)
+        most = int(fit.n_obs.max()) if fit.n_obs.size else 0
+        parts = f"market, {len(sector_names)} sector(s), {len(facs)} style(s)"
+        if fit.skipped_few >= fit.skipped_singular:
+            return (
+                f"the style model cannot be fitted: it has {len(names)} factors ({parts}), so a day needs at least "
+                f"{need} symbols with every exposure, but the universe has {n_assets} symbols and at most {most} on "
+                "any day; use more symbols, fewer factors, or sectors=False"
+            )
+        return (
+            f"the style model cannot be fitted: every day's exposures are singular ({len(names)} factors: {parts}; "
+            f"at most {most} symbols a day); drop factors that move together, or use sectors=False"
+        )
 
     def _store(
         self,

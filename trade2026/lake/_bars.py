@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trade2026.errors import InputError
-from trade2026.lake._schema import BAR_KEYS, TICK_COLUMNS, require_columns
+from trade2026.lake._schema import BAR_KEYS, TICK_COLUMNS, check_target_kind, require_columns
 
 if TYPE_CHECKING:
     import polars as pl
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from trade2026.lake._lake import Lake, WriteResult
 
 KINDS = ("time", "tick", "volume", "dollar")
-_TIME = re.compile(r"^\d+(us|ms|s|m|h|d)$")
+_TIME = re.compile(r"^(\d+)(us|ms|s|m|h|d)$")
 
 
 @dataclass(frozen=True)
@@ -38,21 +38,25 @@ class BarSpec:
         kind = kind.strip().lower()
         if kind not in KINDS or not arg:
             msg = f"bad bar kind {text!r}; use time:1m, tick:N, volume:V or dollar:D"
-            raise InputError(msg)
+            raise InputError(msg, option="kind")
         if kind == "time":
             every = arg.strip().replace("min", "m")
-            if not _TIME.match(every):
-                msg = f"bad time interval {arg!r}; use e.g. 30s, 1m, 5m, 1h, 1d"
-                raise InputError(msg)
+            match = _TIME.match(every)
+            if not match or int(match.group(1)) == 0 or len(match.group(1)) > 12:
+                msg = f"bad time interval {arg!r}; use a positive whole number and a unit, e.g. 30s, 1m, 5m, 1h, 1d"
+                raise InputError(msg, option="kind")
             return cls("time", every=every)
         try:
             threshold = float(arg)
         except ValueError:
-            raise InputError(f"bad {kind} bar threshold {arg!r}; give a number, e.g. {kind}:1e6") from None
-        if not threshold > 0:
-            raise InputError(f"{kind} bar threshold must be > 0, got {arg}")
+            msg = f"bad {kind} bar threshold {arg!r}; give a number, e.g. {kind}:1e6"
+            raise InputError(msg, option="kind") from None
+        if not 0 < threshold < float("inf"):
+            msg = f"{kind} bar threshold must be a finite number > 0, got {arg}"
+            raise InputError(msg, option="kind")
         if kind == "tick" and threshold != int(threshold):
-            raise InputError(f"tick bars take a whole number of ticks, got {arg}")
+            msg = f"tick bars take a whole number of ticks, got {arg}"
+            raise InputError(msg, option="kind")
         return cls(kind, threshold=threshold)
 
     def __str__(self) -> str:
@@ -189,11 +193,23 @@ def bars_from_ticks(
     kind: str | BarSpec = "time:1m",
     symbols: list[str] | None = None,
 ) -> tuple[pl.DataFrame, WriteResult]:
-    """Build bars from a ticks table and merge them into a bars table on (symbol, ts)."""
+    """Build bars from a ticks table and merge them into a bars table on (symbol, ts).
+
+    ``source`` must hold ticks (symbol, ts, price, size) and ``target`` be a bars table (``bars_*``,
+    with the bars columns when it exists): anything else is a DataError and nothing is written.
+    """
     import polars as pl
 
     spec = kind if isinstance(kind, BarSpec) else BarSpec.parse(kind)
+    check_target_kind(target, "bars", lake.scan(target).collect_schema().names() if lake.exists(target) else None)
     lf = lake.scan(source)
+    have_cols = lf.collect_schema().names()
+    if any(c not in have_cols for c in TICK_COLUMNS[:4]):
+        msg = (
+            f"table {source!r} is not a ticks table (it has {', '.join(have_cols)}; ticks have "
+            f"{', '.join(TICK_COLUMNS[:4])}); name a ticks table as the source"
+        )
+        raise InputError(msg, option="source")
     if symbols:
         have = set(lf.select("symbol").unique().collect()["symbol"].to_list())
         missing = [s for s in symbols if s not in have]

@@ -76,10 +76,34 @@ class IngestResult:
         return asdict(self)
 
 
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".bz2", ".xz")
+_COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz"}
+
+
+def _decompressed(path: Path, raw: bytes) -> bytes:
+    """The bytes of a gzip, bz2 or xz file decompressed (other bytes as they are); a zip archive or
+    a damaged compressed file is a DataError saying so (not a text-encoding problem)."""
+    import bz2
+    import gzip
+    import lzma
+
+    if raw[:4] == b"PK\x03\x04":
+        msg = f"{path}: is a zip archive; extract it and ingest the CSV files inside"
+        raise DataError(msg)
+    for magic, kind in _COMPRESSED.items():
+        if raw.startswith(magic):
+            try:
+                return {"gzip": gzip.decompress, "bz2": bz2.decompress, "xz": lzma.decompress}[kind](raw)
+            except (OSError, EOFError, ValueError, lzma.LZMAError) as exc:
+                msg = f"{path}: is {kind}-compressed but cannot be decompressed ({exc}); the file is damaged"
+                raise DataError(msg) from None
+    return raw
+
+
 def _read_csv(path: Path, opts: IngestOptions) -> pl.DataFrame:
     import polars as pl
 
-    raw = path.read_bytes()
+    raw = _decompressed(path, path.read_bytes())
     if not raw.strip():
         msg = f"{path}: the file is empty; a header row and at least one data row are needed"
         raise DataError(msg)
@@ -136,13 +160,16 @@ def _read_file(path: Path, opts: IngestOptions) -> pl.DataFrame:
         if df.height == 0:
             raise DataError(f"{path}: the file has no rows")
         line_offset = 0
-    elif suffix in (".csv", ".txt", ".tsv", ".gz"):
+    elif suffix in TEXT_SUFFIXES:
         if suffix == ".tsv" and opts.delimiter == ",":
             opts = IngestOptions(**{**asdict(opts), "delimiter": "\t"})
         df = _read_csv(path, opts)
         line_offset = 2  # header line, 1-based
     else:
-        msg = f"{path}: unsupported file type {suffix!r}; ingest reads .csv/.tsv/.txt and .parquet"
+        msg = (
+            f"{path}: unsupported file type {suffix!r}; ingest reads .csv/.tsv/.txt (also gzip/bz2/xz-compressed) "
+            "and .parquet"
+        )
         raise DataError(msg)
     # Where each row came from, for error messages: the file name (categorical, so one string per
     # file) and the 1-based line (CSV, after the header) or row (Parquet).
@@ -158,7 +185,9 @@ def _expand(paths: Sequence[str | Path]) -> list[Path]:
         path = Path(p).expanduser()
         if path.is_dir():
             found = sorted(
-                f for f in path.rglob("*") if f.suffix.lower() in (".csv", ".tsv", ".txt", ".parquet", ".pq")
+                f
+                for f in path.rglob("*")
+                if f.suffix.lower() in (".csv", ".tsv", ".txt", ".gz", ".bz2", ".xz", ".parquet", ".pq")
             )
             if not found:
                 raise DataError(f"{path}: the folder has no .csv or .parquet files")

@@ -38,6 +38,30 @@ def table_kind(name: str) -> str:
     return "generic"
 
 
+def check_target_kind(name: str, kind: str, columns: list[str] | None = None) -> None:
+    """Refuse to write ``kind`` rows ('bars' or 'ticks') into a table of another kind.
+
+    ``name`` must be a table of that kind by name (``bars_*``, ``ticks*``, see :func:`table_kind`);
+    ``columns``, the existing table's columns when it exists, must not be another kind's (a bars
+    table has no ``price``, a ticks table no ``open``). Raises DataError naming ``target``.
+    """
+    have = table_kind(name)
+    if have != kind:
+        what = f"a {have} table" if have != "generic" else "not a bars or ticks table"
+        hint = "bars_1m, bars_dollar, ..." if kind == "bars" else "ticks"
+        msg = f"table {name!r} is {what}; {kind} are written only to {kind} tables (name one like {hint})"
+        raise DataError(msg, option="target")
+    if columns is not None:
+        foreign = {"bars": "price", "ticks": "open"}[kind]
+        needed = BAR_COLUMNS if kind == "bars" else TICK_COLUMNS[:4]
+        if foreign in columns or any(c not in columns for c in needed):
+            msg = (
+                f"table {name!r} exists with columns {', '.join(columns)}, which are not a {kind} table's "
+                f"({', '.join(needed)}); write the {kind} to another table"
+            )
+            raise DataError(msg, option="target")
+
+
 def _describe(rec: dict[str, Any]) -> str:
     where = rec.pop("_source", None)
     line = rec.pop("_line", None)

@@ -30,7 +30,7 @@ class _Task:
     cov: str
     constraints: Constraints | None
     alpha: float
-    periods_per_year: int
+    periods_per_year: float
 
 
 def _solve(task: _Task) -> tuple[dict[str, float] | None, str | None]:
@@ -135,7 +135,7 @@ def backtest(
     cov: str = "ledoit_wolf",
     constraints: Constraints | None = None,
     alpha: float = 0.05,
-    periods_per_year: int = 252,
+    periods_per_year: float = 252,
     executor: str = "serial",
     ray_address: str | None = None,
     max_workers: int | None = None,

@@ -54,7 +54,7 @@ def _legs(v: Any, key: str, where: str) -> list[str]:
     raise ConfigError(msg)
 
 
-def parse_views(spec: str | Path | dict[str, Any], symbols: Sequence[str], *, periods_per_year: int = 252) -> Views:
+def parse_views(spec: str | Path | dict[str, Any], symbols: Sequence[str], *, periods_per_year: float = 252) -> Views:
     """Read views (a TOML path, TOML text or a parsed dict) over ``symbols``.
 
     View returns in the file are annual; ``Q`` is per period (divided by ``periods_per_year``).
@@ -68,7 +68,14 @@ def parse_views(spec: str | Path | dict[str, Any], symbols: Sequence[str], *, pe
             if not path.exists():
                 msg = f"views file {path} does not exist"
                 raise NotFoundError(msg)
-            text = path.read_text()
+            if not path.is_file():
+                msg = f"views file {path} is a directory; give a TOML file of [[views]]"
+                raise ConfigError(msg, option="params")
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                msg = f"views file {path} is not UTF-8 text; give a TOML file of [[views]]"
+                raise ConfigError(msg, option="params") from None
             where = str(path)
         else:
             text = str(spec)
@@ -89,19 +96,22 @@ def parse_views(spec: str | Path | dict[str, Any], symbols: Sequence[str], *, pe
     P, Q, C, labels = [], [], [], []
     for k, row in enumerate(rows, 1):
         at = f"{where}: view {k}"
+        if not isinstance(row, dict):
+            raise ConfigError(f"{at} is {row!r}, not a table (asset= or long=/short=, return=, confidence=)")
         if "return" not in row:
             raise ConfigError(f"{at} has no return=")
+        ret = _number(row["return"], "return", at)
         p = np.zeros(len(symbols))
         if "asset" in row:
             legs = {"asset": _legs(row["asset"], "asset", at)}
             if len(legs["asset"]) != 1:
                 raise ConfigError(f"{at}: asset= names one symbol; use long=/short= for baskets")
-            label = f"{legs['asset'][0]} = {row['return']}"
+            label = f"{legs['asset'][0]} = {ret}"
         elif "long" in row:
             legs = {"long": _legs(row["long"], "long", at)}
             if "short" in row:
                 legs["short"] = _legs(row["short"], "short", at)
-            label = f"{'+'.join(legs['long'])} - {'+'.join(legs.get('short', []))} = {row['return']}"
+            label = f"{'+'.join(legs['long'])} - {'+'.join(legs.get('short', []))} = {ret}"
         else:
             raise ConfigError(f"{at} needs asset= (absolute view) or long=/short= (relative view)")
         unknown = [s for names in legs.values() for s in names if s not in idx]
@@ -112,14 +122,31 @@ def parse_views(spec: str | Path | dict[str, Any], symbols: Sequence[str], *, pe
             sign = -1.0 if key == "short" else 1.0
             for s in names:
                 p[idx[s]] += sign / len(names)
-        c = float(row.get("confidence", 0.5))
+        c = _number(row.get("confidence", 0.5), "confidence", at)
         if not 0 < c <= 1:
             raise ConfigError(f"{at}: confidence must be in (0, 1], got {c}")
+        if not np.any(p):
+            raise ConfigError(f"{at}: its long and short legs cancel (the view is about nothing)")
         P.append(p)
-        Q.append(float(row["return"]) / periods_per_year)
+        Q.append(ret / periods_per_year)
         C.append(c)
         labels.append(label)
-    return Views(np.array(P), np.array(Q), np.array(C), tuple(labels))
+    Pm = np.array(P)
+    if np.linalg.matrix_rank(Pm) < len(P):
+        msg = (
+            f"{where}: the views are not independent (a view repeats or combines others, so the view "
+            "matrix is singular); drop or merge the redundant views"
+        )
+        raise ConfigError(msg)
+    return Views(Pm, np.array(Q), np.array(C), tuple(labels))
+
+
+def _number(value: Any, key: str, at: str) -> float:
+    """A view's ``return=`` or ``confidence=`` as a finite float, else a ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+        msg = f"{at}: {key} must be a finite number, got {value!r}"
+        raise ConfigError(msg)
+    return float(value)
 
 
 def posterior(

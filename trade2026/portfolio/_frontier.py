@@ -52,7 +52,7 @@ def efficient_frontier(
     mean: str = "hist",
     cov: str = "ledoit_wolf",
     constraints: Constraints | None = None,
-    periods_per_year: int = 252,
+    periods_per_year: float = 252,
     alpha: float = 0.05,
     rf_rate: float = 0.0,
     mean_params: dict[str, Any] | None = None,

@@ -8,6 +8,7 @@ volatility are closed forms.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +26,38 @@ NONE: frozenset[str] = frozenset()
 
 @dataclass(frozen=True)
 class Param:
+    """A method parameter: its default (whose type a given value must have), help, and the values it
+    may take: ``choices`` (case-insensitive) for text, ``low`` (inclusive) for numbers."""
+
     default: Any
     help: str
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+
+    def check(self, value: Any, where: str) -> Any:
+        """``value`` coerced to the default's type and checked; a ConfigError naming ``params`` otherwise."""
+        v = _coerce(value, self.default, where)
+        d = self.default
+        if d is None:  # free-form (a file name or a mapping): its reader checks it
+            return v
+        if isinstance(d, bool) != isinstance(v, bool) or (
+            isinstance(d, int | float) and not isinstance(v, int | float)
+        ):
+            msg = f"{where} must be {type(d).__name__} like {d!r}, got {value!r}"
+            raise ConfigError(msg, option="params")
+        if isinstance(d, str) and not isinstance(v, str):
+            msg = f"{where} must be text like {d!r}, got {value!r}"
+            raise ConfigError(msg, option="params")
+        if isinstance(v, float) and not math.isfinite(v):
+            msg = f"{where} must be a finite number, got {value!r}"
+            raise ConfigError(msg, option="params")
+        if self.low is not None and isinstance(v, int | float) and v < self.low:
+            msg = f"{where} must be >= {self.low:g}, got {value!r}"
+            raise ConfigError(msg, option="params")
+        if self.choices and v.lower() not in {c.lower() for c in self.choices}:
+            msg = f"{where} must be one of {', '.join(self.choices)}, got {value!r}"
+            raise ConfigError(msg, option="params")
+        return v
 
 
 @dataclass(frozen=True)
@@ -47,8 +78,8 @@ class Method:
             if key not in self.params:
                 known = ", ".join(self.params) or "none"
                 msg = f"method {self.name!r} has no parameter {key!r}; its parameters: {known}"
-                raise ConfigError(msg)
-            out[key] = _coerce(value, self.params[key].default, f"{self.name}.{key}")
+                raise ConfigError(msg, option="params")
+            out[key] = self.params[key].check(value, f"{self.name}.{key}")
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,7 +108,7 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
             return float(value)
     except ValueError as exc:
         msg = f"{where}: cannot read {value!r} as {type(default).__name__}"
-        raise ConfigError(msg) from exc
+        raise ConfigError(msg, option="params") from exc
     return value
 
 
@@ -187,7 +218,7 @@ def _nco(p: Any, *, linkage: str, rm: str, objective: str, max_k: int) -> np.nda
     return rf.hierarchical(p, model="NCO", rm=_hc_rm(rm), obj=obj, linkage=linkage, max_k=max_k)
 
 
-def _black_litterman(p: Any, *, views: str, tau: float, delta: float, objective: str, rf_rate: float) -> np.ndarray:
+def _black_litterman(p: Any, *, views: Any, tau: float, delta: float, objective: str, rf_rate: float) -> np.ndarray:
     from trade2026.portfolio._blacklitterman import parse_views, posterior
 
     if not views:
@@ -206,12 +237,14 @@ def _max_div(p: Any) -> np.ndarray:
     return rf.convex(p, rm="MV", obj="Sharpe", mu=np.sqrt(np.diag(p.cov)))
 
 
+_RMS = tuple(rf.RISK_MEASURES)
+_LINKAGES = ("single", "complete", "average", "weighted", "centroid", "median", "ward", "DBHT")
 _RF = Param(0.0, "risk-free rate, annual")
-_RM = Param("mv", "risk measure: " + ", ".join(rf.RISK_MEASURES))
-_HRM = Param("mv", "risk measure for the cluster allocation: vol or " + ", ".join(rf.RISK_MEASURES))
-_OBJ = Param("sharpe", "objective: " + ", ".join(rf.OBJECTIVES))
-_LINK = Param("single", "linkage: single, complete, average, weighted, centroid, median, ward, DBHT")
-_MAXK = Param(10, "largest number of clusters tried by the gap statistic")
+_RM = Param("mv", "risk measure: " + ", ".join(_RMS), _RMS)
+_HRM = Param("mv", "risk measure for the cluster allocation: vol or " + ", ".join(_RMS), ("vol", *_RMS))
+_OBJ = Param("sharpe", "objective: " + ", ".join(rf.OBJECTIVES), tuple(rf.OBJECTIVES))
+_LINK = Param("single", "linkage: " + ", ".join(_LINKAGES), _LINKAGES)
+_MAXK = Param(10, "largest number of clusters tried by the gap statistic", low=1)
 
 METHODS: dict[str, Method] = {
     m.name: m
@@ -226,7 +259,7 @@ METHODS: dict[str, Method] = {
             "max_return",
             "maximum expected return with volatility at most max_vol",
             _max_return,
-            {"max_vol": Param(0.15, "volatility budget, annual")},
+            {"max_vol": Param(0.15, "volatility budget, annual", low=0)},
             LINEAR,
             True,
         ),
@@ -234,7 +267,7 @@ METHODS: dict[str, Method] = {
             "utility",
             "mean-risk utility: maximise mu'w - risk_aversion * risk",
             _utility,
-            {"risk_aversion": Param(2.0, "risk aversion l"), "rm": _RM},
+            {"risk_aversion": Param(2.0, "risk aversion l", low=0), "rm": _RM},
             LINEAR,
             True,
         ),
@@ -254,9 +287,9 @@ METHODS: dict[str, Method] = {
             "any of riskfolio-lib's convex risk measures by name, with any objective",
             _mean_risk,
             {
-                "rm": Param("mad", _RM.help),
-                "objective": Param("min_risk", _OBJ.help),
-                "risk_aversion": Param(2.0, "for objective=utility"),
+                "rm": Param("mad", _RM.help, _RMS),
+                "objective": Param("min_risk", _OBJ.help, _OBJ.choices),
+                "risk_aversion": Param(2.0, "for objective=utility", low=0),
                 "rf_rate": _RF,
             },
             LINEAR,
@@ -274,23 +307,28 @@ METHODS: dict[str, Method] = {
             "rrp",
             "relaxed risk parity (Gambeta and Kwon 2020)",
             _rrp,
-            {"version": Param("A", "A (no regularisation), B or C"), "penalty": Param(1.0, "penalty l for version C")},
+            {
+                "version": Param("A", "A (no regularisation), B or C", ("A", "B", "C")),
+                "penalty": Param(1.0, "penalty l for version C", low=0),
+            },
         ),
         Method("hrp", "hierarchical risk parity (Lopez de Prado 2016)", _hrp, {"linkage": _LINK, "rm": _HRM}, BOUNDS),
         Method(
             "herc",
             "hierarchical equal risk contribution (Raffinot 2017)",
             _herc,
-            {"linkage": Param("ward", _LINK.help), "rm": _HRM, "max_k": _MAXK},
+            {"linkage": Param("ward", _LINK.help, _LINKAGES), "rm": _HRM, "max_k": _MAXK},
         ),
         Method(
             "nco",
             "nested clustered optimisation (Lopez de Prado 2020)",
             _nco,
             {
-                "linkage": Param("ward", _LINK.help),
+                "linkage": Param("ward", _LINK.help, _LINKAGES),
                 "rm": _RM,
-                "objective": Param("min_risk", "min_risk, sharpe, utility or erc"),
+                "objective": Param(
+                    "min_risk", "min_risk, sharpe, utility or erc", ("min_risk", "sharpe", "utility", "erc")
+                ),
                 "max_k": _MAXK,
             },
         ),
@@ -299,9 +337,11 @@ METHODS: dict[str, Method] = {
             "Black-Litterman posterior from TOML views, then max Sharpe (or objective)",
             _black_litterman,
             {
-                "views": Param("", "TOML file of [[views]] (asset= or long=/short=, return= annual, confidence=)"),
-                "tau": Param(0.05, "prior uncertainty scale"),
-                "delta": Param(2.5, "risk aversion of the equilibrium prior (equal-weight market)"),
+                "views": Param(
+                    None, "TOML file of [[views]] (asset= or long=/short=, return= annual, confidence=), or a mapping"
+                ),
+                "tau": Param(0.05, "prior uncertainty scale", low=0),
+                "delta": Param(2.5, "risk aversion of the equilibrium prior (equal-weight market)", low=0),
                 "objective": _OBJ,
                 "rf_rate": _RF,
             },

@@ -24,7 +24,7 @@ class Problem:
     cov: np.ndarray
     cons: Resolved
     active: list[str]
-    periods_per_year: int = 252
+    periods_per_year: float = 252
     alpha: float = 0.05
     notes: list[str] = field(default_factory=list)
 
@@ -124,7 +124,7 @@ def build_problem(
     mean_params: Mapping[str, Any] | None = None,
     cov_params: Mapping[str, Any] | None = None,
     constraints: Constraints | None = None,
-    periods_per_year: int = 252,
+    periods_per_year: float = 252,
     alpha: float = 0.05,
 ) -> Problem:
     df = as_returns(returns)
@@ -149,7 +149,7 @@ def optimize(
     mean_params: Mapping[str, Any] | None = None,
     cov_params: Mapping[str, Any] | None = None,
     constraints: Constraints | None = None,
-    periods_per_year: int = 252,
+    periods_per_year: float = 252,
     alpha: float = 0.05,
 ) -> OptimizeResult:
     """Optimise a portfolio with a registered method.

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from trade2026.core import periods_per_year as infer_periods
 from trade2026.errors import ConfigError, DataError
 from trade2026.portfolio._backtest import PortfolioBacktest, metrics_table, parse_methods, plot_backtest
 from trade2026.portfolio._backtest import backtest as run_backtest
@@ -119,6 +120,7 @@ def optimize_report(
     params: Mapping[str, Any] | None = None,
     constraints: Constraints | None = None,
     alpha: float = 0.05,
+    periods_per_year: float | None = None,
 ) -> OptimizeReport:
     """Optimise weights over the last ``lookback`` returns of the lake's closes up to ``end``.
 
@@ -138,6 +140,9 @@ def optimize_report(
         Completed from the lake by :func:`complete_constraints`.
     alpha : float
         Tail level of CVaR/CDaR-type risk measures.
+    periods_per_year : float, optional
+        Annualisation of the ex-ante statistics; default inferred from the bars' spacing and calendar
+        (:func:`trade2026.core.periods_per_year`).
     """
     win = load_returns(lake, lookback=lookback, kind=returns, table=table, end=end, universe=universe)
     symbols = [str(c) for c in win.returns.columns]
@@ -145,6 +150,7 @@ def optimize_report(
     res = run_optimize(
         win.returns, method, params=params, mean=mean, cov=cov, mean_params=_estimator_params(halflife, mean),
         cov_params=_estimator_params(halflife, cov), constraints=cons, alpha=alpha,
+        periods_per_year=infer_periods(win.returns.index, override=periods_per_year),
     )  # fmt: skip
     return OptimizeReport(res, win.excluded)
 
@@ -236,12 +242,14 @@ def backtest_report(
     ray_address: str | None = None,
     max_workers: int | None = None,
     progress: bool = False,
+    periods_per_year: float | None = None,
 ) -> BacktestReport:
     """Backtest rebalancing methods over the lake's closes (see :func:`trade2026.portfolio.backtest`).
 
     ``universe`` as in :func:`optimize_report` (named symbols need ``lookback + 1`` closes);
     ``start``/``end`` bound the prices used; ``plots``: a directory for ``equity.png`` and
-    ``weights_<method>.png``. The methods are checked before any data is read.
+    ``weights_<method>.png``. The methods are checked before any data is read. ``periods_per_year``
+    annualises the metrics (default: inferred from the prices' spacing and calendar).
     """
     parse_methods(methods)
     prices = load_prices(lake, table=table, start=start, end=end, universe=universe)
@@ -254,7 +262,7 @@ def backtest_report(
     res = run_backtest(
         prices, methods, rebalance=rebalance, lookback=lookback, cost_bps=cost_bps, returns_kind=returns, mean=mean,
         cov=cov, constraints=cons, alpha=alpha, executor=executor, ray_address=ray_address, max_workers=max_workers,
-        progress=progress,
+        progress=progress, periods_per_year=infer_periods(prices.index, override=periods_per_year),
     )  # fmt: skip
     written = tuple(str(p) for p in plot_backtest(res, plots)) if plots is not None else ()
     return BacktestReport(res, plots=written)
@@ -300,10 +308,11 @@ def frontier_report(
     alpha: float = 0.05,
     rf_rate: float = 0.0,
     plot: str | Path | None = None,
+    periods_per_year: float | None = None,
 ) -> FrontierReport:
     """Trace the mean-``rm`` efficient frontier over a lake window (see
-    :func:`trade2026.portfolio.efficient_frontier`; the window and ``universe`` as in
-    :func:`optimize_report`). ``plot``: a ``.png`` or ``.html`` file to draw it in."""
+    :func:`trade2026.portfolio.efficient_frontier`; the window, ``universe`` and ``periods_per_year``
+    as in :func:`optimize_report`). ``plot``: a ``.png`` or ``.html`` file to draw it in."""
     if plot is not None and Path(plot).suffix.lower() not in PLOT_SUFFIXES:
         msg = f"plot file must end in .png or .html, got {Path(plot).name}"
         raise ConfigError(msg)
@@ -312,6 +321,7 @@ def frontier_report(
     front = efficient_frontier(
         win.returns, rm=rm, points=points, mean=mean, cov=cov, constraints=cons, alpha=alpha, rf_rate=rf_rate,
         mean_params=_estimator_params(halflife, mean), cov_params=_estimator_params(halflife, cov),
+        periods_per_year=infer_periods(win.returns.index, override=periods_per_year),
     )  # fmt: skip
     written = str(plot_frontier(front, plot)) if plot is not None else None
     return FrontierReport(front, win.excluded, written)

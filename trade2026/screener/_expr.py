@@ -63,6 +63,7 @@ _TOKEN_RE = re.compile(
 )
 _KEYWORDS = {"and", "or", "not"}
 _COMPARE = {"<", "<=", ">", ">=", "==", "=", "!="}
+MAX_DEPTH = 100  # nesting of parentheses, calls, operators: deeper is a generated mistake, not a screen
 
 
 def _pointer(source: str, pos: int, width: int = 1) -> str:
@@ -157,6 +158,13 @@ class _Parser:
         self.source = source
         self.tokens = tokenize(source)
         self.i = 0
+        self.level = 0
+
+    def deeper(self, t: Token) -> None:
+        """One level deeper into the expression; past :data:`MAX_DEPTH` an ExpressionError."""
+        self.level += 1
+        if self.level > MAX_DEPTH:
+            raise self.fail(f"the expression nests deeper than {MAX_DEPTH} levels", t, "simplify it")
 
     @property
     def tok(self) -> Token:
@@ -178,6 +186,12 @@ class _Parser:
         if self.at("end"):
             raise ExpressionError('the expression is empty; e.g. "rsi_14 < 30 and close > sma_200"')
         node = self.or_()
+        deepest = _depth(node)
+        if deepest > MAX_DEPTH:
+            raise ExpressionError(
+                f"the expression nests {deepest} operations deep, more than {MAX_DEPTH}; simplify it "
+                "(e.g. fewer chained terms)"
+            )
         if not self.at("end"):
             t = self.tok
             hint = ""
@@ -195,7 +209,9 @@ class _Parser:
         return f"{t.text!r}"
 
     def or_(self) -> Node:
+        self.deeper(self.tok)
         node = self.and_()
+        self.level -= 1
         while self.at("kw", "or"):
             t = self.take()
             node = Binary(t, "or", node, self.and_())
@@ -211,7 +227,10 @@ class _Parser:
     def not_(self) -> Node:
         if self.at("kw", "not"):
             t = self.take()
-            return Unary(t, "not", self.not_())
+            self.deeper(t)
+            node = Unary(t, "not", self.not_())
+            self.level -= 1
+            return node
         return self.compare()
 
     def compare(self) -> Node:
@@ -242,7 +261,10 @@ class _Parser:
     def unary(self) -> Node:
         if self.at("op", "-", "+"):
             t = self.take()
-            return Unary(t, t.text, self.unary())
+            self.deeper(t)
+            node = Unary(t, t.text, self.unary())
+            self.level -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Node:
@@ -280,6 +302,21 @@ class _Parser:
         if t.kind == "kw":
             raise self.fail(f"expected a value, found the keyword {t.text!r}")
         raise self.fail(f"expected a value (a number, a name or '('), found {self._describe(t)}")
+
+
+def _depth(root: Node) -> int:
+    """The depth of a syntax tree, walked without recursion (a long chain of terms is a deep tree)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if isinstance(node, Binary):
+            stack += [(node.left, d + 1), (node.right, d + 1)]
+        elif isinstance(node, Unary):
+            stack.append((node.operand, d + 1))
+        elif isinstance(node, Call):
+            stack += [(a, d + 1) for a in node.args]
+    return deepest
 
 
 def parse(source: str) -> Node:

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from trade2026.core import periods_per_year as infer_periods
 from trade2026.errors import DataError, InputError, RegimeFitError
 
 MODELS = ("regression", "autoregression")
@@ -42,8 +43,9 @@ class MarkovRegimes:
     """A fitted Markov-switching model.
 
     ``regimes`` has one row per regime (most volatile first): ``regime`` (label), ``mean`` and ``vol``
-    (daily, simple units), ``ann_mean`` (x252), ``ann_vol`` (x sqrt 252), ``expected_duration`` (days,
-    ``1/(1-p_ii)``) and ``share`` (fraction of days whose most likely smoothed regime it is).
+    (per bar, simple units), ``ann_mean`` (x periods per year), ``ann_vol`` (x its square root),
+    ``expected_duration`` (days, ``1/(1-p_ii)``) and ``share`` (fraction of days whose most likely
+    smoothed regime it is).
     ``transition[i][j]`` is ``P(s_t = j | s_{t-1} = i)`` in the same order. ``probabilities`` has
     ``ts``, one ``p_<label>`` column per regime (smoothed) and ``regime`` (the most likely label).
     """
@@ -114,6 +116,7 @@ def fit_markov(
     model: str = "regression",
     order: int = 1,
     series: str = "universe",
+    periods_per_year: float | None = None,
 ) -> MarkovRegimes:
     """Fit a ``k_regimes``-state Markov-switching model to the daily log returns of ``index``.
 
@@ -125,6 +128,9 @@ def fit_markov(
     model : {"regression", "autoregression"}
     order : int
         AR order for ``autoregression`` (1-5).
+    periods_per_year : float, optional
+        Annualises ``ann_mean``/``ann_vol``; default inferred from ``ts``
+        (:func:`trade2026.core.periods_per_year`).
 
     Raises
     ------
@@ -194,6 +200,7 @@ def fit_markov(
     offset = y.size - probs.shape[0]
     ts = ts[offset:]
     argmax = probs.argmax(axis=1)
+    ppy = infer_periods(ts, override=periods_per_year)
     regimes = []
     for rank, i in enumerate(order_idx):
         mean, vol = float(means[i]) / 100.0, math.sqrt(sig2[i]) / 100.0
@@ -202,8 +209,8 @@ def fit_markov(
                 "regime": labels[rank],
                 "mean": mean,
                 "vol": vol,
-                "ann_mean": mean * 252,
-                "ann_vol": vol * math.sqrt(252),
+                "ann_mean": mean * ppy,
+                "ann_vol": vol * math.sqrt(ppy),
                 "expected_duration": float(durations[i]),
                 "share": float((argmax == i).mean()),
             }
@@ -231,9 +238,11 @@ def fit_markov(
     )
 
 
-def quadrant_summary(rules: pl.DataFrame) -> dict[str, Any]:
+def quadrant_summary(rules: pl.DataFrame, *, periods_per_year: float | None = None) -> dict[str, Any]:
     """Summarise rule-based regimes (from :func:`rule_regimes`): the current quadrant and, per
-    quadrant, the days spent in it and the index's annualised mean and volatility there."""
+    quadrant, the days spent in it and the index's annualised mean and volatility there
+    (``periods_per_year`` default: inferred from ``ts``)."""
+    ppy = infer_periods(rules["ts"], override=periods_per_year)
     r = rules.sort("ts").with_columns((pl.col("close") / pl.col("close").shift(1) - 1.0).shift(-1).alias("_next"))
     known = r.drop_nulls("quadrant")
     if known.height == 0:
@@ -249,8 +258,8 @@ def quadrant_summary(rules: pl.DataFrame) -> dict[str, Any]:
                 "quadrant": q,
                 "days": int(known.filter(pl.col("quadrant") == q).height),
                 "share": known.filter(pl.col("quadrant") == q).height / known.height,
-                "next_day_ann_mean": float(mean) * 252 if isinstance(mean, float) else None,
-                "next_day_ann_vol": float(std) * math.sqrt(252) if isinstance(std, float) else None,
+                "next_day_ann_mean": float(mean) * ppy if isinstance(mean, float) else None,
+                "next_day_ann_vol": float(std) * math.sqrt(ppy) if isinstance(std, float) else None,
             }
         )
     last = known.row(-1, named=True)

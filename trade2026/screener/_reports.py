@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from trade2026.core import BAR_COLUMNS
+from trade2026.core import periods_per_year as infer_periods
 from trade2026.errors import ConfigError, InputError
 from trade2026.screener._expr import BOOL, NUM, compile_expression
 from trade2026.screener._regime import MarkovRegimes, check_markov, fit_markov, quadrant_summary
@@ -195,6 +196,7 @@ def regime_report(
     model: str = "regression",
     order: int = 1,
     probabilities: int = 0,
+    periods_per_year: float | None = None,
 ) -> RegimeReport:
     """Market regimes of one symbol or of the equal-weight index of a universe.
 
@@ -212,6 +214,9 @@ def regime_report(
         As in :func:`trade2026.screener.fit_markov`.
     probabilities : int
         Also report the smoothed probabilities of the last this many days.
+    periods_per_year : float, optional
+        Annualises the regimes' means and volatilities; default inferred from the bars
+        (:func:`trade2026.core.periods_per_year`).
     """
     check_markov(k_regimes, model, order)
     if probabilities < 0:
@@ -230,8 +235,9 @@ def regime_report(
     )
     series = symbol or ("universe" if universe is None else f"universe[{_label(universe)}]")
     index = market_index(bars, symbol=symbol)
-    fit = fit_markov(index, k_regimes=k_regimes, model=model, order=order, series=series)
-    return RegimeReport(fit, quadrant_summary(rule_regimes(index)), probabilities)
+    ppy = infer_periods(index["ts"], override=periods_per_year)
+    fit = fit_markov(index, k_regimes=k_regimes, model=model, order=order, series=series, periods_per_year=ppy)
+    return RegimeReport(fit, quadrant_summary(rule_regimes(index), periods_per_year=ppy), probabilities)
 
 
 def _label(universe: str | Sequence[str]) -> str:

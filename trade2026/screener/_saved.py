@@ -61,6 +61,9 @@ def load_screens(path: str | Path) -> dict[str, SavedScreen]:
     if not p.exists():
         msg = f"screens file {p} does not exist; create it with [screens.NAME] tables (see `t26 screen --help`)"
         raise NotFoundError(msg)
+    if not p.is_file():
+        msg = f"screens file {p} is a directory; give a TOML file of [screens.NAME] tables"
+        raise ConfigError(msg)
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -91,6 +94,15 @@ def load_screens(path: str | Path) -> dict[str, SavedScreen]:
         if not spec.get("condition") and not spec.get("rank"):
             msg = f"{p}: screens.{name} needs a condition or a rank"
             raise ConfigError(msg)
+        from trade2026.screener._expr import BOOL, NUM, ExpressionError, compile_expression
+
+        for key, want in (("condition", BOOL), ("rank", NUM)):
+            if key in spec:
+                try:
+                    compile_expression(spec[key], want=want, role=f"screens.{name}.{key}")
+                except ExpressionError as exc:
+                    msg = f"{p}: screens.{name}.{key}: {exc}"
+                    raise ConfigError(msg) from None
         out[name] = SavedScreen(name=name, **spec)
     return out
 

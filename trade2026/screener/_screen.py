@@ -127,8 +127,9 @@ def _compile(condition: str | None, rank: str | None) -> tuple[Compiled | None, 
     if condition is None and rank is None:
         msg = 'give a condition (e.g. "rsi_14 < 30") or a rank expression, or both'
         raise InputError(msg)
-    cond = compile_expression(condition, want=BOOL, role="the screen condition") if condition else None
-    score = compile_expression(rank, want=NUM, role="the rank expression") if rank else None
+    # An empty condition is an error (it would match everything), not "no condition".
+    cond = compile_expression(condition, want=BOOL, role="the screen condition") if condition is not None else None
+    score = compile_expression(rank, want=NUM, role="the rank expression") if rank is not None else None
     return cond, score
 
 
@@ -190,7 +191,8 @@ def screen(
         highest first (symbols without a score last).
     date : date or "YYYY-MM-DD", optional
         The date to screen; default the latest date in ``bars``. A date without bars (a holiday)
-        means the last trading date before it.
+        means the last trading date before it (the result's ``date``); a date after the last bar is
+        a DataError.
     top : int, optional
         Keep the best ``top`` matches.
     benchmark : str, optional
@@ -209,6 +211,12 @@ def screen(
         when = last
     else:
         day = as_date(date)
+        if day > last.date():
+            msg = (
+                f"no bars on {day}: the data ends on {last.date()}; screen a date up to then, or leave the "
+                "date out for the latest"
+            )
+            raise DataError(msg, option="date")
         upto = bars.filter(pl.col("ts") <= _ts(day) + dt.timedelta(days=1) - dt.timedelta(microseconds=1))
         if upto.height == 0:
             first = bars["ts"].min()

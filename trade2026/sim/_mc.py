@@ -84,10 +84,23 @@ class McReport:
         return out
 
     def plot(self, path: str | Path) -> Path:
-        """Save histograms of every method's path metrics, the observed values marked, at ``path``."""
+        """Save histograms of every method's path metrics, the observed values marked, at ``path``.
+
+        A path without a suffix gets ``.png``; a directory is an InputError naming ``plot``.
+        Returns the file written.
+        """
         from trade2026.sim._plot import plot_distributions
 
-        return plot_distributions(self.results, {k: self.observed.get(k) for k in METRICS}, path)
+        return plot_distributions(self.results, {k: self.observed.get(k) for k in METRICS}, plot_file(path))
+
+
+def plot_file(path: str | Path) -> Path:
+    """The image file a plot at ``path`` is written to: ``.png`` added when it has no suffix."""
+    out = Path(path)
+    if out.is_dir():
+        msg = f"plot path {str(out)!r} is a directory; give a file name such as {str(out / 'mc.png')!r}"
+        raise InputError(msg, option="plot")
+    return out if out.suffix else out.with_name(out.name + ".png")
 
 
 def monte_carlo(
@@ -99,7 +112,8 @@ def monte_carlo(
     n_paths: int = 1000,
     synthetic_paths: int | None = None,
     ruin_limit: float = 0.3,
-    periods_per_year: float = 252,
+    periods_per_year: float | None = None,
+    ts: Any = None,
     block_length: float | None = None,
     seed: int = 0,
     executor: str = "serial",
@@ -133,10 +147,14 @@ def monte_carlo(
         ``min(n_paths, 200)``.
     ruin_limit : float
         In (0, 1]: ruin is equity at or below ``1 - ruin_limit`` of the start at any time.
-    periods_per_year : float
+    periods_per_year : float, optional
         Bars (or return periods) per year: annualises the observed and the path metrics, and is the
-        backtest's ``periods_per_year``. Reshuffled trade paths are annualised at
-        ``trades_per_year(periods_per_year, n_trades, n_bars)`` (see :func:`trades_per_year`).
+        backtest's ``periods_per_year``. Default: inferred from the bars' (or ``ts``') spacing and
+        calendar by :func:`trade2026.core.periods_per_year`; 252 for a returns series without ``ts``.
+        Reshuffled trade paths are annualised at ``trades_per_year(periods_per_year, n_trades, n_bars)``
+        (see :func:`trades_per_year`).
+    ts : array-like of timestamps, optional
+        The times of ``returns``, to infer ``periods_per_year`` from.
     block_length : float, optional
         Mean bootstrap block length; default Politis-White.
     seed : int
@@ -166,6 +184,10 @@ def monte_carlo(
         raise InputError(msg)
     chosen = tuple(methods) if methods is not None else (("bootstrap",) if has_returns else METHODS)
     _check(chosen, n_paths, synthetic_paths, ruin_limit, seed, has_returns)
+    from trade2026.config import check_work
+
+    n_obs = len(returns) if has_returns else len(bars)
+    check_work("cells", float(n_paths) * n_obs, f"{n_paths:,} Monte Carlo paths x {n_obs:,} periods")
     prism_opts = prism_agents is not None or prism_session_hours is not None or prism_days is not None
     if prism_opts and "prism" not in chosen:
         msg = "prism_agents, prism_session_hours and prism_days apply only with the prism method; add prism to methods"
@@ -175,6 +197,12 @@ def monte_carlo(
         from trade2026.sim._prism_paths import prism_base_config
 
         base = prism_base_config(agents=prism_agents, session_hours=prism_session_hours, days=prism_days)
+    from trade2026.core import periods_per_year as infer_periods
+
+    stamps = bars["ts"] if bars is not None else ts
+    if stamps is None and periods_per_year is None:
+        periods_per_year = 252.0  # a bare returns series: daily
+    periods_per_year = infer_periods(stamps, override=periods_per_year)
     kw = {"periods_per_year": periods_per_year, "ruin_limit": ruin_limit}
     if has_returns:
         from trade2026.core import as_array, returns_metrics

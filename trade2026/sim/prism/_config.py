@@ -38,6 +38,7 @@ from typing import Any
 from trade2026.errors import ConfigError
 
 AGENT_TYPES = ("mm", "noise", "value", "momentum")
+PROBABILITIES = ("p_market", "p_cancel", "p_aggressive")
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ class PrismConfig:
             msg = f"tick_size must be > 0 (got {self.tick_size!r})"
             raise ConfigError(msg)
         checks = [
+            ("seed", 0 <= self.seed < 2**63, "a whole number >= 0"),
             ("days", self.days > 0, "a positive number of days"),
             ("session_hours", self.session_s > 0 and self.session_hours <= 24, "in (0, 24]"),
             ("tick_size", self.tick_size > 0, "> 0"),
@@ -198,6 +200,9 @@ class PrismConfig:
             ("fundamental.activity_halflife_s", self.fundamental.activity_halflife_s > 0, "> 0"),
             ("fundamental.momentum_halflife_s", self.fundamental.momentum_halflife_s > 0, "> 0"),
             ("fundamental.jump_rate", self.fundamental.jump_rate >= 0, ">= 0"),
+            ("fundamental.kappa", self.fundamental.kappa >= 0, ">= 0"),
+            ("fundamental.activity_sd", self.fundamental.activity_sd >= 0, ">= 0"),
+            ("fundamental.jump_sd", self.fundamental.jump_sd >= 0, ">= 0"),
         ]
         for name, ok, want in checks:
             if not ok:
@@ -211,6 +216,16 @@ class PrismConfig:
             if p.latency < 0:
                 msg = f"{kind}.latency must be >= 0 seconds (got {p.latency!r})"
                 raise ConfigError(msg)
+            for fname in PROBABILITIES:
+                v = getattr(p, fname)
+                if not 0 <= v <= 1:
+                    msg = f"{kind}.{fname} is a probability and must be in [0, 1] (got {v!r})"
+                    raise ConfigError(msg)
+            for f in fields(AgentParams):
+                v = getattr(p, f.name)
+                if not math.isfinite(v) or (f.name not in ("skew",) and v < 0):
+                    msg = f"{kind}.{f.name} must be a finite number >= 0 (got {v!r})"
+                    raise ConfigError(msg)
         mm = self.params["mm"]
         if not 1 <= mm.levels <= 4:
             msg = f"mm.levels must be between 1 and 4 (got {mm.levels!r})"
@@ -219,7 +234,17 @@ class PrismConfig:
         if not 1 <= mo.lookback_min <= mo.lookback_max:
             msg = "momentum.lookback_min must be >= 1 and <= momentum.lookback_max"
             raise ConfigError(msg)
+        from trade2026.config import check_work
+
+        check_work("prism_agents", self.n_agents, f"a PRISM run of {self.n_agents:,} agents")
+        check_work("prism_events", self.events(), f"a PRISM run of {self.days:,} day(s) x {self.session_hours:g} h")
         return self
+
+    def events(self) -> float:
+        """Estimated agent wake-ups of one run: days x session seconds x sum(count x rate); the work
+        (and, through the messages it sends, the memory) of a run grows with it."""
+        per_second = sum(n * self.params[k].rate for k, n in self.agents.items() if k in self.params)
+        return float(self.days) * self.session_s * per_second
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -272,11 +297,14 @@ def _typed(name: str, value: Any, default: Any) -> Any:
     if isinstance(default, bool) or default is None:
         return value
     if isinstance(default, int) and not isinstance(value, bool) and isinstance(value, int | float):
-        if float(value) != int(value):
+        if not math.isfinite(value) or float(value) != int(value):
             msg = f"{name} must be an integer (got {value!r})"
             raise ConfigError(msg)
         return int(value)
     if isinstance(default, float) and isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            msg = f"{name} must be a finite number (got {value!r})"
+            raise ConfigError(msg)
         return float(value)
     if isinstance(default, str) and isinstance(value, str):
         return value
@@ -306,6 +334,9 @@ def config_from_mapping(data: dict[str, Any], base: PrismConfig | None = None) -
                     raise ConfigError(msg)
             updates["agents"] = {k: _typed(f"agents.{k}", v, 0) for k, v in value.items()}
         elif key == "fundamental":
+            if not isinstance(value, dict):
+                msg = "[fundamental] must be a table of parameters"
+                raise ConfigError(msg)
             known = {f.name: getattr(cfg.fundamental, f.name) for f in fields(FundamentalParams)}
             for name in value:
                 if name not in known:
@@ -342,12 +373,15 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> PrismConfig
         p = Path(path)
         if not p.exists():
             msg = f"config file {p} does not exist"
-            raise ConfigError(msg)
+            raise ConfigError(msg, option="path")
+        if not p.is_file():
+            msg = f"config file {p} is a directory; give a TOML file such as {p / 'prism.toml'}"
+            raise ConfigError(msg, option="path")
         try:
-            data = tomllib.loads(p.read_text())
-        except tomllib.TOMLDecodeError as exc:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             msg = f"{p} is not valid TOML ({exc})"
-            raise ConfigError(msg) from None
+            raise ConfigError(msg, option="path") from None
         cfg = config_from_mapping(data, cfg)
     vals = {k: v for k, v in overrides.items() if v is not None}
     if vals:

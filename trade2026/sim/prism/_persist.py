@@ -17,8 +17,12 @@ table                  rows                                                     
 
 A run replaces the earlier rows of its symbol(s) in every table, so re-running a configuration is
 idempotent and (symbol, ts) stays a key of the bars. The tables are written only after the whole
-simulation has finished, and ``prism_runs`` last: a run is complete once its row is there, and an
-interrupted run writes nothing.
+simulation has finished. Delta commits one table at a time, so ``prism_runs`` is the completion
+marker and always describes what the tables hold: its row for a symbol is first replaced by one with
+the new ``run_id`` and ``status = "writing"``, then every data table is replaced, then the row is set
+to ``status = "complete"``. A writer killed in between leaves ``"writing"`` (the tables may hold a mix
+of the old and the new run, and no longer the complete old one): :func:`complete_runs` lists only
+the runs whose rows are all there, and the next run of the symbol replaces everything.
 """
 
 from __future__ import annotations
@@ -120,6 +124,37 @@ def _quote(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
+WRITING, COMPLETE = "writing", "complete"
+
+
+def complete_runs(lake: Any) -> pl.DataFrame:
+    """The rows of ``prism_runs`` whose run was written completely (empty when there is none).
+
+    A row with ``status = "writing"`` is a run whose writer stopped part way through: its symbol's
+    rows in the data tables belong to no complete run (see the module docstring).
+    """
+    if not lake.exists("prism_runs"):
+        return pl.DataFrame(schema={"symbol": pl.String, "run_id": pl.String, "status": pl.String})
+    runs = lake.read("prism_runs")
+    if "status" not in runs.columns:  # written before the marker had a status: every row is complete
+        return runs.with_columns(pl.lit(COMPLETE).alias("status"))
+    return runs.filter(pl.col("status") == COMPLETE)
+
+
+def _mark(lake: Any, runs: pl.DataFrame, pred: str, status: str) -> None:
+    """Replace the symbols' rows of ``prism_runs`` by ``runs`` with ``status`` (one commit)."""
+    df = runs.with_columns(pl.lit(status).alias("status"))
+    if not lake.exists("prism_runs"):
+        lake.write("prism_runs", df, mode="append")
+        return
+    have = lake.read("prism_runs")
+    if "status" not in have.columns:  # an older home: give its complete rows the column once
+        rest = have.with_columns(pl.lit(COMPLETE).alias("status")).filter(~pl.col("symbol").is_in(runs["symbol"]))
+        lake.write("prism_runs", pl.concat([rest, df], how="diagonal_relaxed"), mode="overwrite")
+        return
+    lake.write("prism_runs", df, mode="overwrite", replace_where=pred)
+
+
 def write_runs(lake: Any, results: list[dict[str, Any]]) -> dict[str, int]:
     """Write simulated runs to the lake (see the module docstring); returns rows per table."""
     symbols = [r["summary"]["symbol"] for r in results]
@@ -146,13 +181,20 @@ def write_runs(lake: Any, results: list[dict[str, Any]]) -> dict[str, int]:
         }
     )
     written: dict[str, int] = {}
-    for table, df in [*combined.items(), ("prism_runs", runs)]:
+    _mark(lake, runs, pred, WRITING)
+    for table, df in combined.items():
         if lake.exists(table):
             lake.write(table, df, mode="overwrite", replace_where=pred)
         else:
             part = ["date"] if "date" in df.columns else None
             lake.write(table, df, mode="append", partition_by=part)
         written[table] = df.height
+    # A table this run has no rows for must not keep the symbols' rows of an earlier run.
+    for table in TABLES:
+        if table not in combined and lake.exists(table):
+            lake.delete(table, pred)
+    _mark(lake, runs, pred, COMPLETE)
+    written["prism_runs"] = runs.height
     return written
 
 

@@ -16,21 +16,28 @@ from trade2026.sim.prism._config import PrismConfig
 
 def parse_seeds(text: str) -> list[int]:
     """Seeds from ``"1,2,3"``, ``"1-8"`` or a mix (``"1-3,10"``), in the order given."""
-    out: list[int] = []
+    from trade2026.config import check_work
+
+    parts: list[tuple[int, int]] = []
     try:
         for part in filter(None, (p.strip() for p in text.split(","))):
-            if "-" in part[1:]:
-                lo, hi = part.split("-", 1)
-                out.extend(range(int(lo), int(hi) + 1))
-            else:
-                out.append(int(part))
+            head, dash, tail = part[1:].partition("-")
+            first = int(part[0] + head) if dash else int(part)
+            parts.append((first, int(tail)) if dash else (first, first))
     except ValueError:
         msg = f"seeds {text!r} is not a list of integers; use e.g. 1,2,3 or 1-8"
-        raise ConfigError(msg) from None
-    if not out:
+        raise ConfigError(msg, option="seeds") from None
+    bad = [p for p in parts if p[0] < 0 or p[1] < p[0]]
+    if bad:
+        lo, hi = bad[0]
+        what = f"{lo}-{hi}" if lo != hi else str(lo)
+        msg = f"seeds {text!r}: {what} is not seeds >= 0 (ranges run up: 1-8); use e.g. 1,2,3 or 1-8"
+        raise ConfigError(msg, option="seeds")
+    if not parts:
         msg = f"seeds {text!r} is empty; use e.g. 1,2,3 or 1-8"
-        raise ConfigError(msg)
-    return out
+        raise ConfigError(msg, option="seeds")
+    check_work("seeds", sum(hi - lo + 1 for lo, hi in parts), f"seeds {text!r}")  # before the list exists
+    return [s for lo, hi in parts for s in range(lo, hi + 1)]
 
 
 @dataclass(frozen=True)
@@ -97,10 +104,16 @@ def simulate_runs(
     progress : bool
         A progress bar on stderr (when it is a terminal).
     """
+    from trade2026.config import check_work
     from trade2026.sim.prism._persist import run_many, seed_configs, write_runs
     from trade2026.sim.prism._simulate import announce_compile
 
     configs = seed_configs(config, list(seeds) if seeds is not None else [config.seed])
+    check_work("seeds", len(configs), f"{len(configs):,} PRISM runs")
+    for c in configs:
+        c.validate()  # every seed's configuration (seeds >= 0), before any run starts
+    total = sum(c.events() for c in configs)
+    check_work("prism_events", total, f"{len(configs):,} PRISM run(s) of {config.days:,} day(s)")
     announce_compile()
     results = run_many(configs, executor=executor, ray_address=ray_address, progress=progress)
     written = write_runs(lake, results) if lake is not None else {}
