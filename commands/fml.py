@@ -68,6 +68,8 @@ Examples:
   t26 metalabel AAA --primary "sma_cross:fast=20,slow=50" --model rf
 
   t26 metalabel AAA --primary signal:my_signal --model logit --json
+
+  t26 metalabel AAA --features momentum   # a feature set built with `t26 features build`
 """
 
 
@@ -199,6 +201,14 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option("--seed", help="Random seed of the classifier.")] = 0,
         table: TableOpt = "bars_1d",
         save: SaveOpt = None,
+        features: Annotated[
+            str | None,
+            typer.Option(
+                "--features",
+                help="A built feature set (t26 features ls) as the model's features, instead of the built-in ones.",
+                show_default=False,
+            ),
+        ] = None,
     ) -> Out:
         import pickle
         import tempfile
@@ -221,6 +231,7 @@ def register(app: typer.Typer) -> None:
             random_state=seed,
             table=table,
             save=save,
+            features=features,
         )
         data = res.to_dict()
         with ctx.tracking_run("metalabel", params=res.run_params) as run:

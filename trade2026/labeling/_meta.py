@@ -129,10 +129,12 @@ class MetaLabelResult:
     feature_names: tuple[str, ...] = ()
     symbol: str | None = None
     saved: dict[str, Any] | None = None
+    lineage: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """``{"symbol" (when known), "params", "n_events", "classification", "returns", "saved" (when
-        saved)}``: what ``t26 metalabel --json`` prints (without the run id)."""
+        saved), "lineage" (read from a lake)}``: what ``t26 metalabel --json`` prints (without the run id
+        and the registered model)."""
         out: dict[str, Any] = {} if self.symbol is None else {"symbol": self.symbol}
         out.update(
             params=self.params,
@@ -142,6 +144,8 @@ class MetaLabelResult:
         )
         if self.saved is not None:
             out["saved"] = self.saved
+        if self.lineage is not None:
+            out["lineage"] = self.lineage
         return out
 
     def to_frame(self) -> Any:
@@ -168,8 +172,9 @@ class MetaLabelResult:
 
     @property
     def run_params(self) -> dict[str, Any]:
-        """The settings as logged to MLflow."""
-        return {"symbol": self.symbol, **self.params} if self.symbol is not None else dict(self.params)
+        """The settings as logged to MLflow (with the lineage, when read from a lake)."""
+        out = {"symbol": self.symbol, **self.params} if self.symbol is not None else dict(self.params)
+        return {**out, **(self.lineage or {})}
 
 
 def _classification(y: np.ndarray, pred: np.ndarray, prob: np.ndarray | None) -> dict[str, float]:
@@ -214,6 +219,7 @@ def metalabel(
     embargo: float = 0.01,
     step: float = 0.1,
     random_state: int = 0,
+    features: Any = None,
 ) -> MetaLabelResult:
     """Meta-label a primary strategy's bets on one symbol's bars and measure what the meta model adds.
 
@@ -235,6 +241,10 @@ def metalabel(
         :class:`trade2026.validation.PurgedKFold` settings for the out-of-sample probabilities.
     step : float, default 0.1
         Discretisation of the bet size.
+    features : polars or pandas DataFrame, optional
+        The secondary model's features instead of :func:`meta_features`: ``ts`` and numeric
+        columns (a feature set's rows of this symbol, :func:`trade2026.features.read_features`).
+        Each bar takes the last feature row at or before it (:func:`trade2026.features.asof_join`).
 
     Returns
     -------
@@ -275,7 +285,7 @@ def metalabel(
         )
         raise DataError(msg)
     tb = triple_barrier(close, ev, pt=pt, sl=sl, vertical=vertical, target=vol, side=side_bar)
-    feats = meta_features(frame)
+    feats = meta_features(frame) if features is None else _bar_features(frame, features)
     names = tuple(c for c in feats.columns if c != "ts")
     X_all = feats.select(names).to_numpy()
     t0_pos = np.searchsorted(times.to_numpy(), tb["t0"].cast(times.dtype).to_numpy())
@@ -336,6 +346,26 @@ def metalabel(
         "step": step,
     }
     return MetaLabelResult(events, classification, rets, params, final, (*names, "side"))
+
+
+def _bar_features(frame: Any, features: Any) -> Any:
+    """``ts`` and the given features, one row per bar of ``frame``: each the last row at or before it."""
+    import polars as pl
+
+    from trade2026.core import to_polars
+    from trade2026.features import asof_join
+
+    feat, _ = to_polars(features, what="features")
+    feat = feat.drop("symbol", strict=False)
+    cols = [c for c in feat.columns if c != "ts" and feat.schema[c].is_numeric()]
+    if not cols:
+        msg = "features holds no numeric column besides ts; pass a feature set's rows"
+        raise DataError(msg)
+    one = pl.lit("_")
+    out = asof_join(
+        frame.select("ts").with_columns(one.alias("symbol")), feat.select("ts", *cols).with_columns(one.alias("symbol"))
+    )
+    return out.select("ts", *[pl.col(c).cast(pl.Float64).fill_null(np.nan) for c in cols])
 
 
 def _fit(est: Any, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:

@@ -193,12 +193,17 @@ def metalabel_bars(
     random_state: int = 0,
     table: str = "bars_1d",
     save: str | None = None,
+    features: Any = None,
 ) -> MetaLabelResult:
     """Meta-label one symbol's bets from the lake (or a long bars frame) and optionally save them.
 
     The bars are read (with the signal column of a ``signal:COLUMN`` primary), passed to
     :func:`metalabel` with the other settings, and with ``save`` the bets (symbol, ts = t0, t1,
     barrier, side, ret, label, prob, size) are merged into that lake table on (symbol, ts).
+    ``features`` names a built feature set (its ``features_NAME`` rows of the symbol are the
+    model's features, each bet taking the last row at or before its start) or is a frame of them;
+    default :func:`meta_features`. Read from a lake, the result's ``lineage`` records the bars table
+    and the feature set (name, hash, table) with the Delta versions read.
 
     Returns
     -------
@@ -214,6 +219,23 @@ def metalabel_bars(
     check_save(bars, save)
     extra = (strategy_params["column"],) if name == "signal" else ()
     frame = bars_by_symbol(bars, [symbol], table=table, columns=("close", "volume"), extra=extra)[symbol]
+    lineage: dict[str, Any] | None = None
+    if hasattr(bars, "info"):
+        lineage = {"bars_table": table, "bars_version": int(bars.info(table)["version"])}
+    feats = features
+    if isinstance(features, str):
+        from trade2026.features import read_features
+
+        if not hasattr(bars, "scan"):
+            msg = (
+                f"features={features!r} names a feature set in a lake; pass the bars as a Lake, or a frame of features"
+            )
+            raise ConfigError(msg)
+        feats, fs, version = read_features(bars, features, [symbol])
+        if lineage is not None:
+            lineage.update(
+                feature_set=fs.name, feature_hash=fs.hash, feature_table=fs.feature_table, feature_version=version
+            )
     _notice()
     res = metalabel(
         frame,
@@ -227,9 +249,10 @@ def metalabel_bars(
         embargo=embargo,
         step=step,
         random_state=random_state,
+        features=feats,
     )
     saved = None
     if save:
         bets = res.events.rename({"t0": "ts"}).with_columns(pl.lit(symbol).alias("symbol"))
         saved = save_rows(bars, save, bets.select("symbol", *[c for c in bets.columns if c != "symbol"]))
-    return dataclasses.replace(res, symbol=symbol, saved=saved)
+    return dataclasses.replace(res, symbol=symbol, saved=saved, lineage=lineage)
