@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, command, parse_date, split_list
+from commands._cli import Ctx, Out, UniverseOpt, command, parse_date, split_list, universe_arg
 from trade2026.errors import ConfigError
 
 STRATEGY_HELP = (
@@ -21,11 +21,15 @@ STRATEGY_HELP = (
 )
 
 
-def _load_bars(ctx: Ctx, table: str, symbols: str | None, start: str | None, end: str | None) -> Any:
+def _load_bars(
+    ctx: Ctx, table: str, symbols: str | None, universe: str | None, start: str | None, end: str | None
+) -> Any:
     wanted = split_list(symbols)
+    universe_arg(symbols, universe)  # one of the two
     bars = ctx.lake.read_bars(
         table,
-        symbols=wanted,
+        symbols=wanted or None,
+        universe=universe,
         start=parse_date(start, "--start"),
         end=parse_date(end, "--end", end_of_day=True),
         missing="ignore",
@@ -44,6 +48,7 @@ def register(app: typer.Typer) -> None:
         symbols: Annotated[
             str | None, typer.Option("--symbols", "-s", help="Comma-separated symbols (default: all).")
         ] = None,
+        universe: UniverseOpt = None,
         table: Annotated[str, typer.Option(help="Bars table to backtest on.")] = "bars_1d",
         start: Annotated[str | None, typer.Option(help="First date YYYY-MM-DD.")] = None,
         end: Annotated[str | None, typer.Option(help="Last date YYYY-MM-DD.")] = None,
@@ -147,7 +152,7 @@ def register(app: typer.Typer) -> None:
             flag = "--pbo" if pbo else ("--walk-forward" if walk_forward else "--search")
             msg = f"{flag} needs a parameter grid (--grid), e.g. --grid 'fast=5:50:5,slow=20:200:10'"
             raise ConfigError(msg)
-        bars = _load_bars(ctx, table, symbols, start, end)
+        bars = _load_bars(ctx, table, symbols, universe, start, end)
         if name == "signal":
             column = base["column"]
             if signal_table:

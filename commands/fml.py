@@ -6,9 +6,26 @@ from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, command
+from commands._cli import Ctx, Out, UniverseOpt, command
 
-SymbolsArg = Annotated[list[str], typer.Argument(help="One or more symbols in the bars table.", show_default=False)]
+SymbolsArg = Annotated[
+    list[str] | None, typer.Argument(help="One or more symbols in the bars table (or --universe).", show_default=False)
+]
+
+
+def _symbols(ctx: Ctx, symbols: list[str] | None, universe: str | None, table: str) -> list[str]:
+    """The positional symbols, or the members of ``--universe`` (one of the two is needed)."""
+    from trade2026.errors import InputError
+
+    if symbols and universe:
+        msg = "give symbols or --universe, not both"
+        raise InputError(msg)
+    if not symbols and not universe:
+        msg = 'name one or more symbols, or a --universe ("AAA,BBB" or "sector:NAME")'
+        raise InputError(msg)
+    return list(symbols) if symbols else list(ctx.lake.resolve_universe(universe, table=table) or [])
+
+
 TableOpt = Annotated[str, typer.Option("--table", help="Bars table to read.")]
 SaveOpt = Annotated[
     str | None,
@@ -98,7 +115,8 @@ def register(app: typer.Typer) -> None:
     @command(app, "fracdiff", tracked=True, help=FRACDIFF_HELP)
     def fracdiff_cmd(
         ctx: Ctx,
-        symbols: SymbolsArg,
+        symbols: SymbolsArg = None,
+        universe: UniverseOpt = None,
         d: Annotated[
             str, typer.Option("--d", help="Order in [0, 2], or 'auto' for the smallest d passing ADF.")
         ] = "auto",
@@ -120,7 +138,7 @@ def register(app: typer.Typer) -> None:
 
         res = fracdiff_bars(
             ctx.lake,
-            symbols,
+            _symbols(ctx, symbols, universe, table),
             d=d,
             thresh=thresh,
             pvalue=pvalue,
@@ -139,7 +157,8 @@ def register(app: typer.Typer) -> None:
     @command(app, "label", tracked=True, help=LABEL_HELP)
     def label_cmd(
         ctx: Ctx,
-        symbols: SymbolsArg,
+        symbols: SymbolsArg = None,
+        universe: UniverseOpt = None,
         pt: Annotated[
             float, typer.Option("--pt", help="Profit-taking barrier, in daily volatilities (0 = off).")
         ] = 1.0,
@@ -161,7 +180,7 @@ def register(app: typer.Typer) -> None:
 
         res = label_bars(
             ctx.lake,
-            symbols,
+            _symbols(ctx, symbols, universe, table),
             pt=pt,
             sl=sl,
             vertical=vertical,

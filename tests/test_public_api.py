@@ -53,9 +53,15 @@ def test_top_level_and_modules() -> None:
         "EXPERIMENT",
         "NullRun",
         "Run",
+        "download_model",
+        "get_model_version",
         "get_run",
+        "list_models",
         "list_runs",
         "null_run",
+        "parse_model_ref",
+        "register_model",
+        "set_model_alias",
         "start_run",
     ]
     for mod in (trade2026.lake, trade2026.datasets):

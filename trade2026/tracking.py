@@ -109,6 +109,26 @@ class Run:
         if items:
             self._client.log_batch(self.run_id, params=items)
 
+    def log_curve(self, name: str, steps: Any, values: Any) -> None:
+        """A learning curve: metric ``name`` at each step (non-finite values are skipped)."""
+        import math
+        import time
+
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        items = [
+            Metric(str(name), float(v), now, int(s))
+            for s, v in zip(steps, values, strict=True)
+            if math.isfinite(float(v))
+        ]
+        for i in range(0, len(items), 1000):  # MLflow's batch limit
+            self._client.log_batch(self.run_id, metrics=items[i : i + 1000])
+
+    def log_artifacts(self, path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
+        """Log every file of a directory (e.g. a saved model) under ``artifact_path``."""
+        self._client.log_artifacts(self.run_id, str(path), artifact_path)
+
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         import math
         import time
@@ -169,14 +189,20 @@ def start_run(
     params: Mapping[str, Any] | None = None,
     tags: Mapping[str, Any] | None = None,
     experiment: str = EXPERIMENT,
+    parent_run_id: str | None = None,
 ) -> Iterator[Run]:
-    """Start an MLflow run named ``name``; it ends FINISHED, or FAILED if the block raises."""
+    """Start an MLflow run named ``name``; it ends FINISHED, or FAILED if the block raises.
+
+    ``parent_run_id`` nests it under another run (MLflow's ``mlflow.parentRunId`` tag).
+    """
     from trade2026.config import load_settings
 
     settings = settings or load_settings()
     client = _client(settings)
     exp_id = _experiment_id(client, settings, experiment)
     all_tags = {"mlflow.runName": name, "t26.command": name, **(tags or {})}
+    if parent_run_id:
+        all_tags["mlflow.parentRunId"] = parent_run_id
     run = client.create_run(exp_id, run_name=name, tags={k: str(v) for k, v in all_tags.items()})
     handle = Run(client, run.info.run_id)
     if params:
@@ -242,4 +268,152 @@ def get_run(run_id: str, settings: Settings | None = None) -> dict[str, Any]:
     return row
 
 
-__all__ = ["EXPERIMENT", "NullRun", "Run", "get_run", "list_runs", "null_run", "start_run"]
+# -- the model registry ------------------------------------------------------------------------
+
+
+def _version_row(mv: Any) -> dict[str, Any]:
+    return {
+        "name": mv.name,
+        "version": int(mv.version),
+        "run_id": mv.run_id,
+        "source": mv.source,
+        "aliases": sorted(mv.aliases or []),
+        "tags": dict(mv.tags or {}),
+        "created": dt.datetime.fromtimestamp(mv.creation_timestamp / 1000, dt.UTC) if mv.creation_timestamp else None,
+    }
+
+
+def register_model(
+    run_id: str,
+    artifact_path: str,
+    name: str,
+    *,
+    aliases: tuple[str, ...] | list[str] = (),
+    tags: Mapping[str, Any] | None = None,
+    model_tags: Mapping[str, Any] | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Register the artifact ``artifact_path`` of run ``run_id`` as a new version of model ``name``.
+
+    The registered model is created on first use (with ``model_tags``); ``tags`` go on the version,
+    and each alias in ``aliases`` is moved to it. Returns the version's row (name, version, run_id,
+    source, aliases, tags, created).
+    """
+    from trade2026.config import load_settings
+
+    settings = settings or load_settings()
+    client = _client(settings)
+    try:
+        client.get_registered_model(name)
+    except Exception:
+        try:
+            client.create_registered_model(name, tags={k: str(v) for k, v in (model_tags or {}).items()})
+        except Exception:  # a concurrent creator won
+            client.get_registered_model(name)
+    source = f"{client.get_run(run_id).info.artifact_uri}/{artifact_path}"
+    mv = client.create_model_version(name, source, run_id=run_id, tags={k: str(v) for k, v in (tags or {}).items()})
+    for alias in aliases:
+        client.set_registered_model_alias(name, alias, mv.version)
+    return _version_row(client.get_model_version(name, mv.version))
+
+
+def set_model_alias(name: str, alias: str, version: int, settings: Settings | None = None) -> None:
+    """Point alias ``alias`` of registered model ``name`` at ``version`` (moving it if it exists)."""
+    from trade2026.config import load_settings
+
+    _client(settings or load_settings()).set_registered_model_alias(name, alias, str(version))
+
+
+def parse_model_ref(ref: str) -> tuple[str, str | None, int | None]:
+    """``"name"``, ``"name@alias"`` or ``"name/3"`` -> (name, alias, version)."""
+    if "@" in ref:
+        name, alias = ref.split("@", 1)
+        return name, alias, None
+    if "/" in ref:
+        name, _, ver = ref.rpartition("/")
+        if ver.isdigit():
+            return name, None, int(ver)
+    return ref, None, None
+
+
+def get_model_version(ref: str, settings: Settings | None = None) -> dict[str, Any]:
+    """The registered version ``ref`` names: ``name@alias``, ``name/version``, or ``name`` (its newest version)."""
+    from trade2026.config import load_settings
+
+    settings = settings or load_settings()
+    name, alias, version = parse_model_ref(ref)
+    if settings.tracking_uri.startswith("sqlite:///") and not (settings.home / "mlflow.db").exists():
+        msg = f"no registered model {name!r}: {settings.home} has no MLflow store yet (train one with `t26 rl train`)"
+        raise NotFoundError(msg)
+    client = _client(settings)
+    try:
+        if alias is not None:
+            mv = client.get_model_version_by_alias(name, alias)
+        elif version is not None:
+            mv = client.get_model_version(name, str(version))
+        else:
+            versions = client.search_model_versions(f"name = '{name}'")
+            if not versions:
+                raise LookupError(name)
+            mv = max(versions, key=lambda v: int(v.version))
+    except Exception as exc:
+        msg = f"no registered model version {ref!r} in {settings.tracking_uri}; `t26 rl ls` lists the RL models"
+        raise NotFoundError(msg) from exc
+    return _version_row(mv)
+
+
+def download_model(
+    ref: str, dst: str | os.PathLike[str], settings: Settings | None = None
+) -> tuple[Path, dict[str, Any]]:
+    """Download the artifacts of registered version ``ref`` into ``dst``; returns (local path, version row)."""
+    from trade2026.config import load_settings
+
+    settings = settings or load_settings()
+    row = get_model_version(ref, settings)
+    _client(settings)
+    import mlflow.artifacts
+
+    path = mlflow.artifacts.download_artifacts(
+        artifact_uri=row["source"], dst_path=str(dst), tracking_uri=settings.tracking_uri
+    )
+    return Path(path), row
+
+
+def list_models(settings: Settings | None = None, *, tag: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+    """Every version of every registered model (optionally only models with tag ``key=value``), newest first."""
+    from trade2026.config import load_settings
+
+    settings = settings or load_settings()
+    if settings.tracking_uri.startswith("sqlite:///") and not (settings.home / "mlflow.db").exists():
+        return []
+    client = _client(settings)
+    rows = []
+    for rm in client.search_registered_models():
+        if tag is not None and (rm.tags or {}).get(tag[0]) != tag[1]:
+            continue
+        by_version: dict[int, list[str]] = {}
+        for alias, ver in (rm.aliases or {}).items():
+            by_version.setdefault(int(ver), []).append(alias)
+        for mv in client.search_model_versions(f"name = '{rm.name}'"):
+            row = _version_row(mv)
+            row["aliases"] = sorted(set(row["aliases"]) | set(by_version.get(row["version"], [])))
+            rows.append(row)
+    rows.sort(key=lambda r: (r["name"], -r["version"]))
+    return rows
+
+
+__all__ = [
+    "EXPERIMENT",
+    "NullRun",
+    "Run",
+    "download_model",
+    "get_model_version",
+    "get_run",
+    "list_models",
+    "list_runs",
+    "null_run",
+    "parse_model_ref",
+    "register_model",
+    "set_model_alias",
+    "start_run",
+]
