@@ -78,7 +78,9 @@ a side; triple-barrier labels say whether the bet paid; a classifier (rf, gb or 
 from features known at the bet, evaluated out of sample with purged k-fold. Reported: precision,
 recall, F1, accuracy and ROC AUC of the primary alone vs with the meta model, and Sharpe / drawdown of
 the primary's bets, the meta-filtered bets and the meta-sized bets (size from the probability,
-AFML 10.1, discretised by --step). Logged to MLflow with the fitted model.
+AFML 10.1, discretised by --step). Logged to MLflow with the fitted model (MLflow sklearn format, with
+its signature), registered in MLflow's model registry as --model-name (default metalabel_SYMBOL) with
+the feature set, its hash and the lake table versions it was trained on.
 
 Examples:
 
@@ -228,12 +230,16 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        model_name: Annotated[
+            str | None,
+            typer.Option(
+                "--model-name",
+                help="Register the model under this name (default metalabel_SYMBOL); each run adds a version.",
+                show_default=False,
+            ),
+        ] = None,
     ) -> Out:
-        import pickle
-        import tempfile
-        from pathlib import Path
-
-        from trade2026.labeling import metalabel_bars
+        from trade2026.labeling import log_metalabel_model, metalabel_bars
 
         res = metalabel_bars(
             ctx.lake,
@@ -257,12 +263,14 @@ def register(app: typer.Typer) -> None:
             run.log_metrics(res.metrics())
             run.log_dict(data, "metalabel.json")
             if run.run_id is not None:
-                with tempfile.TemporaryDirectory() as tmp:
-                    path = Path(tmp) / "meta_model.pkl"
-                    path.write_bytes(pickle.dumps({"model": res.model, "features": res.feature_names}))
-                    run.log_artifact(path)
+                data["registered"] = log_metalabel_model(
+                    run, res, name=model_name or f"metalabel_{res.symbol}", settings=ctx.settings
+                )
             data["run_id"] = run.run_id
         lines = _saved_line(res.saved, "bets")
+        if data.get("registered"):
+            reg = data["registered"]
+            lines.append(f"registered model {reg['name']} version {reg['version']} (t26 models show {reg['name']})")
         if data["run_id"]:
             lines.append(f"MLflow run {data['run_id']}")
         return Out(data, tables=res.tables(), lines=lines)

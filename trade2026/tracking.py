@@ -402,6 +402,29 @@ def list_models(settings: Settings | None = None, *, tag: tuple[str, str] | None
     return rows
 
 
+def model_versions(name: str, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Every version of registered model ``name``, newest first (rows as :func:`list_models` gives).
+
+    Raises NotFoundError when no model has that name.
+    """
+    rows = [r for r in list_models(settings) if r["name"] == name]
+    if not rows:
+        known = sorted({r["name"] for r in list_models(settings)})
+        msg = f"no registered model {name!r} (registered: {', '.join(known) or 'none'}); `t26 models ls` lists them"
+        raise NotFoundError(msg)
+    return rows
+
+
+def promote_model(name: str, version: int, alias: str = "champion", settings: Settings | None = None) -> dict[str, Any]:
+    """Point ``alias`` of model ``name`` at ``version`` (checked to exist first); returns that version's row."""
+    get_model_version(f"{name}/{int(version)}", settings)
+    if not alias or "@" in alias or "/" in alias:
+        msg = f"alias {alias!r} must be a plain word such as champion or challenger"
+        raise ConfigError(msg)
+    set_model_alias(name, alias, int(version), settings)
+    return get_model_version(f"{name}@{alias}", settings)
+
+
 __all__ = [
     "EXPERIMENT",
     "NullRun",
@@ -411,8 +434,10 @@ __all__ = [
     "get_run",
     "list_models",
     "list_runs",
+    "model_versions",
     "null_run",
     "parse_model_ref",
+    "promote_model",
     "register_model",
     "set_model_alias",
     "start_run",

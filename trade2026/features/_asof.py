@@ -47,7 +47,7 @@ def asof_join(labels: Any, features: Any, *, on: str = "ts", by: str = "symbol")
     f = feat.rename({"ts": "_fts"}).with_columns(pl.col("_fts").cast(t), pl.col(by).cast(lab.schema[by]))
     f = f.sort("_fts")
     left = lab.with_row_index("_row").sort(on)
-    out = left.join_asof(f, left_on=on, right_on="_fts", by=by, strategy="backward")
+    out = left.join_asof(f, left_on=on, right_on="_fts", by=by, strategy="backward", check_sortedness=False)
     out = out.sort("_row").drop("_row", "_fts")
     return like_input(out, was_pandas)
 
