@@ -89,6 +89,8 @@ Examples:
   t26 metalabel AAA --primary signal:my_signal --model logit --json
 
   t26 metalabel AAA --features momentum   # a feature set built with `t26 features build`
+
+  t26 metalabel AAA --model gb --search optuna --trials 30 --objective roc_auc
 """
 
 
@@ -230,6 +232,19 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        search: Annotated[
+            str | None,
+            typer.Option(
+                "--search",
+                help="Search the classifier's hyperparameters: optuna (TPE, study in <home>/optuna.db) or random.",
+                show_default=False,
+            ),
+        ] = None,
+        trials: Annotated[int, typer.Option("--trials", help="Hyperparameter trials with --search.")] = 20,
+        objective: Annotated[
+            str,
+            typer.Option("--objective", help="What --search maximises out of sample: roc_auc, f1, precision, sharpe."),
+        ] = "roc_auc",
         model_name: Annotated[
             str | None,
             typer.Option(
@@ -239,7 +254,15 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
     ) -> Out:
+        from trade2026.backtest import SearchSpec
         from trade2026.labeling import log_metalabel_model, metalabel_bars
+
+        spec = None
+        if search is not None:
+            storage = f"sqlite:///{ctx.settings.home / 'optuna.db'}" if search == "optuna" else None
+            if storage:
+                ctx.settings.home.mkdir(parents=True, exist_ok=True)
+            spec = SearchSpec(method=search, trials=trials, seed=seed, storage=storage)
 
         res = metalabel_bars(
             ctx.lake,
@@ -257,6 +280,8 @@ def register(app: typer.Typer) -> None:
             table=table,
             save=save,
             features=features,
+            search=spec,
+            objective=objective,
         )
         data = res.to_dict()
         with ctx.tracking_run("metalabel", params=res.run_params) as run:

@@ -63,6 +63,8 @@ def test_public_names() -> None:
 
     assert labeling.__all__ == [
         "MODELS",
+        "MODEL_PARAMS",
+        "SEARCH_OBJECTIVES",
         "EventLabels",
         "LabelBarsResult",
         "MetaLabelResult",

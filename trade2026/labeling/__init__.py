@@ -4,7 +4,7 @@ decay and the sequential bootstrap."""
 
 from trade2026.labeling._barriers import triple_barrier
 from trade2026.labeling._events import cusum_filter, daily_vol
-from trade2026.labeling._meta import MODELS, MetaLabelResult, bet_size, meta_features, metalabel
+from trade2026.labeling._meta import MODEL_PARAMS, MODELS, MetaLabelResult, bet_size, meta_features, metalabel
 from trade2026.labeling._pipeline import EventLabels, label_events
 from trade2026.labeling._registry import (
     MetaModel,
@@ -13,6 +13,7 @@ from trade2026.labeling._registry import (
     log_metalabel_model,
     predict_bars,
 )
+from trade2026.labeling._search import OBJECTIVES as SEARCH_OBJECTIVES
 from trade2026.labeling._weights import (
     average_uniqueness,
     concurrent_events,
@@ -24,6 +25,8 @@ from trade2026.labeling._workflow import LabelBarsResult, label_bars, metalabel_
 
 __all__ = [
     "MODELS",
+    "MODEL_PARAMS",
+    "SEARCH_OBJECTIVES",
     "EventLabels",
     "LabelBarsResult",
     "MetaLabelResult",
