@@ -144,9 +144,9 @@ def register(app: typer.Typer) -> None:
         wf = WalkForwardSpec(train=train, test=test, anchored=anchored) if walk_forward else None
         spec = None
         if search is not None:
-            storage = f"sqlite:///{ctx.settings.home / 'optuna.db'}" if search == "optuna" else None
-            if storage:
-                ctx.settings.home.mkdir(parents=True, exist_ok=True)
+            from trade2026.tracking import optuna_storage
+
+            storage = optuna_storage(ctx.settings) if search == "optuna" else None
             spec = SearchSpec(method=search, trials=trials, storage=storage, study=study)
         if (pbo or walk_forward or search) and not grid:
             flag = "--pbo" if pbo else ("--walk-forward" if walk_forward else "--search")

@@ -259,9 +259,9 @@ def register(app: typer.Typer) -> None:
 
         spec = None
         if search is not None:
-            storage = f"sqlite:///{ctx.settings.home / 'optuna.db'}" if search == "optuna" else None
-            if storage:
-                ctx.settings.home.mkdir(parents=True, exist_ok=True)
+            from trade2026.tracking import optuna_storage
+
+            storage = optuna_storage(ctx.settings) if search == "optuna" else None
             spec = SearchSpec(method=search, trials=trials, seed=seed, storage=storage)
 
         res = metalabel_bars(

@@ -60,6 +60,7 @@ def test_top_level_and_modules() -> None:
         "list_runs",
         "model_versions",
         "null_run",
+        "optuna_storage",
         "parse_model_ref",
         "promote_model",
         "register_model",

@@ -425,6 +425,20 @@ def promote_model(name: str, version: int, alias: str = "champion", settings: Se
     return get_model_version(f"{name}@{alias}", settings)
 
 
+def optuna_storage(settings: Settings | None = None) -> str:
+    """The Optuna storage of the home, ``sqlite:///<home>/optuna.db`` (the home is created if needed):
+    where searches keep their studies, so ``optuna-dashboard`` can open them."""
+    from trade2026.config import load_settings
+
+    settings = settings or load_settings()
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"cannot create the home {settings.home} for Optuna's database ({exc.strerror}); pick a writable home"
+        raise ConfigError(msg, option="home") from None
+    return f"sqlite:///{settings.home / 'optuna.db'}"
+
+
 __all__ = [
     "EXPERIMENT",
     "NullRun",
@@ -436,6 +450,7 @@ __all__ = [
     "list_runs",
     "model_versions",
     "null_run",
+    "optuna_storage",
     "parse_model_ref",
     "promote_model",
     "register_model",

@@ -61,6 +61,7 @@ def test_the_hash_follows_the_definition_not_its_spelling(tmp_path: Path) -> Non
         ('name = "x"\nindicators = ["nosuch_3"]', NotFoundError),
         ('name = "x"\nindicators = ["rsi_14"]\nranks = ["vol_21"]', ConfigError),
         ('name = "x"\nindicators = ["rsi_14"]\nlags = { rsi_14 = [0] }', ConfigError),
+        ('name = "x"\nindicators = ["rsi_14"]\nlags = { rank_rsi_14 = [1] }', ConfigError),
         ('name = "x"\n[fracdiff]\nd = "sometimes"', ConfigError),
         ('name = "x"\nindicatorz = ["rsi_14"]', ConfigError),
         ('name = "x"', ConfigError),

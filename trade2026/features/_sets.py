@@ -80,9 +80,12 @@ class FeatureSet:
         if not base:
             msg = f"feature set {self.name!r} defines no feature; list indicators, a fracdiff or a regime"
             raise ConfigError(msg)
-        for src in [*self.ranks, *(s for s, _ in self.lags)]:
-            if src not in base and not src.startswith("rank_"):
-                msg = f"feature set {self.name!r}: {src!r} is ranked or lagged but is not a feature; use one of {base}"
+        ranked = [f"rank_{c}" for c in self.ranks]
+        for src, allowed in [*((c, base) for c in self.ranks), *((c, base + ranked) for c, _ in self.lags)]:
+            if src not in allowed:
+                msg = (
+                    f"feature set {self.name!r}: {src!r} is ranked or lagged but is not a feature; use one of {allowed}"
+                )
                 raise ConfigError(msg)
         for src, ks in self.lags:
             if not ks or any(k < 1 for k in ks):
