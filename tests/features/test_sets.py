@@ -167,3 +167,9 @@ def test_the_library_gives_the_cli_json(cli: Any, sample_lake: Any) -> None:
     cli("features", "build", str(EXAMPLE), "--no-track")
     res = cli("features", "ls", "--json")
     assert json.loads(res.stdout) == json.loads(dumps(feature_sets(sample_lake)))
+    res = cli("features", "show", "momentum", "--json")
+    assert json.loads(res.stdout) == json.loads(dumps(feature_set_info(sample_lake, "momentum")))
+    res = cli("features", "build", "momentum", "--json", "--no-track")
+    data = json.loads(res.stdout)
+    assert data.pop("run_id") is None
+    assert data == json.loads(dumps(build_features(sample_lake, "momentum").to_dict()))

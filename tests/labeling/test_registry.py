@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from trade2026 import tracking
+from trade2026._json import dumps
 from trade2026.errors import DataError, NotFoundError
 from trade2026.features import build_features, read_features
 from trade2026.labeling import bet_size, load_metalabel_model, log_metalabel_model, metalabel_bars, predict_bars
@@ -137,6 +138,13 @@ def test_cli_metalabel_registers_and_models_commands(cli: Any, sample_lake: Any,
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["version"] == 1 and data["saved"]["rows"] == sample_lake.count("preds")
+    # a notebook calling the library gets the CLI's --json
+    assert data.pop("run_id") is None
+    lib = predict_bars(sample_lake, "m@champion", symbols=[sym], save="preds")
+    assert lib.saved["replaced"] == data["saved"]["rows"]  # the rerun replaced the CLI's rows
+    data["saved"]["replaced"] = lib.saved["replaced"]
+    assert data == json.loads(dumps(lib.to_dict()))
+    assert json.loads(cli("models", "ls", "--json").stdout) == json.loads(dumps(tracking.list_models()))
     bt = cli("backtest", "signal:signal", "--signal-table", "preds", "--symbols", sym, "--json", "--no-track")
     assert bt.exit_code == 0, bt.output
     assert cli("models", "show", "nosuch").exit_code == 2
