@@ -127,6 +127,9 @@ def test_a_changed_definition_rebuilds(sample_lake: Any, tmp_path: Path) -> None
     _, fs, _ = read_features(sample_lake, "small")
     assert set(sample_lake.read("features_small")["feature_hash"].unique().to_list()) == {fs.hash}
     assert feature_set_info(sample_lake, "small")["definition"]["fracdiff"]["d"] == 0.7
+    other = build_features(sample_lake, FeatureSet.from_dict({"name": "small", "indicators": ["vol_21", "sma_20"]}))
+    assert other.mode == "rebuilt"  # other columns: the table's schema follows the definition
+    assert sample_lake.read("features_small").columns == ["symbol", "ts", "vol_21", "sma_20", "feature_hash"]
 
 
 def test_an_auto_d_is_fitted_once_and_kept(sample_lake: Any, tmp_path: Path) -> None:
