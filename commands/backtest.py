@@ -67,6 +67,20 @@ def register(app: typer.Typer) -> None:
         anchored: Annotated[
             bool, typer.Option("--anchored", help="Walk-forward in-sample windows all start at the first bar.")
         ] = False,
+        search: Annotated[
+            str | None,
+            typer.Option(
+                help="Search the grid instead of sweeping it all: optuna (TPE, study in <home>/optuna.db) or random.",
+                show_default=False,
+            ),
+        ] = None,
+        trials: Annotated[
+            int, typer.Option(help="Suggestions per search (per walk-forward window) with --search.")
+        ] = 100,
+        study: Annotated[
+            str | None,
+            typer.Option(help="Optuna study name with --search optuna (default: a new one).", show_default=False),
+        ] = None,
         pbo: Annotated[
             bool, typer.Option("--pbo", help="Probability of backtest overfitting of the grid (CSCV).")
         ] = False,
@@ -105,8 +119,9 @@ def register(app: typer.Typer) -> None:
           t26 backtest sma_cross:fast=20,slow=50 --symbols AAPL,MSFT --commission-bps 2
           t26 backtest sma_cross --grid "fast=5:50:5,slow=20:200:10" --walk-forward
               --train 756 --test 126 --pbo --report bt.html
+          t26 backtest sma_cross --grid "fast=2:60:1,slow=20:250:2" --search optuna --trials 200 --pbo
         """
-        from trade2026.backtest import WalkForwardSpec, evaluate, join_signal, make_config, parse_strategy
+        from trade2026.backtest import SearchSpec, WalkForwardSpec, evaluate, join_signal, make_config, parse_strategy
 
         name, base = parse_strategy(strategy)
         cfg = make_config(
@@ -127,8 +142,14 @@ def register(app: typer.Typer) -> None:
             init_cash=capital,
         )
         wf = WalkForwardSpec(train=train, test=test, anchored=anchored) if walk_forward else None
-        if (pbo or walk_forward) and not grid:
-            flag = "--pbo" if pbo else "--walk-forward"
+        spec = None
+        if search is not None:
+            from trade2026.tracking import optuna_storage
+
+            storage = optuna_storage(ctx.settings) if search == "optuna" else None
+            spec = SearchSpec(method=search, trials=trials, storage=storage, study=study)
+        if (pbo or walk_forward or search) and not grid:
+            flag = "--pbo" if pbo else ("--walk-forward" if walk_forward else "--search")
             msg = f"{flag} needs a parameter grid (--grid), e.g. --grid 'fast=5:50:5,slow=20:200:10'"
             raise ConfigError(msg)
         bars = _load_bars(ctx, table, symbols, universe, start, end)
@@ -153,6 +174,7 @@ def register(app: typer.Typer) -> None:
             ray_address=ray_address,
             report=report,
             progress=not ctx.json,
+            search=spec,
         )
         with ctx.tracking_run(f"backtest {rep.strategy}", params={**rep.tracking_params(), "table": table}) as run:
             run.log_metrics(rep.tracking_metrics())
@@ -161,6 +183,8 @@ def register(app: typer.Typer) -> None:
             run_id = getattr(run, "run_id", None)
         data = {**rep.to_dict(), "run_id": run_id}
         lines = [f"Report written to {data['report']}"] if rep.report_files else []
+        if rep.search is not None and rep.search.studies:
+            lines.append(f"Optuna studies {', '.join(rep.search.studies)} in {rep.search.spec.storage}")
         if run_id:
             lines.append(f"MLflow run {run_id}")
         return Out(data, tables=rep.tables(), lines=lines)

@@ -78,13 +78,19 @@ a side; triple-barrier labels say whether the bet paid; a classifier (rf, gb or 
 from features known at the bet, evaluated out of sample with purged k-fold. Reported: precision,
 recall, F1, accuracy and ROC AUC of the primary alone vs with the meta model, and Sharpe / drawdown of
 the primary's bets, the meta-filtered bets and the meta-sized bets (size from the probability,
-AFML 10.1, discretised by --step). Logged to MLflow with the fitted model.
+AFML 10.1, discretised by --step). Logged to MLflow with the fitted model (MLflow sklearn format, with
+its signature), registered in MLflow's model registry as --model-name (default metalabel_SYMBOL) with
+the feature set, its hash and the lake table versions it was trained on.
 
 Examples:
 
   t26 metalabel AAA --primary "sma_cross:fast=20,slow=50" --model rf
 
   t26 metalabel AAA --primary signal:my_signal --model logit --json
+
+  t26 metalabel AAA --features momentum   # a feature set built with `t26 features build`
+
+  t26 metalabel AAA --model gb --search optuna --trials 30 --objective roc_auc
 """
 
 
@@ -218,12 +224,45 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option("--seed", help="Random seed of the classifier.")] = 0,
         table: TableOpt = "bars_1d",
         save: SaveOpt = None,
+        features: Annotated[
+            str | None,
+            typer.Option(
+                "--features",
+                help="A built feature set (t26 features ls) as the model's features, instead of the built-in ones.",
+                show_default=False,
+            ),
+        ] = None,
+        search: Annotated[
+            str | None,
+            typer.Option(
+                "--search",
+                help="Search the classifier's hyperparameters: optuna (TPE, study in <home>/optuna.db) or random.",
+                show_default=False,
+            ),
+        ] = None,
+        trials: Annotated[int, typer.Option("--trials", help="Hyperparameter trials with --search.")] = 20,
+        objective: Annotated[
+            str,
+            typer.Option("--objective", help="What --search maximises out of sample: roc_auc, f1, precision, sharpe."),
+        ] = "roc_auc",
+        model_name: Annotated[
+            str | None,
+            typer.Option(
+                "--model-name",
+                help="Register the model under this name (default metalabel_SYMBOL); each run adds a version.",
+                show_default=False,
+            ),
+        ] = None,
     ) -> Out:
-        import pickle
-        import tempfile
-        from pathlib import Path
+        from trade2026.backtest import SearchSpec
+        from trade2026.labeling import log_metalabel_model, metalabel_bars
 
-        from trade2026.labeling import metalabel_bars
+        spec = None
+        if search is not None:
+            from trade2026.tracking import optuna_storage
+
+            storage = optuna_storage(ctx.settings) if search == "optuna" else None
+            spec = SearchSpec(method=search, trials=trials, seed=seed, storage=storage)
 
         res = metalabel_bars(
             ctx.lake,
@@ -240,18 +279,23 @@ def register(app: typer.Typer) -> None:
             random_state=seed,
             table=table,
             save=save,
+            features=features,
+            search=spec,
+            objective=objective,
         )
         data = res.to_dict()
         with ctx.tracking_run("metalabel", params=res.run_params) as run:
             run.log_metrics(res.metrics())
             run.log_dict(data, "metalabel.json")
             if run.run_id is not None:
-                with tempfile.TemporaryDirectory() as tmp:
-                    path = Path(tmp) / "meta_model.pkl"
-                    path.write_bytes(pickle.dumps({"model": res.model, "features": res.feature_names}))
-                    run.log_artifact(path)
+                data["registered"] = log_metalabel_model(
+                    run, res, name=model_name or f"metalabel_{res.symbol}", settings=ctx.settings
+                )
             data["run_id"] = run.run_id
         lines = _saved_line(res.saved, "bets")
+        if data.get("registered"):
+            reg = data["registered"]
+            lines.append(f"registered model {reg['name']} version {reg['version']} (t26 models show {reg['name']})")
         if data["run_id"]:
             lines.append(f"MLflow run {data['run_id']}")
         return Out(data, tables=res.tables(), lines=lines)

@@ -405,6 +405,43 @@ def list_models(settings: Settings | None = None, *, tag: tuple[str, str] | None
     return rows
 
 
+def model_versions(name: str, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Every version of registered model ``name``, newest first (rows as :func:`list_models` gives).
+
+    Raises NotFoundError when no model has that name.
+    """
+    rows = [r for r in list_models(settings) if r["name"] == name]
+    if not rows:
+        known = sorted({r["name"] for r in list_models(settings)})
+        msg = f"no registered model {name!r} (registered: {', '.join(known) or 'none'}); `t26 models ls` lists them"
+        raise NotFoundError(msg)
+    return rows
+
+
+def promote_model(name: str, version: int, alias: str = "champion", settings: Settings | None = None) -> dict[str, Any]:
+    """Point ``alias`` of model ``name`` at ``version`` (checked to exist first); returns that version's row."""
+    get_model_version(f"{name}/{int(version)}", settings)
+    if not alias or "@" in alias or "/" in alias:
+        msg = f"alias {alias!r} must be a plain word such as champion or challenger"
+        raise ConfigError(msg)
+    set_model_alias(name, alias, int(version), settings)
+    return get_model_version(f"{name}@{alias}", settings)
+
+
+def optuna_storage(settings: Settings | None = None) -> str:
+    """The Optuna storage of the home, ``sqlite:///<home>/optuna.db`` (the home is created if needed):
+    where searches keep their studies, so ``optuna-dashboard`` can open them."""
+    from trade2026.config import load_settings
+
+    settings = settings or load_settings()
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"cannot create the home {settings.home} for Optuna's database ({exc.strerror}); pick a writable home"
+        raise ConfigError(msg, option="home") from None
+    return f"sqlite:///{settings.home / 'optuna.db'}"
+
+
 __all__ = [
     "EXPERIMENT",
     "NullRun",
@@ -414,8 +451,11 @@ __all__ = [
     "get_run",
     "list_models",
     "list_runs",
+    "model_versions",
     "null_run",
+    "optuna_storage",
     "parse_model_ref",
+    "promote_model",
     "register_model",
     "set_model_alias",
     "start_run",

@@ -30,6 +30,7 @@ HEAVY = [
     "ray",
     "cvxpy",
     "scipy",
+    "optuna",
 ]
 
 

@@ -255,6 +255,7 @@ def test_metalabel_json_is_the_library_result(cli: Any, twin_lakes: tuple[Lake, 
     assert r.exit_code == 0, r.output
     got = json.loads(r.stdout)
     assert got.pop("run_id")
+    assert got.pop("registered")["name"] == f"metalabel_{syms[0]}"  # the CLI registers the model it logs
     res = metalabel_bars(lib_lake, syms[0], primary="sma_cross:fast=10,slow=30", model="logit", save="bets")
     assert got == _lib_json(res)
     assert got["symbol"] == syms[0] and got["saved"]["rows"] == res.events.height

@@ -245,18 +245,28 @@ def test_public_names() -> None:
     import trade2026.features as features
 
     assert features.__all__ == [
+        "DEFINITIONS_TABLE",
         "EXPANDING_THRESH",
         "FFD_THRESH",
         "SEARCH_THRESH",
+        "FeatureBuildResult",
+        "FeatureSet",
         "FracDiff",
         "FracDiffBarsResult",
         "FracDiffReport",
         "MinDResult",
+        "asof_join",
+        "build_features",
+        "compute_features",
+        "feature_set_info",
+        "feature_sets",
         "fracdiff",
         "fracdiff_bars",
         "fracdiff_report",
         "fracdiff_weights",
+        "load_feature_set",
         "min_d",
+        "read_features",
     ]
     assert (features.FFD_THRESH, features.SEARCH_THRESH, features.EXPANDING_THRESH) == (1e-5, 1e-4, 1e-2)
     assert all(callable(getattr(features, n)) for n in features.__all__ if not n.isupper())

@@ -1,7 +1,7 @@
 """Backtesting: strategies, the numba fill engine, sweeps, walk-forward, statistics and reports.
 
-:func:`evaluate` runs the whole research workflow of ``t26 backtest`` (sweep, pick, walk forward,
-PBO, robustness, tearsheet) and returns a :class:`BacktestReport` whose ``.to_dict()`` is the
+:func:`evaluate` runs the whole research workflow of ``t26 backtest`` (sweep or search, pick, walk
+forward, PBO, robustness, tearsheet) and returns a :class:`BacktestReport` whose ``.to_dict()`` is the
 command's ``--json``.
 
 Sharpe ratios passed to the PSR/DSR/MinTRL family are per observation and kurtosis is Pearson
@@ -10,6 +10,7 @@ Sharpe ratios passed to the PSR/DSR/MinTRL family are per observation and kurtos
 
 from trade2026.backtest._engine import BacktestConfig, BacktestResult, make_config, run_backtest
 from trade2026.backtest._evaluate import BacktestReport, WalkForwardSpec, evaluate
+from trade2026.backtest._search import SEARCHES, SearchResult, SearchSpec, run_search
 from trade2026.backtest._signals import entry_exit_positions, join_signal
 from trade2026.backtest._stats import (
     PBOResult,
@@ -51,7 +52,10 @@ __all__ = [
     "BacktestResult",
     "OBJECTIVES",
     "PBOResult",
+    "SEARCHES",
     "STRATEGIES",
+    "SearchResult",
+    "SearchSpec",
     "SweepResult",
     "WalkForwardResult",
     "WalkForwardSpec",
@@ -77,6 +81,7 @@ __all__ = [
     "returns_metrics",
     "robustness",
     "run_backtest",
+    "run_search",
     "run_sweep",
     "selection_statistics",
     "sharpe_ratio",

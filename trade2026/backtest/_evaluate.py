@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from trade2026.backtest._engine import BacktestConfig, BacktestResult, announce_kernels, make_config, run_backtest
+from trade2026.backtest._search import SearchResult, SearchSpec, run_search, walk_forward_choices, window_starts
 from trade2026.backtest._stats import PBOResult
 from trade2026.backtest._stats import pbo as pbo_cscv
 from trade2026.backtest._strategies import (
@@ -90,6 +91,7 @@ class BacktestReport:
     sweep_top: list[dict[str, Any]] = field(default_factory=list, repr=False)
     walk_forward: WalkForwardResult | None = field(default=None, repr=False)
     pbo: PBOResult | None = field(default=None, repr=False)
+    search: SearchResult | None = field(default=None, repr=False)
     report_files: tuple[Path, ...] = ()
 
     @property
@@ -116,6 +118,8 @@ class BacktestReport:
         }
         if self.sweep is not None:
             data["sweep"] = {"n_trials": self.sweep.n_trials, "objective": self.objective, "top": self.sweep_top}
+        if self.search is not None:
+            data["search"] = self.search.to_dict()
         if self.walk_forward is not None:
             data["walk_forward"] = self.walk_forward.to_dict()
         if self.pbo is not None:
@@ -135,6 +139,14 @@ class BacktestReport:
                 (
                     f"Top parameter sets by {self.objective} (of {self.sweep.n_trials})",
                     [{k: r[k] for k in keys} for r in self.sweep_top],
+                )
+            )
+        if self.search is not None:
+            s = self.search.to_dict()
+            out.append(
+                (
+                    f"Search ({s['method']}): the statistics count all {s['n_evaluated']} parameter sets evaluated",
+                    [{k: s[k] for k in ("searches", "n_suggested", "n_evaluated", "space_size")}],
                 )
             )
         wf = self.walk_forward
@@ -172,6 +184,11 @@ class BacktestReport:
             "symbols": ",".join(self.symbols)[:480],
             **self.config.to_dict(),
             "walk_forward": self.walk_forward is not None,
+            **(
+                {"search": self.search.spec.method, "search_trials": self.search.spec.trials}
+                if self.search is not None
+                else {}
+            ),
         }
 
 
@@ -184,7 +201,15 @@ def _top(sweep: SweepResult, objective: str, n: int) -> list[dict[str, Any]]:
     return sweep.table()[order].to_dicts()
 
 
-def _check_inputs(grid: str | Sequence[Params] | None, walk_forward: WalkForwardSpec | None, pbo: int | None) -> None:
+def _check_inputs(
+    grid: str | Sequence[Params] | None, walk_forward: WalkForwardSpec | None, pbo: int | None, search: Any
+) -> None:
+    if search is not None and not isinstance(search, SearchSpec):
+        msg = f"search must be a SearchSpec(method=, trials=, ...) or None, got {search!r}"
+        raise ConfigError(msg)
+    if search is not None and grid is None:
+        msg = "search needs a parameter space: the grid it samples (grid=), e.g. grid='fast=5:50:5,slow=20:200:10'"
+        raise ConfigError(msg)
     if walk_forward is not None and not isinstance(walk_forward, WalkForwardSpec):
         msg = f"walk_forward must be a WalkForwardSpec(train=, test=, anchored=) or None, got {walk_forward!r}"
         raise ConfigError(msg)
@@ -211,6 +236,7 @@ def evaluate(
     max_workers: int | None = None,
     report: str | Path | None = None,
     progress: bool = False,
+    search: SearchSpec | None = None,
     **settings: Any,
 ) -> BacktestReport:
     """Backtest a strategy; optionally sweep a grid, walk forward, measure overfitting, write a tearsheet.
@@ -245,6 +271,10 @@ def evaluate(
         (:attr:`BacktestReport.report_files`).
     progress : bool
         A progress bar on stderr for the sweep (when stderr is a terminal).
+    search : SearchSpec, optional
+        Search the grid (Optuna or random, :func:`run_search`) instead of sweeping all of it; under
+        walk-forward each window searches its in-sample bars. DSR and PBO count every parameter set
+        the searches evaluated (``BacktestReport.search``).
 
     Returns
     -------
@@ -254,7 +284,7 @@ def evaluate(
     name, base = parse_strategy(strategy)
     strat = get_strategy(name)
     check_objective(objective)
-    _check_inputs(grid, walk_forward, pbo)
+    _check_inputs(grid, walk_forward, pbo, search)
     cfg = make_config(config, **settings)
     if strat.cross_sectional and cfg.mode != "portfolio":
         cfg = replace(cfg, mode="portfolio")
@@ -280,7 +310,13 @@ def evaluate(
     sweep = None
     best: int | None = None
     chosen = params_list[0]
-    if len(params_list) > 1 or walk_forward is not None:
+    found = None
+    if search is not None:
+        found, sweep, best = _search(
+            panel, name, params_list, search, objective, cfg, walk_forward, executor, ray_address
+        )
+        chosen = sweep.params[best]
+    elif len(params_list) > 1 or walk_forward is not None:
         sweep = run_sweep(
             panel,
             name,
@@ -300,7 +336,18 @@ def evaluate(
     else:
         stats = selection_statistics(result.returns["return"].to_numpy(), n_trials=1, var_trials=0.0)
     wf = None
-    if walk_forward is not None:
+    if walk_forward is not None and found is not None and sweep is not None:
+        wf = walk_forward_choices(
+            panel,
+            sweep,
+            found.choices,
+            train=walk_forward.train,
+            test=walk_forward.test,
+            anchored=walk_forward.anchored,
+            objective=objective,
+            config=cfg,
+        )
+    elif walk_forward is not None:
         wf = run_walk_forward(
             panel,
             name,
@@ -311,6 +358,9 @@ def evaluate(
             config=cfg,
             sweep=sweep,
         )
+    if pbo is not None and sweep is not None and sweep.n_trials < 2:
+        msg = "pbo needs at least 2 trials but the search evaluated one; give it more trials"
+        raise ConfigError(msg)
     pbo_res = pbo_cscv(sweep.returns, n_partitions=pbo) if pbo is not None and sweep is not None else None
     rob = robustness(
         (wf.returns if wf is not None else result.returns)["return"].to_numpy(),
@@ -338,10 +388,46 @@ def evaluate(
         sweep_top=_top(sweep, objective, TOP_ROWS) if sweep is not None else [],
         walk_forward=wf,
         pbo=pbo_res,
+        search=found,
     )
     if report is not None:
         out = replace(out, report_files=tuple(_write_report(out, report)))
     return out
+
+
+def _search(
+    panel: Panel,
+    name: str,
+    space: list[Params],
+    spec: SearchSpec,
+    objective: str,
+    cfg: BacktestConfig,
+    walk_forward: WalkForwardSpec | None,
+    executor: str,
+    ray_address: str | None,
+) -> tuple[SearchResult, SweepResult, int]:
+    """The search (one over all bars, or one per walk-forward window's in-sample bars), its pooled
+    trials and the full-period pick among them (by ``objective``, as for a swept grid)."""
+    if walk_forward is None:
+        ranges = [(0, panel.n_bars)]
+    else:
+        ranges = [
+            (lo, s)
+            for lo, s, _ in window_starts(panel.n_bars, walk_forward.train, walk_forward.test, walk_forward.anchored)
+        ]
+    found = run_search(
+        panel,
+        name,
+        space,
+        spec,
+        objective=objective,
+        config=cfg,
+        ranges=ranges,
+        executor=executor,
+        ray_address=ray_address,
+    )
+    best = found.choices[0] if walk_forward is None else found.sweep.best(objective)
+    return found, found.sweep, best
 
 
 def _write_report(rep: BacktestReport, path: str | Path) -> list[Path]:

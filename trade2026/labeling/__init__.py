@@ -4,8 +4,16 @@ decay and the sequential bootstrap."""
 
 from trade2026.labeling._barriers import triple_barrier
 from trade2026.labeling._events import cusum_filter, daily_vol
-from trade2026.labeling._meta import MODELS, MetaLabelResult, bet_size, meta_features, metalabel
+from trade2026.labeling._meta import MODEL_PARAMS, MODELS, MetaLabelResult, bet_size, meta_features, metalabel
 from trade2026.labeling._pipeline import EventLabels, label_events
+from trade2026.labeling._registry import (
+    MetaModel,
+    PredictResult,
+    load_metalabel_model,
+    log_metalabel_model,
+    predict_bars,
+)
+from trade2026.labeling._search import OBJECTIVES as SEARCH_OBJECTIVES
 from trade2026.labeling._weights import (
     average_uniqueness,
     concurrent_events,
@@ -17,9 +25,13 @@ from trade2026.labeling._workflow import LabelBarsResult, label_bars, metalabel_
 
 __all__ = [
     "MODELS",
+    "MODEL_PARAMS",
+    "SEARCH_OBJECTIVES",
     "EventLabels",
     "LabelBarsResult",
     "MetaLabelResult",
+    "MetaModel",
+    "PredictResult",
     "average_uniqueness",
     "bet_size",
     "concurrent_events",
@@ -27,9 +39,12 @@ __all__ = [
     "daily_vol",
     "label_bars",
     "label_events",
+    "load_metalabel_model",
+    "log_metalabel_model",
     "meta_features",
     "metalabel",
     "metalabel_bars",
+    "predict_bars",
     "return_attribution",
     "sequential_bootstrap",
     "time_decay",

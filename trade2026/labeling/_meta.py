@@ -55,31 +55,42 @@ def bet_size(prob: Any, *, n_classes: int = 2, step: float = 0.0) -> Any:
     return float(m) if np.ndim(prob) == 0 else m
 
 
-def make_model(name: str, *, random_state: int = 0) -> Any:
-    """The secondary classifier: ``rf`` (random forest), ``gb`` (gradient boosting), ``logit``."""
+#: the hyperparameters :func:`make_model` takes per model (what a meta-label search varies)
+MODEL_PARAMS = {
+    "rf": ("n_estimators", "max_depth", "min_weight_fraction_leaf"),
+    "gb": ("n_estimators", "max_depth", "learning_rate"),
+    "logit": ("C",),
+}
+
+
+def make_model(name: str, *, random_state: int = 0, **params: Any) -> Any:
+    """The secondary classifier: ``rf`` (random forest), ``gb`` (gradient boosting), ``logit``.
+
+    ``params`` override the defaults, among :data:`MODEL_PARAMS` of the model (``max_depth=3``, ``C=0.1``).
+    """
+    if name not in MODELS:
+        msg = f"unknown model {name!r}; choose one of {', '.join(MODELS)}"
+        raise ConfigError(msg)
+    unknown = sorted(set(params) - set(MODEL_PARAMS[name]))
+    if unknown:
+        msg = f"model {name!r} takes the hyperparameters {', '.join(MODEL_PARAMS[name])}, not {', '.join(unknown)}"
+        raise ConfigError(msg)
     if name == "rf":
         from sklearn.ensemble import RandomForestClassifier
 
-        return RandomForestClassifier(
-            n_estimators=200,
-            max_depth=4,
-            min_weight_fraction_leaf=0.02,
-            class_weight="balanced_subsample",
-            n_jobs=1,
-            random_state=random_state,
-        )
+        rf = {"n_estimators": 200, "max_depth": 4, "min_weight_fraction_leaf": 0.02, **params}
+        return RandomForestClassifier(class_weight="balanced_subsample", n_jobs=1, random_state=random_state, **rf)
     if name == "gb":
         from sklearn.ensemble import GradientBoostingClassifier
 
-        return GradientBoostingClassifier(n_estimators=150, max_depth=2, learning_rate=0.05, random_state=random_state)
-    if name == "logit":
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
+        gb = {"n_estimators": 150, "max_depth": 2, "learning_rate": 0.05, **params}
+        return GradientBoostingClassifier(random_state=random_state, **gb)
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
-        return make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=1000))
-    msg = f"unknown model {name!r}; choose one of {', '.join(MODELS)}"
-    raise ConfigError(msg)
+    lr = {"C": 1.0, **params}
+    return make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=1000, **lr))
 
 
 def meta_features(bars: Any) -> Any:
@@ -129,10 +140,13 @@ class MetaLabelResult:
     feature_names: tuple[str, ...] = ()
     symbol: str | None = None
     saved: dict[str, Any] | None = None
+    lineage: dict[str, Any] | None = None
+    search: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """``{"symbol" (when known), "params", "n_events", "classification", "returns", "saved" (when
-        saved)}``: what ``t26 metalabel --json`` prints (without the run id)."""
+        saved), "lineage" (read from a lake)}``: what ``t26 metalabel --json`` prints (without the run id
+        and the registered model)."""
         out: dict[str, Any] = {} if self.symbol is None else {"symbol": self.symbol}
         out.update(
             params=self.params,
@@ -142,6 +156,10 @@ class MetaLabelResult:
         )
         if self.saved is not None:
             out["saved"] = self.saved
+        if self.lineage is not None:
+            out["lineage"] = self.lineage
+        if self.search is not None:
+            out["search"] = self.search
         return out
 
     def to_frame(self) -> Any:
@@ -168,8 +186,9 @@ class MetaLabelResult:
 
     @property
     def run_params(self) -> dict[str, Any]:
-        """The settings as logged to MLflow."""
-        return {"symbol": self.symbol, **self.params} if self.symbol is not None else dict(self.params)
+        """The settings as logged to MLflow (with the lineage, when read from a lake)."""
+        out = {"symbol": self.symbol, **self.params} if self.symbol is not None else dict(self.params)
+        return {**out, **(self.lineage or {})}
 
 
 def _classification(y: np.ndarray, pred: np.ndarray, prob: np.ndarray | None) -> dict[str, float]:
@@ -214,6 +233,8 @@ def metalabel(
     embargo: float = 0.01,
     step: float = 0.1,
     random_state: int = 0,
+    features: Any = None,
+    model_params: dict[str, Any] | None = None,
 ) -> MetaLabelResult:
     """Meta-label a primary strategy's bets on one symbol's bars and measure what the meta model adds.
 
@@ -235,6 +256,12 @@ def metalabel(
         :class:`trade2026.validation.PurgedKFold` settings for the out-of-sample probabilities.
     step : float, default 0.1
         Discretisation of the bet size.
+    features : polars or pandas DataFrame, optional
+        The secondary model's features instead of :func:`meta_features`: ``ts`` and numeric
+        columns (a feature set's rows of this symbol, :func:`trade2026.features.read_features`).
+        Each bar takes the last feature row at or before it (:func:`trade2026.features.asof_join`).
+    model_params : dict, optional
+        Hyperparameters of the classifier (:func:`make_model`, :data:`MODEL_PARAMS`).
 
     Returns
     -------
@@ -249,7 +276,8 @@ def metalabel(
     from trade2026.labeling._weights import average_uniqueness
     from trade2026.validation import PurgedKFold
 
-    make_model(model)  # validate the name before the work
+    hyper = dict(model_params or {})
+    make_model(model, **hyper)  # validate the name before the work
     frame, _ = to_polars(bars, what="bars")
     if "symbol" in frame.columns and frame["symbol"].n_unique() > 1:
         msg = "metalabel works on one symbol's bars; filter the frame to one symbol"
@@ -275,7 +303,7 @@ def metalabel(
         )
         raise DataError(msg)
     tb = triple_barrier(close, ev, pt=pt, sl=sl, vertical=vertical, target=vol, side=side_bar)
-    feats = meta_features(frame)
+    feats = meta_features(frame) if features is None else _bar_features(frame, features)
     names = tuple(c for c in feats.columns if c != "ts")
     X_all = feats.select(names).to_numpy()
     t0_pos = np.searchsorted(times.to_numpy(), tb["t0"].cast(times.dtype).to_numpy())
@@ -293,7 +321,7 @@ def metalabel(
         if len(np.unique(y[train])) < 2:
             prob[test] = float(y[train].mean())
             continue
-        est = make_model(model, random_state=random_state)
+        est = make_model(model, random_state=random_state, **hyper)
         _fit(est, X[train], y[train], w[train])
         prob[test] = est.predict_proba(X[test])[:, 1]
     pred = (prob > 0.5).astype(int)
@@ -319,7 +347,7 @@ def metalabel(
             for k in ("total_return", "cagr", "ann_vol", "sharpe", "max_drawdown", "hit_rate", "trade_count")
         }
         rets[variant]["bets"] = int((sz > 0).sum())
-    final = make_model(model, random_state=random_state)
+    final = make_model(model, random_state=random_state, **hyper)
     _fit(final, X, y, w)
     events = tb.select("t0", "t1", "barrier", "side", "ret", "label").with_columns(
         pl.Series("prob", prob), pl.Series("size", size)
@@ -335,7 +363,29 @@ def metalabel(
         "embargo": embargo,
         "step": step,
     }
+    if hyper:
+        params["model_params"] = hyper
     return MetaLabelResult(events, classification, rets, params, final, (*names, "side"))
+
+
+def _bar_features(frame: Any, features: Any) -> Any:
+    """``ts`` and the given features, one row per bar of ``frame``: each the last row at or before it."""
+    import polars as pl
+
+    from trade2026.core import to_polars
+    from trade2026.features import asof_join
+
+    feat, _ = to_polars(features, what="features")
+    feat = feat.drop("symbol", strict=False)
+    cols = [c for c in feat.columns if c != "ts" and feat.schema[c].is_numeric()]
+    if not cols:
+        msg = "features holds no numeric column besides ts; pass a feature set's rows"
+        raise DataError(msg)
+    one = pl.lit("_")
+    out = asof_join(
+        frame.select("ts").with_columns(one.alias("symbol")), feat.select("ts", *cols).with_columns(one.alias("symbol"))
+    )
+    return out.select("ts", *[pl.col(c).cast(pl.Float64).fill_null(np.nan) for c in cols])
 
 
 def _fit(est: Any, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:

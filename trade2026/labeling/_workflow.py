@@ -193,12 +193,25 @@ def metalabel_bars(
     random_state: int = 0,
     table: str = "bars_1d",
     save: str | None = None,
+    features: Any = None,
+    model_params: dict[str, Any] | None = None,
+    search: Any = None,
+    objective: str = "roc_auc",
 ) -> MetaLabelResult:
     """Meta-label one symbol's bets from the lake (or a long bars frame) and optionally save them.
 
     The bars are read (with the signal column of a ``signal:COLUMN`` primary), passed to
     :func:`metalabel` with the other settings, and with ``save`` the bets (symbol, ts = t0, t1,
     barrier, side, ret, label, prob, size) are merged into that lake table on (symbol, ts).
+    ``features`` names a built feature set (its ``features_NAME`` rows of the symbol are the
+    model's features, each bet taking the last row at or before its start) or is a frame of them;
+    default :func:`meta_features`. Read from a lake, the result's ``lineage`` records the bars table
+    and the feature set (name, hash, table) with the Delta versions read.
+
+    ``model_params`` are the classifier's hyperparameters (:data:`MODEL_PARAMS`); ``search`` (a
+    :class:`trade2026.backtest.SearchSpec`) searches them instead, maximising ``objective`` (one of
+    :data:`trade2026.labeling.SEARCH_OBJECTIVES`, out of sample), and returns the best trial with
+    ``search`` set (every trial, and how many; the best score is selected over all of them).
 
     Returns
     -------
@@ -209,27 +222,59 @@ def metalabel_bars(
     from trade2026.backtest import parse_strategy
 
     symbol = symbol.strip()
-    make_model(model)  # a bad name or spec is refused before any reading
+    make_model(model, **(model_params or {}))  # a bad name or spec is refused before any reading
+    if search is not None and model_params:
+        msg = "give model_params or a search of them, not both"
+        raise ConfigError(msg)
     name, strategy_params = parse_strategy(primary)
     check_save(bars, save)
     extra = (strategy_params["column"],) if name == "signal" else ()
     frame = bars_by_symbol(bars, [symbol], table=table, columns=("close", "volume"), extra=extra)[symbol]
+    lineage: dict[str, Any] | None = None
+    if hasattr(bars, "info"):
+        lineage = {"bars_table": table, "bars_version": int(bars.info(table)["version"])}
+    feats = features
+    if isinstance(features, str):
+        from trade2026.features import read_features
+
+        if not hasattr(bars, "scan"):
+            msg = (
+                f"features={features!r} names a feature set in a lake; pass the bars as a Lake, or a frame of features"
+            )
+            raise ConfigError(msg)
+        feats, fs, version = read_features(bars, features, [symbol])
+        if lineage is not None:
+            lineage.update(
+                feature_set=fs.name, feature_hash=fs.hash, feature_table=fs.feature_table, feature_version=version
+            )
     _notice()
-    res = metalabel(
-        frame,
-        primary,
-        model=model,
-        pt=pt,
-        sl=sl,
-        vertical=_vertical(vertical),
-        cusum=cusum,
-        n_splits=n_splits,
-        embargo=embargo,
-        step=step,
-        random_state=random_state,
-    )
+
+    def run(hyper: dict[str, Any] | None) -> MetaLabelResult:
+        return metalabel(
+            frame,
+            primary,
+            model=model,
+            pt=pt,
+            sl=sl,
+            vertical=_vertical(vertical),
+            cusum=cusum,
+            n_splits=n_splits,
+            embargo=embargo,
+            step=step,
+            random_state=random_state,
+            features=feats,
+            model_params=hyper,
+        )
+
+    found = None
+    if search is None:
+        res = run(model_params)
+    else:
+        from trade2026.labeling._search import search_hyperparameters
+
+        res, found = search_hyperparameters(run, model, search, objective=objective)
     saved = None
     if save:
         bets = res.events.rename({"t0": "ts"}).with_columns(pl.lit(symbol).alias("symbol"))
         saved = save_rows(bars, save, bets.select("symbol", *[c for c in bets.columns if c != "symbol"]))
-    return dataclasses.replace(res, symbol=symbol, saved=saved)
+    return dataclasses.replace(res, symbol=symbol, saved=saved, lineage=lineage, search=found)
