@@ -1,0 +1,156 @@
+"""The venue interface and the in-process paper venue.
+
+A venue is anything with the methods of :class:`Venue`. Every call is idempotent on the client
+order id: submitting an id the venue already knows returns that order's report and creates nothing,
+which is what makes a re-send after a crash safe. Reports are plain dicts
+(:func:`report`), fills are :class:`~trade2026.live._portfolio.Fill` with a venue sequence number,
+so the engine can ask for "fills since N" after a restart.
+
+:class:`PaperVenue` fills market orders at the current quote (buy at the ask, sell at the bid) and
+limit orders when the quote reaches them, charging the backtest engine's commission model
+(``commission_bps`` of notional, ``commission_per_share``, ``commission_fixed`` per fill). The
+replay sets the quote of a bar at its open, ``open +/- (open * slippage_bps / 1e4 + slippage_range *
+(high - low))``: exactly the prices and costs ``run_backtest`` fills at.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol
+
+from trade2026.live._portfolio import Fill
+
+VENUE_STATUSES = ("accepted", "partially_filled", "filled", "canceled", "rejected", "expired")
+
+
+def report(client_id: str, symbol: str, qty: float, status: str, filled: float, **extra: Any) -> dict[str, Any]:
+    """A venue's view of one order."""
+    return {"client_id": client_id, "symbol": symbol, "qty": qty, "status": status, "filled": filled, **extra}
+
+
+class Venue(Protocol):
+    """What the engine needs from a venue (the paper venue, the PRISM venue client, ccxt)."""
+
+    def submit(
+        self, client_id: str, symbol: str, qty: float, kind: str = "market", limit: float | None = None
+    ) -> dict[str, Any]: ...
+
+    def cancel(self, client_id: str) -> dict[str, Any] | None: ...
+
+    def query(self, client_id: str) -> dict[str, Any] | None: ...
+
+    def open_orders(self) -> list[dict[str, Any]]: ...
+
+    def fills_since(self, seq: int) -> list[Fill]: ...
+
+    def balances(self) -> dict[str, Any]: ...
+
+
+class PaperVenue:
+    """An in-process venue with the backtest engine's fill prices and costs.
+
+    Parameters
+    ----------
+    cash : float
+        Starting cash of the account.
+    commission_bps, commission_per_share, commission_fixed : float
+        The backtest cost model (see ``trade2026.backtest.BacktestConfig``).
+    """
+
+    def __init__(
+        self,
+        cash: float,
+        *,
+        commission_bps: float = 0.0,
+        commission_per_share: float = 0.0,
+        commission_fixed: float = 0.0,
+    ) -> None:
+        self.cash = float(cash)
+        self.positions: dict[str, float] = {}
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.fills: list[Fill] = []
+        self.quotes: dict[str, tuple[float, float]] = {}
+        self.ts = 0
+        self.c_rate = commission_bps * 1e-4
+        self.c_share = commission_per_share
+        self.c_fixed = commission_fixed
+        self.submits = 0  # submit calls, including duplicates (for tests)
+
+    # the feed side -------------------------------------------------------------------------
+    def set_quote(self, symbol: str, bid: float, ask: float, ts: int = 0) -> None:
+        """Set ``symbol``'s quote; resting limit orders it reaches fill now."""
+        self.quotes[symbol] = (bid, ask)
+        self.ts = ts
+        for o in list(self.orders.values()):
+            if o["symbol"] == symbol and o["status"] in ("accepted", "partially_filled"):
+                self._try_fill(o)
+
+    # the order side ------------------------------------------------------------------------
+    def submit(
+        self, client_id: str, symbol: str, qty: float, kind: str = "market", limit: float | None = None
+    ) -> dict[str, Any]:
+        self.submits += 1
+        known = self.orders.get(client_id)
+        if known is not None:
+            return dict(known)
+        o = report(client_id, symbol, qty, "accepted", 0.0, kind=kind, limit=limit, venue_id=f"P{len(self.orders)}")
+        if qty == 0 or not math.isfinite(qty) or (kind == "limit" and (limit is None or not limit > 0)):
+            o["status"] = "rejected"
+        elif kind == "market" and symbol not in self.quotes:
+            o["status"] = "rejected"
+            o["reason"] = "no quote"
+        self.orders[client_id] = o
+        if o["status"] == "accepted":
+            self._try_fill(o)
+        return dict(o)
+
+    def _try_fill(self, o: dict[str, Any]) -> None:
+        quote = self.quotes.get(o["symbol"])
+        if quote is None:
+            return
+        bid, ask = quote
+        q = o["qty"] - o["filled"]
+        px = ask if q > 0 else bid
+        if not math.isfinite(px):
+            return
+        if o["kind"] == "limit":
+            if (q > 0 and px > o["limit"]) or (q < 0 and px < o["limit"]):
+                return
+            px = o["limit"]
+        fee = self.c_rate * abs(q) * px + self.c_share * abs(q) + self.c_fixed
+        fill = Fill(
+            trade_id=f"T{len(self.fills) + 1}",
+            client_id=o["client_id"],
+            symbol=o["symbol"],
+            qty=q,
+            price=px,
+            fee=fee,
+            ts=self.ts,
+            seq=len(self.fills) + 1,
+        )
+        self.fills.append(fill)
+        self.cash -= q * px + fee
+        self.positions[o["symbol"]] = self.positions.get(o["symbol"], 0.0) + q
+        o["filled"] = o["qty"]
+        o["status"] = "filled"
+
+    def cancel(self, client_id: str) -> dict[str, Any] | None:
+        o = self.orders.get(client_id)
+        if o is None:
+            return None
+        if o["status"] in ("accepted", "partially_filled"):
+            o["status"] = "canceled"
+        return dict(o)
+
+    def query(self, client_id: str) -> dict[str, Any] | None:
+        o = self.orders.get(client_id)
+        return dict(o) if o is not None else None
+
+    def open_orders(self) -> list[dict[str, Any]]:
+        return [dict(o) for o in self.orders.values() if o["status"] in ("accepted", "partially_filled")]
+
+    def fills_since(self, seq: int) -> list[Fill]:
+        return self.fills[max(seq, 0) :]
+
+    def balances(self) -> dict[str, Any]:
+        return {"cash": self.cash, "positions": {s: q for s, q in self.positions.items() if q != 0.0}}
