@@ -180,8 +180,8 @@ class TradingEngine:
         rec = Reconciliation()
         if self.journal.snapshot:
             self._load_state(self.journal.snapshot)
-        for r in self.journal.records:
-            self._replay(r)
+        for record in self.journal.records:
+            self._replay(record)
         rec.replayed = len(self.journal.records)
         self.journal.records = []
         if rec.replayed == 0 and not self.journal.snapshot:
@@ -189,21 +189,21 @@ class TradingEngine:
         seen: dict[str, dict[str, Any] | None] = {}
         for o in list(self.orders.values()):
             if not o.terminal:
-                seen[o.client_id] = r = self.venue.query(o.client_id)
-                if r is not None and o.status == O.INITIALIZED:  # sent, but the crash came before the journal
+                seen[o.client_id] = known = self.venue.query(o.client_id)
+                if known is not None and o.status == O.INITIALIZED:  # sent, but the crash came before the journal
                     self._event(o, O.SUBMIT)
         # fills the venue made while we were away (or before a crash let us journal them)
         rec.missed_fills = self.poll()
-        for cid, r in seen.items():
+        for cid, report in seen.items():
             o = self.orders[cid]
-            if r is None:
+            if report is None:
                 if o.status == O.INITIALIZED:  # journaled, never reached the venue: send it now
                     rec.resent.append(cid)
                     self._send(o)
                 else:
                     rec.differences.append(f"order {cid} is {o.status} here but unknown to the venue")
                 continue
-            self._sync_status(o, self.venue.query(cid) or r)
+            self._sync_status(o, self.venue.query(cid) or report)
             if o.status == O.PENDING_CANCEL:  # the cancel may never have been sent: send it again
                 again = self.venue.cancel(cid)
                 self.poll()

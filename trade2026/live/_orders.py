@@ -121,7 +121,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 
 
 def transition(status: str, event: str, *, filled: float = 0.0) -> str:
-    """The status after ``event`` in ``status`` (``filled``: quantity filled so far, for "working").
+    """The status after ``event`` in ``status`` (``filled``: signed quantity filled so far, for "working").
 
     Raises
     ------
@@ -133,7 +133,7 @@ def transition(status: str, event: str, *, filled: float = 0.0) -> str:
         msg = f"illegal order transition: event {event!r} in status {status!r}"
         raise T26Error(msg)
     if nxt == WORKING:
-        return PARTIALLY_FILLED if filled > 0 else ACCEPTED
+        return PARTIALLY_FILLED if filled != 0 else ACCEPTED
     return nxt
 
 

@@ -204,11 +204,11 @@ class RiskEngine:
         if reference is None or not math.isfinite(reference) or reference <= 0:
             return Denial("no_reference_price", f"{REASONS['no_reference_price']} for {symbol}")
         px = reference if price is None else price
-        if not math.isinf(lim.price_band_bps) and abs(px / reference - 1.0) * 1e4 > lim.price_band_bps:
+        dist_bps = abs(px - reference) / reference * 1e4
+        if dist_bps > lim.price_band_bps * (1.0 + 1e-12):  # at the band passes (rounding of the bps aside)
             return Denial(
                 "price_band",
-                f"price {px} is {abs(px / reference - 1.0) * 1e4:.1f} bps from {reference} "
-                f"(price_band_bps {lim.price_band_bps})",
+                f"price {px} is {dist_bps:.1f} bps from {reference} (price_band_bps {lim.price_band_bps})",
             )
         notional = abs(qty) * px
         if notional > lim.max_order_notional:
