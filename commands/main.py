@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from commands import backtest, data, demo, factors, fml, portfolio, regime, runs, screen, sim, sql
+from commands import backtest, data, demo, factors, fml, portfolio, regime, runs, screen, serve, sim, sql
 
 app = typer.Typer(
     name="t26",
@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 # Every command module registers itself the same way, in the order `t26 --help` lists them.
-for _module in (data, sql, screen, regime, factors, fml, backtest, portfolio, sim, runs, demo):
+for _module in (data, sql, screen, regime, factors, fml, backtest, portfolio, sim, serve, runs, demo):
     _module.register(app)
 
 

@@ -72,7 +72,7 @@ def test_intent_is_durable_before_the_venue_sees_the_order(tmp_path: Path) -> No
         seen.append(any(r["kind"] == "intent" and r["client_id"] == cid for r in records))
         return submit(cid, *a)
 
-    v.submit = check  # type: ignore[method-assign]
+    v.submit = check  # type: ignore[method-assign,assignment]
     e = _engine(v, tmp_path / "r1")
     e.start()
     e.submit("AAA", 5.0)

@@ -13,6 +13,8 @@ from trade2026.live._orders import STATUSES, TERMINAL, TRANSITIONS, ClientIds, O
 from trade2026.live._portfolio import Fill, Portfolio, Position
 from trade2026.live._replay import ReplayResult, replay_paper, target_shares
 from trade2026.live._risk import REASONS, Denial, RiskEngine, RiskLimits, TokenBucket, load_risk
+from trade2026.live._serve import ServeResult, serve
+from trade2026.live._sink import LakeSink
 from trade2026.live._venue import PaperVenue, Venue
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "Denial",
     "Fill",
     "Journal",
+    "LakeSink",
     "Order",
     "PaperVenue",
     "Portfolio",
@@ -32,12 +35,14 @@ __all__ = [
     "ReplayResult",
     "RiskEngine",
     "RiskLimits",
+    "ServeResult",
     "TokenBucket",
     "TradingEngine",
     "Venue",
     "is_legal_path",
     "load_risk",
     "replay_paper",
+    "serve",
     "target_shares",
     "transition",
 ]

@@ -139,8 +139,10 @@ def replay_paper(
     limits: RiskLimits | None = None,
     speed: float = 0.0,
     fsync: bool = True,
+    setup: Callable[[TradingEngine], None] | None = None,
     on_bar: Callable[[TradingEngine, Any], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_stop: str = "leave",
 ) -> tuple[ReplayResult, TradingEngine, PaperVenue]:
     """Trade ``strategy`` on the paper venue over ``bars``.
 
@@ -158,10 +160,14 @@ def replay_paper(
         Pre-trade limits; the rate limit runs on replay time (the bars' timestamps).
     speed : float
         Bars per second of wall time; 0 (default) replays as fast as it can.
+    setup : callable, optional
+        Called with the engine before it starts (to attach ``on_fill`` / ``on_order`` hooks).
     on_bar : callable, optional
         Called with ``(engine, ts)`` after each bar's close (the lake sink, progress).
     should_stop : callable, optional
         Polled between bars; True ends the replay early (SIGINT / SIGTERM).
+    on_stop : {"leave", "cancel"}
+        What happens to working orders at the end: left at the venue, or canceled.
 
     Returns
     -------
@@ -170,9 +176,15 @@ def replay_paper(
     """
     from trade2026.backtest import make_config
 
+    if on_stop not in ("leave", "cancel"):
+        msg = f"on_stop must be 'leave' or 'cancel', got {on_stop!r}"
+        raise ConfigError(msg, option="on_stop")
     cfg = make_config(config)
     check_live_config(cfg)
     panel, target = replay_targets(bars, strategy)
+    if cfg.mode != "portfolio" and panel.n_symbols > 1:
+        msg = "the live loop trades one account: with several symbols use mode='portfolio' (one book, equal weights)"
+        raise ConfigError(msg, option="mode")
     venue = PaperVenue(
         cfg.init_cash,
         commission_bps=cfg.commission_bps,
@@ -181,6 +193,8 @@ def replay_paper(
     )
     now = [0.0]
     engine = TradingEngine(venue, run_dir, cash=cfg.init_cash, limits=limits, clock=lambda: now[0], fsync=fsync)
+    if setup is not None:
+        setup(engine)
     rec = engine.start()
     result = ReplayResult(summary={}, reconciliation=rec)
     ts_list = panel.ts.to_list()
@@ -252,6 +266,8 @@ def replay_paper(
         result.bars = t + 1
         if on_bar is not None:
             on_bar(engine, ts)
+    if on_stop == "cancel":
+        engine.cancel_all()
     engine.flush()
     result.summary = engine.summary()
     result.fills = [f.to_dict() for f in venue.fills]
