@@ -11,6 +11,7 @@ from trade2026.live._engine import Reconciliation, TradingEngine
 from trade2026.live._journal import Journal
 from trade2026.live._orders import STATUSES, TERMINAL, TRANSITIONS, ClientIds, Order, is_legal_path, transition
 from trade2026.live._portfolio import Fill, Portfolio, Position
+from trade2026.live._prism import PrismClient
 from trade2026.live._replay import ReplayResult, replay_paper, target_shares
 from trade2026.live._risk import REASONS, Denial, RiskEngine, RiskLimits, TokenBucket, load_risk
 from trade2026.live._serve import ServeResult, serve
@@ -31,6 +32,7 @@ __all__ = [
     "PaperVenue",
     "Portfolio",
     "Position",
+    "PrismClient",
     "Reconciliation",
     "ReplayResult",
     "RiskEngine",

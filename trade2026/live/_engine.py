@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from trade2026.errors import T26Error
+from trade2026.live import _faults
 from trade2026.live import _orders as O
 from trade2026.live._journal import Journal
 from trade2026.live._portfolio import Fill, Portfolio
@@ -221,7 +222,7 @@ class TradingEngine:
         return rec
 
     def _compare(self, rec: Reconciliation) -> None:
-        bal = self.venue.balances()
+        bal = self.venue.balances(self.run_id)
         cash = float(bal["cash"])
         if abs(cash - self.portfolio.cash) > 1e-9 * max(1.0, abs(cash)):
             rec.differences.append(f"cash {self.portfolio.cash!r} here, {cash!r} at the venue")
@@ -265,6 +266,8 @@ class TradingEngine:
         o = self.orders.get(f.client_id)
         if o is not None:
             o.apply_fill(f.qty)
+            if o.status == O.PARTIALLY_FILLED and journal:
+                _faults.hit("partial_fill")
         self.venue_fill_seq = max(self.venue_fill_seq, f.seq)
         if journal:
             self._record("fill", fill=f.to_dict())
@@ -327,6 +330,8 @@ class TradingEngine:
                 to_send.append(o)
             out.append(o)
         self.journal.commit()  # the intents are durable before anything is sent
+        if to_send:
+            _faults.hit("after_intent")
         for o in to_send:
             self._send(o)
         self.flush()
@@ -338,6 +343,7 @@ class TradingEngine:
 
     def _send(self, o: O.Order) -> None:
         seen = self.venue.submit(o.client_id, o.symbol, o.qty, o.kind, o.limit)
+        _faults.hit("after_send")
         self._event(o, O.SUBMIT)
         self.poll()
         self._sync_status(o, seen)
@@ -356,6 +362,7 @@ class TradingEngine:
         o = self.orders[client_id]
         self._event(o, O.CANCEL_REQUEST)
         self.journal.commit()
+        _faults.hit("pending_cancel")
         seen = self.venue.cancel(client_id)
         self.poll()
         if seen is not None:

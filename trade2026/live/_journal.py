@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from trade2026.errors import T26Error
+from trade2026.live import _faults
 
 _HEADER = struct.Struct("<II")
 JOURNAL_FILE = "journal.log"
@@ -126,6 +127,10 @@ class Journal:
             return
         data = b"".join(self._buf)
         self._buf.clear()
+        if _faults.reached("journal_write"):
+            self._fh.write(data[: max(len(data) // 2, 1)])
+            os.fsync(self._fh.fileno())
+            _faults.die()
         self._fh.write(data)
         if self.do_fsync:
             os.fsync(self._fh.fileno())

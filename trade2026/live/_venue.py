@@ -43,7 +43,7 @@ class Venue(Protocol):
 
     def fills_since(self, seq: int) -> list[Fill]: ...
 
-    def balances(self) -> dict[str, Any]: ...
+    def balances(self, account: str | None = None) -> dict[str, Any]: ...
 
 
 class PaperVenue:
@@ -152,5 +152,6 @@ class PaperVenue:
     def fills_since(self, seq: int) -> list[Fill]:
         return self.fills[max(seq, 0) :]
 
-    def balances(self) -> dict[str, Any]:
+    def balances(self, account: str | None = None) -> dict[str, Any]:
+        """The account's cash and positions (one account: ``account`` is ignored)."""
         return {"cash": self.cash, "positions": {s: q for s, q in self.positions.items() if q != 0.0}}
