@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
                 help="A backtest strategy spec (sma_cross:fast=20,slow=50) or signal:COLUMN.", show_default=False
             ),
         ],
-        venue: Annotated[str, typer.Option(help="paper: the in-process paper venue over --replay.")] = "paper",
+        venue: Annotated[
+            str, typer.Option(help="paper (in-process, over --replay) or prism://HOST:PORT (t26 sim venue).")
+        ] = "paper",
         replay: Annotated[str, typer.Option(help="Bars table the paper venue replays.")] = "bars_1d",
         symbols: Annotated[
             str | None, typer.Option("--symbols", "-s", help="Comma-separated symbols (default: all).")
@@ -40,17 +42,21 @@ def register(app: typer.Typer) -> None:
         slippage_range: Annotated[float, typer.Option(help="Slippage as a fraction of the bar's high-low.")] = 0.0,
         sizing: Annotated[str, typer.Option(help="fraction (of equity) or notional.")] = "fraction",
         notional: Annotated[float, typer.Option(help="Currency per unit position with --sizing notional.")] = 100_000.0,
+        bar_seconds: Annotated[float, typer.Option(help="Bar length in venue seconds (prism venue).")] = 60.0,
+        bars: Annotated[int | None, typer.Option(help="Stop after this many bars (prism venue).")] = None,
         lake: Annotated[bool, typer.Option("--lake/--no-lake", help="Write the live_* tables to the lake.")] = True,
     ) -> Out:
-        """Trade a strategy live on a paper venue: risk checks, journal before send, restart-safe.
+        """Trade a strategy live (paper): risk checks, journal before send, restart-safe.
 
         Orders pass pre-trade risk, are journaled (fsync'd) before they are sent, and fills are
-        applied once; on restart (--run-id) the journal is replayed and reconciled with the venue
-        before anything is sent. Logs go to stderr; --json prints the summary on exit.
+        applied once; a run restarted on a PRISM venue (--run-id) replays its journal and
+        reconciles with the venue before anything is sent. Logs go to stderr; --json prints the
+        summary on exit; SIGINT/SIGTERM stop cleanly (--on-stop leave|cancel).
 
         Examples:
-          t26 serve --strategy sma_cross:fast=20,slow=50 --venue paper --replay bars_1d --symbols AAPL
-          t26 serve --strategy sma_cross --risk risk.toml --speed 50 --on-stop cancel
+          t26 serve --strategy sma_cross:fast=20,slow=50 --venue paper --replay bars_1d --symbols VLH
+          t26 sim venue --port 7001 &
+          t26 serve --strategy sma_cross:fast=5,slow=20 --venue prism://127.0.0.1:7001 --risk risk.toml
         """
         from trade2026.backtest import make_config
         from trade2026.live import serve as run
@@ -82,6 +88,8 @@ def register(app: typer.Typer) -> None:
             on_stop=on_stop,
             write_lake=lake,
             handle_signals=True,
+            bar_seconds=bar_seconds,
+            max_bars=bars,
             log=ctx.log,
         )
         data = res.to_dict()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from trade2026.errors import ConfigError
-from trade2026.live._replay import ReplayResult, replay_paper
+from trade2026.live._replay import replay_paper
 from trade2026.live._risk import RiskLimits, load_risk
 from trade2026.live._sink import LakeSink
 
@@ -25,7 +26,7 @@ class ServeResult:
     run_dir: str
     venue: str
     strategy: str
-    result: ReplayResult
+    result: Any  # ReplayResult or StreamResult
     lake_rows: dict[str, int]
     risk: dict[str, Any]
 
@@ -43,7 +44,7 @@ class ServeResult:
 
 def default_run_id(venue: str) -> str:
     """``<venue kind><UTC time>``, e.g. ``paper20261201T083600``: a new run, a new journal."""
-    kind = venue.split(":", 1)[0] or "run"
+    kind = "".join(ch for ch in venue.split(":", 1)[0] if ch.isalnum()) or "run"
     return f"{kind}{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
 
 
@@ -80,6 +81,8 @@ def serve(
     on_stop: str = "leave",
     write_lake: bool = True,
     handle_signals: bool = False,
+    bar_seconds: float = 60.0,
+    max_bars: int | None = None,
     log: Callable[[str], None] | None = None,
 ) -> ServeResult:
     """Run the live loop until the feed ends or a stop signal, and return its summary.
@@ -93,11 +96,12 @@ def serve(
     home : str or Path
         Home directory; the run's journal is ``<home>/live/<run_id>``.
     venue : str
-        ``"paper"``: the in-process paper venue over a replay of ``replay``.
+        ``"paper"``: the in-process paper venue over a replay of ``replay``;
+        ``"prism://HOST:PORT"``: a ``t26 sim venue`` process (a run with a journal resumes there).
     replay : str
         The bars table the paper venue replays.
     symbols : list of str, optional
-        Only these symbols (default: all in the table).
+        Only these symbols (default: all in the table; the PRISM venue trades its one symbol).
     signal_table : str, optional
         For ``signal:COLUMN``: the lake table holding COLUMN (joined on symbol, ts).
     risk : path or RiskLimits, optional
@@ -114,52 +118,74 @@ def serve(
         Write ``live_orders``, ``live_fills``, ``live_positions``, ``live_pnl``.
     handle_signals : bool
         Stop cleanly on SIGINT / SIGTERM (the CLI sets it).
+    bar_seconds : float
+        With a streaming venue: bar length in venue seconds.
+    max_bars : int, optional
+        With a streaming venue: stop after this many bars (default: until a signal).
     log : callable, optional
         Progress messages (the CLI's stderr logger).
     """
     say = log or (lambda _m: None)
     limits = risk if isinstance(risk, RiskLimits) else load_risk(risk)
-    if venue != "paper":
-        msg = f"unknown venue {venue!r}; use 'paper' (the paper venue over a replay of a bars table)"
+    live = venue.startswith("prism://")
+    if venue != "paper" and not live:
+        msg = (
+            f"unknown venue {venue!r}; use 'paper' (the paper venue over a replay of a bars table) "
+            "or prism://HOST:PORT (a t26 sim venue process)"
+        )
         raise ConfigError(msg, option="venue")
-    if not replay:
+    if not live and not replay:
         msg = "the paper venue needs a bars table to replay (replay='bars_1d')"
         raise ConfigError(msg, option="replay")
-    bars = _replay_bars(lake, replay, symbols, strategy, signal_table)
     rid = run_id or default_run_id(venue)
     run_dir = Path(home) / "live" / rid
-    if (run_dir / "journal.log").exists():
+    if not live and (run_dir / "journal.log").exists():
         msg = (
             f"run {rid} already has a journal in {run_dir}; the paper venue keeps no state between runs, "
             "so pick a new run_id"
         )
         raise ConfigError(msg, option="run_id")
+    bars = None if live else _replay_bars(lake, str(replay), symbols, strategy, signal_table)
+    if live:
+        from trade2026.live._prism import PrismClient
+
+        PrismClient(venue, timeout=2.0).close()  # unreachable: say so before anything is created
     sink = LakeSink(lake, rid) if write_lake else None
-    say(f"serve: run {rid}, paper venue over {replay} ({bars['symbol'].n_unique()} symbols), journal {run_dir}")
+    where = venue if bars is None else f"paper venue over {replay} ({bars['symbol'].n_unique()} symbols)"
+    say(f"serve: run {rid}, {where}, journal {run_dir}")
+    clock: list[Callable[[], int]] = []
 
     def setup(engine: Any) -> None:
+        clock.append(time.time_ns if live else (lambda: int(engine.clock() * 1e9)))
         if sink is not None:
             engine.on_fill = sink.fill
-            engine.on_order = lambda o: sink.order(o, int(engine.clock() * 1e9))
+            engine.on_order = lambda o: sink.order(o, clock[0]())
 
     def on_bar(engine: Any, ts: Any) -> None:
         if sink is not None:
-            sink.mark(engine.portfolio, int(engine.clock() * 1e9))
+            sink.mark(engine.portfolio, clock[0]())
 
+    result: Any
     try:
         with stop_on_signals(handle_signals) as should_stop:
-            result, _engine, _venue = replay_paper(
-                bars,
-                strategy,
-                run_dir=run_dir,
-                config=config,
-                limits=limits,
-                speed=speed,
-                setup=setup,
-                on_bar=on_bar,
-                should_stop=should_stop,
-                on_stop=on_stop,
-            )
+            common: dict[str, Any] = {
+                "run_dir": run_dir,
+                "config": config,
+                "limits": limits,
+                "setup": setup,
+                "on_bar": on_bar,
+                "should_stop": should_stop,
+                "on_stop": on_stop,
+            }
+            if live:
+                from trade2026.live._stream import run_stream
+
+                sym = symbols[0] if symbols else "PRISM"
+                result, _ = run_stream(
+                    venue, strategy, symbol=sym, bar_seconds=bar_seconds, max_bars=max_bars, **common
+                )
+            else:
+                result, _, _ = replay_paper(bars, strategy, speed=speed, **common)
     finally:
         rows = sink.close() if sink is not None else {}
     if sink is not None and sink.error is not None:
