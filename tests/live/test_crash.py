@@ -69,7 +69,7 @@ def test_sigkill_then_restart_keeps_every_invariant(venue_url: str, tmp_path: Pa
         r = e.start()
         assert r.differences == []
         assert e.portfolio.cash == client.balances(run_dir.name)["cash"]
-        assert len(e.portfolio.trade_ids) == len(fills)  # every fill applied once
+        assert e.portfolio.n_fills == len(fills)  # every fill applied once
         seqs.append(e.journal.seq)
         records = [x["seq"] for x in e.journal.read_all()]
         assert records == list(range(1, len(records) + 1))  # no gap

@@ -96,7 +96,7 @@ def _restart(v: PaperVenue, d: Path) -> TradingEngine:
 def _assert_invariants(e: TradingEngine, v: PaperVenue) -> None:
     assert v.cash == e.portfolio.cash
     assert v.balances()["positions"] == e.portfolio.holdings()
-    assert len(e.portfolio.trade_ids) == len(v.fills)
+    assert e.portfolio.n_fills == len(v.fills)
     assert all(is_legal_path(o.history) for o in e.orders.values())
     seqs = [r["seq"] for r in e.journal.read_all()]
     assert seqs == list(range(1, len(seqs) + 1))
@@ -239,3 +239,21 @@ def test_rate_limit_denial_is_journaled_with_its_reason(tmp_path: Path) -> None:
     assert [o.status for o in out] == ["filled", "filled", "rejected"]
     assert out[2].reason == "rate_limit" and len(v.orders) == 2
     e.close()
+
+
+def test_memory_stays_bounded_on_a_long_run(tmp_path: Path) -> None:
+    v = PaperVenue(1e9, commission_bps=10.0)
+    v.set_quote("AAA", 99.0, 101.0)
+    e = TradingEngine(v, tmp_path / "r1", cash=1e9, limits=RiskLimits(rate_per_s=1e9, burst=1e9), max_orders=50)
+    e.portfolio.max_trade_ids = 40
+    e.portfolio.mark("AAA", 100.0)
+    e.start()
+    for i in range(30):
+        e.submit_many([("AAA", 1.0 if i % 2 else -1.0, None)] * 5)
+    assert len(e.orders) <= 50 and len(e.portfolio.trade_ids) <= 40
+    assert e.summary()["orders"] == 150 and e.summary()["fills"] == 150
+    assert e.portfolio.cash == v.cash
+    e.close()
+    e2 = _restart(v, tmp_path / "r1")
+    assert e2.summary()["orders"] == 150 and e2.portfolio.cash == v.cash
+    e2.close()

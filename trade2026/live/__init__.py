@@ -19,10 +19,6 @@ from trade2026.live._sink import LakeSink
 from trade2026.live._venue import PaperVenue, Venue
 
 __all__ = [
-    "REASONS",
-    "STATUSES",
-    "TERMINAL",
-    "TRANSITIONS",
     "ClientIds",
     "Denial",
     "Fill",
@@ -33,11 +29,15 @@ __all__ = [
     "Portfolio",
     "Position",
     "PrismClient",
+    "REASONS",
     "Reconciliation",
     "ReplayResult",
     "RiskEngine",
     "RiskLimits",
+    "STATUSES",
     "ServeResult",
+    "TERMINAL",
+    "TRANSITIONS",
     "TokenBucket",
     "TradingEngine",
     "Venue",

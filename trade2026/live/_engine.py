@@ -9,6 +9,7 @@ to the venue. Journal records (kinds):
 ``fill``     a fill, applied once (trade id)
 ``state``    the trading state / kill switch
 ``day``      the equity the day's loss is measured from
+``start``    the first record: the run's starting cash
 
 Restart (:meth:`start`): load the snapshot, replay the records after it, then for every
 non-terminal order ask the venue by client order id. An intent the venue never saw is sent (same id,
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +35,7 @@ from trade2026.live import _faults
 from trade2026.live import _orders as O
 from trade2026.live._journal import Journal
 from trade2026.live._portfolio import Fill, Portfolio
-from trade2026.live._risk import HALTED, Denial, RiskEngine, RiskLimits
+from trade2026.live._risk import HALTED, REASONS, Denial, RiskEngine, RiskLimits
 from trade2026.live._venue import Venue
 
 # venue status -> the event that brings a local order there (fills are applied separately)
@@ -69,7 +71,7 @@ class TradingEngine:
     run_dir : str or Path
         The run's journal directory; the run id is its name (client order ids are ``<run_id>-<seq>``).
     cash : float
-        Starting cash (used only when the journal is new).
+        Starting cash of a new run (a journal's own ``start`` record wins on restart).
     limits : RiskLimits, optional
         Pre-trade limits (default: only the 100 orders/s rate limit).
     clock : callable, optional
@@ -78,6 +80,9 @@ class TradingEngine:
         fsync every group commit (default True).
     snapshot_every : int
         Write a snapshot after this many journal records (0: never).
+    max_orders : int
+        Orders kept in memory; past it the oldest terminal ones are dropped (they stay in the
+        journal and the lake), so a long run's memory stays flat.
     """
 
     def __init__(
@@ -90,6 +95,7 @@ class TradingEngine:
         clock: Callable[[], float] | None = None,
         fsync: bool = True,
         snapshot_every: int = 10_000,
+        max_orders: int = 100_000,
     ) -> None:
         self.venue = venue
         self.run_dir = Path(run_dir)
@@ -99,7 +105,10 @@ class TradingEngine:
         self.portfolio = Portfolio(cash)
         self.risk = RiskEngine(limits)
         self.orders: dict[str, O.Order] = {}
-        self.denials: list[dict[str, Any]] = []
+        self.denials: deque[dict[str, Any]] = deque(maxlen=1000)  # the latest denials
+        self.n_orders = 0
+        self.n_denied = 0
+        self.max_orders = max_orders
         self.venue_fill_seq = 0
         self.clock = clock or time.monotonic
         self.snapshot_every = snapshot_every
@@ -118,16 +127,17 @@ class TradingEngine:
             "lots": {s: [list(x) for x in pos.lots] for s, pos in p.positions.items()},
             "realised": {s: pos.realised for s, pos in p.positions.items()},
             "fees": {s: pos.fees for s, pos in p.positions.items()},
-            "trade_ids": sorted(p.trade_ids),
+            "trade_ids": list(p.trade_ids),
+            "n_fills": p.n_fills,
             "orders": [o.to_dict() for o in self.orders.values()],
             "id_seq": self.ids.seq,
+            "n_orders": self.n_orders,
+            "n_denied": self.n_denied,
             "venue_fill_seq": self.venue_fill_seq,
             "risk": {"state": self.risk.state, "killed": self.risk.killed, "reason": self.risk.halt_reason},
         }
 
     def _load_state(self, s: dict[str, Any]) -> None:
-        from collections import deque
-
         p = self.portfolio
         p.cash, p.start_cash, p.day_start_equity = s["cash"], s["start_cash"], s["day_start_equity"]
         for sym, lots in s["lots"].items():
@@ -135,9 +145,11 @@ class TradingEngine:
             pos.lots = deque([list(x) for x in lots])
             pos.realised = s["realised"][sym]
             pos.fees = s["fees"][sym]
-        p.trade_ids = set(s["trade_ids"])
+        p.trade_ids = dict.fromkeys(s["trade_ids"])
+        p.n_fills = s["n_fills"]
         self.orders = {d["client_id"]: O.Order.from_dict(d) for d in s["orders"]}
         self.ids.seq = s["id_seq"]
+        self.n_orders, self.n_denied = s["n_orders"], s["n_denied"]
         self.venue_fill_seq = s["venue_fill_seq"]
         r = s["risk"]
         self.risk.state, self.risk.killed, self.risk.halt_reason = r["state"], r["killed"], r["reason"]
@@ -147,16 +159,22 @@ class TradingEngine:
         if kind == "intent":
             o = O.Order(rec["client_id"], rec["symbol"], rec["qty"], rec.get("type", "market"), rec.get("limit"))
             self.orders[o.client_id] = o
+            self.n_orders += 1
             self.ids.seq = max(self.ids.seq, O.ClientIds.seq_of(o.client_id))
         elif kind == "event":
             o = self.orders[rec["client_id"]]
             o.apply(rec["event"])
             if rec.get("reason"):
                 o.reason = rec["reason"]
+            if rec["event"] == O.REJECT and o.history[-2] == O.INITIALIZED and rec.get("reason") in REASONS:
+                self.n_denied += 1
         elif kind == "fill":
             self._apply_fill(Fill.from_dict(rec["fill"]), journal=False)
         elif kind == "state":
             self.risk.state, self.risk.killed, self.risk.halt_reason = rec["state"], rec["killed"], rec["reason"]
+        elif kind == "start":
+            p = self.portfolio
+            p.start_cash = p.cash = p.day_start_equity = float(rec["cash"])
         elif kind == "day":
             self.portfolio.day_start_equity = rec["equity"]
         else:
@@ -185,7 +203,9 @@ class TradingEngine:
             self._replay(record)
         rec.replayed = len(self.journal.records)
         self.journal.records = []
-        if rec.replayed == 0 and not self.journal.snapshot:
+        if rec.replayed == 0 and not self.journal.snapshot:  # a new run: its starting cash opens the journal
+            self._record("start", run_id=self.run_id, cash=self.portfolio.start_cash)
+            self.journal.commit()
             return self._begin(rec)
         seen: dict[str, dict[str, Any] | None] = {}
         for o in list(self.orders.values()):
@@ -322,10 +342,12 @@ class TradingEngine:
                 denial = self.check(symbol, qty, limit)
             o = O.Order(self.ids.next(), symbol, qty, "market" if limit is None else "limit", limit)
             self.orders[o.client_id] = o
+            self.n_orders += 1
             self._record("intent", client_id=o.client_id, symbol=symbol, qty=qty, type=o.kind, limit=limit)
             if denial is not None:
                 self._event(o, O.REJECT, denial.code)
                 self.denials.append({"client_id": o.client_id, "code": denial.code, "message": denial.message})
+                self.n_denied += 1
             else:
                 to_send.append(o)
             out.append(o)
@@ -335,7 +357,15 @@ class TradingEngine:
         for o in to_send:
             self._send(o)
         self.flush()
+        if len(self.orders) > self.max_orders:
+            self._evict()
         return out
+
+    def _evict(self) -> None:
+        """Drop the oldest terminal orders from memory (a late fill of one still moves the position)."""
+        keep = int(self.max_orders * 0.9)
+        for cid in [c for c, o in self.orders.items() if o.terminal][: max(len(self.orders) - keep, 0)]:
+            del self.orders[cid]
 
     def submit(self, symbol: str, qty: float, limit: float | None = None) -> O.Order:
         """One order; see :meth:`submit_many`."""
@@ -397,10 +427,10 @@ class TradingEngine:
     def summary(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
-            "orders": len(self.orders),
-            "denied": len(self.denials),
+            "orders": self.n_orders,
+            "denied": self.n_denied,
             "working": len(self.working()),
-            "fills": len(self.portfolio.trade_ids),
+            "fills": self.portfolio.n_fills,
             "state": self.risk.state,
             "kill_switch": self.risk.killed,
             "halt_reason": self.risk.halt_reason,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from trade2026.errors import T26Error
+from trade2026.errors import ConfigError, T26Error
 
 # Statuses (strings, so they serialise as they read in the journal and the lake).
 INITIALIZED = "initialized"
@@ -157,7 +157,7 @@ class ClientIds:
     def __init__(self, run_id: str, start: int = 0) -> None:
         if not run_id or "-" in run_id or not run_id.isascii():
             msg = f"run_id must be a non-empty ASCII word without '-', got {run_id!r}"
-            raise T26Error(msg)
+            raise ConfigError(msg, option="run_id")
         self.run_id = run_id
         self.seq = start
 

@@ -103,13 +103,19 @@ class Position:
 
 
 class Portfolio:
-    """Cash and positions of one account, fed by fills deduplicated on ``trade_id``."""
+    """Cash and positions of one account, fed by fills deduplicated on ``trade_id``.
 
-    def __init__(self, cash: float) -> None:
+    The last ``max_trade_ids`` trade ids are remembered (older fills are also behind the engine's
+    venue sequence number, so memory stays bounded on a long run).
+    """
+
+    def __init__(self, cash: float, *, max_trade_ids: int = 200_000) -> None:
         self.start_cash = float(cash)
         self.cash = float(cash)
         self.positions: dict[str, Position] = {}
-        self.trade_ids: set[str] = set()
+        self.trade_ids: dict[str, None] = {}  # an insertion-ordered set
+        self.n_fills = 0
+        self.max_trade_ids = max_trade_ids
         self.day_start_equity = float(cash)
 
     def position(self, symbol: str) -> Position:
@@ -126,7 +132,11 @@ class Portfolio:
         """Apply ``fill`` once; False (and nothing changes) when its trade id was seen before."""
         if fill.trade_id in self.trade_ids:
             return False
-        self.trade_ids.add(fill.trade_id)
+        self.trade_ids[fill.trade_id] = None
+        self.n_fills += 1
+        if len(self.trade_ids) > self.max_trade_ids:
+            for tid in list(self.trade_ids)[: len(self.trade_ids) - int(self.max_trade_ids * 0.9)]:
+                del self.trade_ids[tid]
         self.position(fill.symbol).apply(fill.qty, fill.price, fill.fee)
         self.cash -= fill.qty * fill.price + fill.fee
         return True
