@@ -125,6 +125,7 @@ class TradingEngine:
             "start_cash": p.start_cash,
             "day_start_equity": p.day_start_equity,
             "lots": {s: [list(x) for x in pos.lots] for s, pos in p.positions.items()},
+            "qty": {s: pos.qty for s, pos in p.positions.items()},
             "realised": {s: pos.realised for s, pos in p.positions.items()},
             "fees": {s: pos.fees for s, pos in p.positions.items()},
             "trade_ids": list(p.trade_ids),
@@ -143,6 +144,7 @@ class TradingEngine:
         for sym, lots in s["lots"].items():
             pos = p.position(sym)
             pos.lots = deque([list(x) for x in lots])
+            pos.qty = s["qty"][sym]
             pos.realised = s["realised"][sym]
             pos.fees = s["fees"][sym]
         p.trade_ids = dict.fromkeys(s["trade_ids"])

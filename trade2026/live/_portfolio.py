@@ -60,9 +60,7 @@ class Position:
     fees: float = 0.0
     mark: float = math.nan
 
-    @property
-    def qty(self) -> float:
-        return sum(q for q, _ in self.lots)
+    qty: float = 0.0  # the sum of the fills, in fill order (as a venue adds them up)
 
     @property
     def avg_cost(self) -> float:
@@ -77,6 +75,7 @@ class Position:
 
     def apply(self, qty: float, price: float, fee: float) -> None:
         self.fees += fee
+        self.qty += qty
         remaining = qty
         while remaining != 0.0 and self.lots and (self.lots[0][0] > 0) != (remaining > 0):
             lot = self.lots[0]
