@@ -295,6 +295,8 @@ class TradingEngine:
             self._record("fill", fill=f.to_dict())
             if self.on_fill is not None:
                 self.on_fill(f)
+            if o is not None and self.on_order is not None:
+                self.on_order(o)
         return True
 
     def _set_state(self, state: str, reason: str | None) -> None:
