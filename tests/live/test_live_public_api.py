@@ -5,7 +5,7 @@ import trade2026.live
 
 def test_public_names() -> None:
     assert trade2026.live.__all__ == [
-        "ClientIds", "Denial", "Fill", "Journal", "LakeSink", "Order", "PaperVenue", "Portfolio", "Position",
+        "CcxtVenue", "ClientIds", "Denial", "Fill", "Journal", "LakeSink", "Order", "PaperVenue", "Portfolio", "Position",
         "PrismClient", "REASONS", "Reconciliation", "ReplayResult", "RiskEngine", "RiskLimits", "STATUSES",
         "ServeResult", "TERMINAL", "TRANSITIONS", "TokenBucket", "TradingEngine", "Venue", "is_legal_path",
         "load_risk", "replay_paper", "serve", "target_shares", "transition",

@@ -7,6 +7,7 @@ the venue before it sends anything. :func:`replay_paper` trades a backtest strat
 in-process :class:`PaperVenue` over lake bars, filling as ``run_backtest`` does.
 """
 
+from trade2026.live._ccxt import CcxtVenue
 from trade2026.live._engine import Reconciliation, TradingEngine
 from trade2026.live._journal import Journal
 from trade2026.live._orders import STATUSES, TERMINAL, TRANSITIONS, ClientIds, Order, is_legal_path, transition
@@ -19,6 +20,7 @@ from trade2026.live._sink import LakeSink
 from trade2026.live._venue import PaperVenue, Venue
 
 __all__ = [
+    "CcxtVenue",
     "ClientIds",
     "Denial",
     "Fill",
