@@ -194,7 +194,12 @@ def test_kill_switch_flattens_latches_and_survives_restart(tmp_path: Path) -> No
     e2 = _restart(v, tmp_path / "r1")
     assert e2.risk.killed and e2.risk.state == "halted"
     _assert_invariants(e2, v)
+    e2.reset_kill()
     e2.close()
+    e3 = _restart(v, tmp_path / "r1")
+    assert not e3.risk.killed and e3.risk.state == "active"
+    assert e3.submit("AAA", 1.0).status == "filled"
+    e3.close()
 
 
 def test_restarts_with_no_venue_activity_emit_nothing(tmp_path: Path) -> None:

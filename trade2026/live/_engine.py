@@ -420,6 +420,12 @@ class TradingEngine:
         if flat:
             self.submit_many(flat, flatten=True)
 
+    def reset_kill(self) -> None:
+        """Release the kill switch (journaled): trading is active again."""
+        self.risk.reset_kill()
+        self._record("state", state=self.risk.state, killed=False, reason=None)
+        self.flush()
+
     def new_day(self) -> None:
         """Measure the day's loss from the equity now (journaled)."""
         self.portfolio.day_start_equity = self.portfolio.equity()
