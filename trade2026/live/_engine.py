@@ -11,10 +11,12 @@ to the venue. Journal records (kinds):
 ``day``      the equity the day's loss is measured from
 ``start``    the first record: the run's starting cash
 
-Restart (:meth:`start`): load the snapshot, replay the records after it, then for every
-non-terminal order ask the venue by client order id. An intent the venue never saw is sent (same id,
-so the venue can never get it twice); fills since the last applied venue sequence number are
-applied once; positions and cash are compared with the venue's balances. A difference halts
+A new run (:meth:`start` on an empty journal) takes the venue's cash as its starting cash and
+halts if the venue holds positions it did not make. Restart: load the snapshot, replay the records
+after it, then for every non-terminal order ask the venue by client order id. An intent the venue
+never saw is sent (same id, so the venue can never get it twice); fills since the last applied
+venue sequence number are applied once; positions and cash are compared with the venue's balances
+(taken at the same fill sequence number as ours, since a live venue keeps filling). A difference halts
 trading (journaled, so it holds across restarts) with a message naming it. No order is sent before
 :meth:`start` returns, and nothing waits on a timer: a pending cancel stays pending until the venue
 says what happened.
@@ -71,7 +73,8 @@ class TradingEngine:
     run_dir : str or Path
         The run's journal directory; the run id is its name (client order ids are ``<run_id>-<seq>``).
     cash : float
-        Starting cash of a new run (a journal's own ``start`` record wins on restart).
+        Placeholder cash until :meth:`start`: a new run takes the venue's cash for its account (and
+        journals it in its ``start`` record), a restarted one the journal's.
     limits : RiskLimits, optional
         Pre-trade limits (default: only the 100 orders/s rate limit).
     clock : callable, optional
@@ -205,8 +208,11 @@ class TradingEngine:
             self._replay(record)
         rec.replayed = len(self.journal.records)
         self.journal.records = []
-        if rec.replayed == 0 and not self.journal.snapshot:  # a new run: its starting cash opens the journal
-            self._record("start", run_id=self.run_id, cash=self.portfolio.start_cash)
+        if rec.replayed == 0 and not self.journal.snapshot:  # a new run starts from the venue's cash
+            p = self.portfolio
+            p.start_cash = p.cash = p.day_start_equity = float(self.venue.balances(self.run_id)["cash"])
+            self._record("start", run_id=self.run_id, cash=p.start_cash)
+            self._compare(rec)  # a position the run did not make is a difference too
             self.journal.commit()
             return self._begin(rec)
         seen: dict[str, dict[str, Any] | None] = {}
@@ -232,7 +238,8 @@ class TradingEngine:
                 self.poll()
                 if again is not None:
                     self._sync_status(o, again)
-        self._compare(rec)
+        self._compare(rec, catch_up=True)
+        self.poll()
         self.flush()
         return self._begin(rec)
 
@@ -243,8 +250,13 @@ class TradingEngine:
         self.started = True
         return rec
 
-    def _compare(self, rec: Reconciliation) -> None:
+    def _compare(self, rec: Reconciliation, *, catch_up: bool = False) -> None:
+        """Compare cash and positions with the venue's balances. A live venue keeps filling while we
+        look: its balances come with the fill sequence number they include (``fill_seq``), and with
+        ``catch_up`` the fills up to it are applied first, so both sides are taken at the same point."""
         bal = self.venue.balances(self.run_id)
+        if catch_up:
+            rec.missed_fills += self.poll(upto=bal.get("fill_seq"))
         cash = float(bal["cash"])
         if abs(cash - self.portfolio.cash) > 1e-9 * max(1.0, abs(cash)):
             rec.differences.append(f"cash {self.portfolio.cash!r} here, {cash!r} at the venue")
@@ -382,10 +394,13 @@ class TradingEngine:
         self.poll()
         self._sync_status(o, seen)
 
-    def poll(self) -> int:
-        """Apply the venue's new fills; returns how many were new."""
+    def poll(self, upto: int | None = None) -> int:
+        """Apply the venue's new fills (those with sequence number <= ``upto`` when given); returns
+        how many were new."""
         n = 0
         for f in self.venue.fills_since(self.venue_fill_seq):
+            if upto is not None and f.seq > upto:
+                break
             if f.client_id in self.orders and self._apply_fill(f):
                 n += 1
             self.venue_fill_seq = max(self.venue_fill_seq, f.seq)

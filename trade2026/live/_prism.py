@@ -80,7 +80,7 @@ class PrismClient:
 
     def balances(self, account: str | None = None) -> dict[str, Any]:
         r = self.call("balances", account=account)
-        return {"cash": r["cash"], "positions": r["positions"]}
+        return {"cash": r["cash"], "positions": r["positions"], "fill_seq": r["fill_seq"]}
 
     def quote(self) -> dict[str, Any]:
         return self.call("quote")

@@ -43,7 +43,10 @@ class Venue(Protocol):
 
     def fills_since(self, seq: int) -> list[Fill]: ...
 
-    def balances(self, account: str | None = None) -> dict[str, Any]: ...
+    def balances(self, account: str | None = None) -> dict[str, Any]:
+        """``{"cash", "positions": {symbol: qty}}`` of the run's account, and ``"fill_seq"`` (the last
+        fill they include) when the venue can say it."""
+        ...
 
 
 class PaperVenue:
@@ -154,4 +157,5 @@ class PaperVenue:
 
     def balances(self, account: str | None = None) -> dict[str, Any]:
         """The account's cash and positions (one account: ``account`` is ignored)."""
-        return {"cash": self.cash, "positions": {s: q for s, q in self.positions.items() if q != 0.0}}
+        positions = {s: q for s, q in self.positions.items() if q != 0.0}
+        return {"cash": self.cash, "positions": positions, "fill_seq": len(self.fills)}

@@ -20,14 +20,14 @@ Protocol: loopback TCP, one JSON object per line each way (request, then its res
     {"op": "open_orders"}                                  -> {"ok": true, "orders": [ORDER, ...]}  (working)
     {"op": "orders"}                                       -> {"ok": true, "orders": [ORDER, ...]}  (all)
     {"op": "fills_since", "seq": N}                        -> {"ok": true, "fills": [FILL, ...]}  (seq > N)
-    {"op": "balances", "account": RUN_ID}                  -> {"ok": true, "cash": x, "positions": {sym: qty}}
+    {"op": "balances", "account": RUN_ID}                  -> {"ok": true, "cash", "positions": {sym: qty}, "fill_seq"}
     {"op": "quote"}                                        -> {"ok": true, "symbol", "bid", "ask", "bid_size",
                                                                "ask_size", "last", "ts"}
 
 ``ORDER`` is ``{client_id, symbol, qty, kind, limit, status, filled, venue_id}`` with status one of
 accepted, partially_filled, filled, canceled, rejected; ``FILL`` is ``{trade_id, client_id, symbol,
-qty, price, fee, ts, seq}``. Quantities are signed (buy > 0). A bad request gets
-``{"ok": false, "error": "..."}``.
+qty, price, fee, ts, seq}``; ``fill_seq`` in balances is the last fill they include (read together).
+Quantities are signed (buy > 0). A bad request gets ``{"ok": false, "error": "..."}``.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ class PrismVenue:
             if op == "balances":
                 cash, position = self._account(f"{req.get('account')}-")
                 pos = {self.symbol: position} if position != 0.0 else {}
-                return {"ok": True, "cash": cash, "positions": pos}
+                return {"ok": True, "cash": cash, "positions": pos, "fill_seq": len(self.fills)}
             if op == "quote":
                 return {
                     "ok": True,
