@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         on_stop: Annotated[
             str, typer.Option(help="Working orders on exit or SIGINT/SIGTERM: leave or cancel.")
         ] = "leave",
-        capital: Annotated[float, typer.Option(help="Starting cash of the account.")] = 1_000_000.0,
+        capital: Annotated[float, typer.Option(help="Paper venue's starting cash.")] = 1_000_000.0,
         fill: Annotated[str, typer.Option(help="Fill at the next bar's open or close.")] = "open",
         commission_bps: Annotated[float, typer.Option(help="Commission in bps of notional.")] = 0.0,
         commission_per_share: Annotated[float, typer.Option(help="Commission per share.")] = 0.0,
