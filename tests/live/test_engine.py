@@ -262,3 +262,13 @@ def test_memory_stays_bounded_on_a_long_run(tmp_path: Path) -> None:
     e2 = _restart(v, tmp_path / "r1")
     assert e2.summary()["orders"] == 150 and e2.portfolio.cash == v.cash
     e2.close()
+
+
+def test_paper_venue_history_is_bounded_and_fills_since_still_counts() -> None:
+    v = PaperVenue(1e9, max_history=10)
+    v.set_quote("AAA", 99.0, 101.0)
+    for i in range(25):
+        v.submit(f"r-{i + 1}", "AAA", 1.0)
+    assert len(v.fills) <= 10 and len(v.orders) <= 10
+    assert [f.seq for f in v.fills_since(22)] == [23, 24, 25]
+    assert v.balances()["fill_seq"] == 25 and v.positions["AAA"] == 25.0

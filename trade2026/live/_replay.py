@@ -190,6 +190,7 @@ def replay_paper(
         commission_bps=cfg.commission_bps,
         commission_per_share=cfg.commission_per_share,
         commission_fixed=cfg.commission_fixed,
+        max_history=2**62,  # every fill is part of the replay's result
     )
     now = [0.0]
     engine = TradingEngine(venue, run_dir, cash=cfg.init_cash, limits=limits, clock=lambda: now[0], fsync=fsync)

@@ -58,6 +58,8 @@ class PaperVenue:
         Starting cash of the account.
     commission_bps, commission_per_share, commission_fixed : float
         The backtest cost model (see ``trade2026.backtest.BacktestConfig``).
+    max_history : int
+        Finished orders and fills kept for queries; older ones are dropped (memory stays flat).
     """
 
     def __init__(
@@ -67,8 +69,11 @@ class PaperVenue:
         commission_bps: float = 0.0,
         commission_per_share: float = 0.0,
         commission_fixed: float = 0.0,
+        max_history: int = 100_000,
     ) -> None:
         self.cash = float(cash)
+        self.max_history = max_history
+        self.n_fills = 0  # fills ever made; ``fills`` holds the last ones, seq n_fills - len + 1 ..
         self.positions: dict[str, float] = {}
         self.orders: dict[str, dict[str, Any]] = {}
         self.fills: list[Fill] = []
@@ -96,7 +101,7 @@ class PaperVenue:
         known = self.orders.get(client_id)
         if known is not None:
             return dict(known)
-        o = report(client_id, symbol, qty, "accepted", 0.0, kind=kind, limit=limit, venue_id=f"P{len(self.orders)}")
+        o = report(client_id, symbol, qty, "accepted", 0.0, kind=kind, limit=limit, venue_id=f"P{self.submits}")
         if qty == 0 or not math.isfinite(qty) or (kind == "limit" and (limit is None or not limit > 0)):
             o["status"] = "rejected"
         elif kind == "market" and symbol not in self.quotes:
@@ -121,17 +126,23 @@ class PaperVenue:
                 return
             px = o["limit"]
         fee = self.c_rate * abs(q) * px + self.c_share * abs(q) + self.c_fixed
+        self.n_fills += 1
         fill = Fill(
-            trade_id=f"T{len(self.fills) + 1}",
+            trade_id=f"T{self.n_fills}",
             client_id=o["client_id"],
             symbol=o["symbol"],
             qty=q,
             price=px,
             fee=fee,
             ts=self.ts,
-            seq=len(self.fills) + 1,
+            seq=self.n_fills,
         )
         self.fills.append(fill)
+        if len(self.fills) > self.max_history:
+            del self.fills[: len(self.fills) - int(self.max_history * 0.9)]
+            done = [c for c, x in self.orders.items() if x["status"] not in ("accepted", "partially_filled")]
+            for c in done[: max(len(self.orders) - int(self.max_history * 0.9), 0)]:
+                del self.orders[c]
         self.cash -= q * px + fee
         self.positions[o["symbol"]] = self.positions.get(o["symbol"], 0.0) + q
         o["filled"] = o["qty"]
@@ -153,9 +164,10 @@ class PaperVenue:
         return [dict(o) for o in self.orders.values() if o["status"] in ("accepted", "partially_filled")]
 
     def fills_since(self, seq: int) -> list[Fill]:
-        return self.fills[max(seq, 0) :]
+        first = self.n_fills - len(self.fills) + 1  # seq of fills[0]
+        return self.fills[max(seq + 1 - first, 0) :]
 
     def balances(self, account: str | None = None) -> dict[str, Any]:
         """The account's cash and positions (one account: ``account`` is ignored)."""
         positions = {s: q for s, q in self.positions.items() if q != 0.0}
-        return {"cash": self.cash, "positions": positions, "fill_seq": len(self.fills)}
+        return {"cash": self.cash, "positions": positions, "fill_seq": self.n_fills}
