@@ -120,7 +120,8 @@ def replay_targets(bars: Any, strategy: str) -> tuple[Any, Any]:
     extra = (params["column"],) if name == "signal" else ()
     panel = bars_panel(bars, extra_columns=extra)
     pos = strategy_positions(strategy, bars)
-    pos, _ = (pos, False) if isinstance(pos, pl.DataFrame) else (pl.from_pandas(pos), True)
+    if not isinstance(pos, pl.DataFrame):  # pandas bars give pandas positions
+        pos = pl.from_pandas(pos)
     ts_index = pl.DataFrame({"ts": panel.ts, "_t": np.arange(panel.n_bars)})
     sym_index = pl.DataFrame({"symbol": panel.symbols, "_k": np.arange(panel.n_symbols)})
     j = pos.with_columns(pl.col("ts").cast(panel.ts.dtype)).join(ts_index, on="ts").join(sym_index, on="symbol")
