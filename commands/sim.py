@@ -411,15 +411,8 @@ def venue(
         ready=lambda addr: _listening(addr, speed),
         handle_signals=True,
     )
-    accounts = [{"account": a, "cash": c, "position": q} for a, (c, q) in sorted(v.accounts.items())]
-    data = {
-        "symbol": v.symbol,
-        "orders": len(v.orders),
-        "fills": len(v.fills),
-        "accounts": accounts,
-        "sim_seconds": v.sim_ns / 1e9,
-    }
-    return Out(data, tables=[("external accounts", accounts)])
+    data = v.to_dict()
+    return Out(data, tables=[("external accounts", data["accounts"])])
 
 
 def register(root: typer.Typer) -> None:

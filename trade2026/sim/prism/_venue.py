@@ -111,6 +111,18 @@ class PrismVenue:
         self._quotes = day[0].quotes
         self._qi = 0
 
+    def to_dict(self) -> dict[str, Any]:
+        """The venue's state in brief (``t26 sim venue --json`` on exit)."""
+        with self.lock:
+            accounts = [{"account": a, "cash": c, "position": q} for a, (c, q) in sorted(self.accounts.items())]
+            return {
+                "symbol": self.symbol,
+                "orders": len(self.orders),
+                "fills": len(self.fills),
+                "accounts": accounts,
+                "sim_seconds": self.sim_ns / NS,
+            }
+
     # the market --------------------------------------------------------------------------
     def advance(self) -> None:
         """Play the sessions up to the current wall time; each new quote may fill waiting orders."""
