@@ -18,7 +18,7 @@ def main(run_dir: str, url: str, seed: int, n_ops: int) -> None:
     engine = TradingEngine(venue, run_dir, cash=1e6, snapshot_every=7)
     engine.start()
     deadline = time.monotonic() + 20.0
-    for _ in range(n_ops):
+    for i in range(n_ops):
         if time.monotonic() > deadline:
             break
         q = venue.quote()
@@ -32,8 +32,11 @@ def main(run_dir: str, url: str, seed: int, n_ops: int) -> None:
             engine.submit("PRISM", side * rng.choice([200, 500, 1500]))
         elif r < 0.7:  # a limit away from the market, then its cancel
             o = engine.submit("PRISM", side * 100, limit=round(q["bid"] * (0.9 if side > 0 else 1.1), 2))
-            engine.cancel(o.client_id)
-        elif r < 0.75 and seed % 3 == 0:
+            if rng.random() < 0.5 and o.status == "accepted":
+                engine.modify(o.client_id, qty=side * 150)
+            if not o.terminal:  # a denied order (halted, rate limit) was never sent
+                engine.cancel(o.client_id)
+        elif r < 0.75 and seed % 3 == 0 and i > 40:  # some runs halt, late enough to have traded
             engine.set_state("halted", "driver halt")
         else:
             engine.poll()

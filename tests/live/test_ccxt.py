@@ -71,6 +71,14 @@ class Recorded:
                 return copy.deepcopy(o)
         raise ccxt.OrderNotFound(oid)
 
+    def edit_order(self, oid: str, symbol: str, kind: str, side: str, amount: float, price: Any) -> dict:
+        self._maybe_fail("edit_order")
+        for o in self.orders:
+            if o["id"] == oid and o["status"] == "open":
+                o.update(amount=amount, price=price)
+                return copy.deepcopy(o)
+        raise ccxt.OrderNotFound(oid)
+
     def fetch_my_trades(self, symbol: str) -> list[dict]:
         self._maybe_fail("fetch_my_trades")
         return copy.deepcopy([t for t in self.trades if t["symbol"] == symbol])
@@ -95,7 +103,11 @@ def test_orders_carry_the_client_order_id_and_map_statuses() -> None:
     assert r["status"] == "accepted" and r["qty"] == -0.02
     assert v.submit("run1-0000000002", "BTC/USDT", -0.02, "limit", 99000.0)["venue_id"] == r["venue_id"]
     assert len(ex.orders) == 2  # a known client order id is never placed again
+    m = v.modify("run1-0000000002", -0.03, 98000.0)
+    assert m is not None and m["updated"] and m["qty"] == -0.03 and m["limit"] == 98000.0
     assert v.cancel("run1-0000000002")["status"] == "canceled"
+    m = v.modify("run1-0000000002", -0.01, 98000.0)
+    assert m is not None and not m["updated"]
     assert v.query("run1-0000000099") is None
 
 

@@ -33,7 +33,7 @@ CASES = [(point, seed) for point in POINTS for seed in (0, 1)] + [("journal_writ
 def test_sigkill_then_restart_keeps_every_invariant(venue_url: str, tmp_path: Path, point: str, seed: int) -> None:
     run_dir = tmp_path / f"c{seed}{point.replace('_', '')}"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "T26_LIVE_FAULT": f"{point}:{2 + seed}"}
-    driver = [sys.executable, str(HERE / "crash_driver.py"), str(run_dir), venue_url, str(seed), "60"]
+    driver = [sys.executable, str(HERE / "crash_driver.py"), str(run_dir), venue_url, str(seed), "300"]
     p = subprocess.run(driver, env=env, timeout=60, capture_output=True, text=True, check=False)
     assert p.returncode == -signal.SIGKILL, p.stderr[-2000:]
 

@@ -272,3 +272,44 @@ def test_paper_venue_history_is_bounded_and_fills_since_still_counts() -> None:
     assert len(v.fills) <= 10 and len(v.orders) <= 10
     assert [f.seq for f in v.fills_since(22)] == [23, 24, 25]
     assert v.balances()["fill_seq"] == 25 and v.positions["AAA"] == 25.0
+
+
+def test_modify_goes_through_pending_update_and_the_journal(tmp_path: Path) -> None:
+    v = _venue()
+    e = _restart(v, tmp_path / "r1")
+    o = e.submit("AAA", 5.0, limit=100.0)  # rests below the ask
+    assert e.modify(o.client_id, qty=8.0) is None
+    assert (o.status, o.qty, o.history[-2:]) == ("accepted", 8.0, ["pending_update", "accepted"])
+    assert v.orders[o.client_id]["qty"] == 8.0
+    assert e.modify(o.client_id, limit=101.0) is None  # reaches the ask: fills at the new price
+    assert o.status == "filled" and o.filled == 8.0 and e.portfolio.qty("AAA") == 8.0
+    with pytest.raises(T26Error, match="illegal"):
+        e.modify(o.client_id, qty=9.0)
+    rest = e.submit("AAA", 2.0, limit=90.0)
+    assert e.modify(rest.client_id, qty=-2.0) is None  # the venue refuses a side change
+    assert rest.status == "accepted" and rest.qty == 2.0 and rest.history[-1] == "accepted"
+    e.risk.limits = RiskLimits(price_band_bps=100)
+    denial = e.modify(rest.client_id, limit=150.0)  # a fat-finger reprice is refused before the journal
+    assert denial is not None and denial.code == "price_band"
+    assert rest.status == "accepted" and rest.limit == 90.0 and v.orders[rest.client_id]["limit"] == 90.0
+    e.close()
+    e2 = _restart(v, tmp_path / "r1")
+    assert e2.orders[o.client_id].qty == 8.0 and e2.orders[rest.client_id].qty == 2.0
+    _assert_invariants(e2, v)
+    e2.close()
+
+
+def test_a_pending_update_survives_a_crash(tmp_path: Path) -> None:
+    v = _venue()
+    e = _engine(Wrapped(v, "modify", "before"), tmp_path / "r1")
+    e.start()
+    o = e.submit("AAA", 5.0, limit=100.0)
+    with pytest.raises(Crash):
+        e.modify(o.client_id, qty=7.0)
+    _drop(e)
+    e2 = _restart(v, tmp_path / "r1")
+    o2 = e2.orders[o.client_id]
+    assert (o2.status, o2.qty, o2.requested) == ("accepted", 7.0, None)
+    assert o2.history[-2:] == ["pending_update", "accepted"] and v.orders[o.client_id]["qty"] == 7.0
+    _assert_invariants(e2, v)
+    e2.close()

@@ -115,6 +115,7 @@ class CcxtVenue:
             "status": status,
             "filled": side * filled,
             "venue_id": o.get("id"),
+            "limit": o.get("price") if o.get("type") == "limit" else None,
         }
 
     def submit(
@@ -160,6 +161,20 @@ class CcxtVenue:
             with contextlib.suppress(T26Error):  # already done at the venue: the query below says what it is
                 self._call("cancel_order", o["id"], o["symbol"])
         return self.query(client_id)
+
+    def modify(self, client_id: str, qty: float, limit: float | None) -> dict[str, Any] | None:
+        """``edit_order`` where the exchange edits in place (the client order id stays)."""
+        o = self._find(client_id)
+        if o is None:
+            return None
+        side = "buy" if qty > 0 else "sell"
+        try:
+            self._call("edit_order", o["id"], o["symbol"], o["type"], side, abs(qty), limit)
+            ok, reason = True, None
+        except T26Error as exc:
+            ok, reason = False, str(exc)
+        seen = self.query(client_id) or self._report(o, client_id)
+        return {**seen, "updated": ok, "reason": reason}
 
     def open_orders(self) -> list[dict[str, Any]]:
         out = []

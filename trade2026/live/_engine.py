@@ -171,6 +171,7 @@ class TradingEngine:
             o.apply(rec["event"])
             if rec.get("reason"):
                 o.reason = rec["reason"]
+            self._change(o, rec["event"], {k: rec[k] for k in ("qty", "limit") if k in rec})
             if rec["event"] == O.REJECT and o.history[-2] == O.INITIALIZED and rec.get("reason") in REASONS:
                 self.n_denied += 1
         elif kind == "fill":
@@ -233,6 +234,8 @@ class TradingEngine:
                     rec.differences.append(f"order {cid} is {o.status} here but unknown to the venue")
                 continue
             self._sync_status(o, self.venue.query(cid) or report)
+            if o.status == O.PENDING_UPDATE:  # absolute qty and limit: sending the update again is safe
+                self._send_update(o)
             if o.status == O.PENDING_CANCEL:  # the cancel may never have been sent: send it again
                 again = self.venue.cancel(cid)
                 self.poll()
@@ -286,13 +289,26 @@ class TradingEngine:
         self._event(o, ev, seen.get("reason"))
 
     # ------------------------------------------------------------------ the order path
-    def _event(self, o: O.Order, event: str, reason: str | None = None) -> None:
+    def _event(self, o: O.Order, event: str, reason: str | None = None, **change: Any) -> None:
+        """Apply ``event`` through the table and journal it; ``change`` (qty, limit) goes with an
+        update request (what was asked) or an ``updated`` (what the order now is)."""
         o.apply(event)  # raises on an illegal transition: nothing is journaled then
         if reason:
             o.reason = reason
-        self._record("event", client_id=o.client_id, event=event, reason=reason)
+        self._change(o, event, change)
+        self._record("event", client_id=o.client_id, event=event, reason=reason, **change)
         if self.on_order is not None:
             self.on_order(o)
+
+    @staticmethod
+    def _change(o: O.Order, event: str, change: dict[str, Any]) -> None:
+        if event == O.UPDATE_REQUEST:
+            o.requested = dict(change)
+        elif event == O.UPDATED:
+            o.qty, o.limit = change.get("qty", o.qty), change.get("limit", o.limit)
+            o.requested = None
+        elif event == O.UPDATE_REJECT or o.terminal:
+            o.requested = None
 
     def _apply_fill(self, f: Fill, *, journal: bool = True) -> bool:
         if not self.portfolio.apply_fill(f):
@@ -418,6 +434,38 @@ class TradingEngine:
             self._sync_status(o, seen)
         self.flush()
         return o
+
+    def modify(self, client_id: str, *, qty: float | None = None, limit: float | None = None) -> Denial | None:
+        """Ask the venue to change a working order's quantity (signed, total) or limit price.
+
+        The new order is checked by risk (its open quantity at the new price), the request is
+        journaled before it is sent, and the order stays ``pending_update`` until the venue answers.
+        Returns the risk denial, or None when the request went out.
+        """
+        o = self.orders[client_id]
+        new_qty = o.qty if qty is None else float(qty)
+        new_limit = o.limit if limit is None else float(limit)
+        denial = self.check(o.symbol, new_qty - o.filled, new_limit)
+        if denial is not None:
+            self.denials.append({"client_id": client_id, "code": denial.code, "message": denial.message})
+            return denial
+        self._event(o, O.UPDATE_REQUEST, qty=new_qty, limit=new_limit)
+        self.journal.commit()
+        self._send_update(o)
+        self.flush()
+        return None
+
+    def _send_update(self, o: O.Order) -> None:
+        req = o.requested or {}
+        seen = self.venue.modify(o.client_id, req.get("qty", o.qty), req.get("limit", o.limit))
+        if o.status == O.PENDING_UPDATE:  # answered before any fill is applied: fills count against the new qty
+            if seen is not None and seen.get("updated"):
+                self._event(o, O.UPDATED, qty=seen["qty"], limit=seen.get("limit"))
+            else:
+                self._event(o, O.UPDATE_REJECT, seen.get("reason") if seen else "unknown to the venue")
+        self.poll()
+        if seen is not None and not o.terminal:
+            self._sync_status(o, self.venue.query(o.client_id) or seen)
 
     def working(self) -> list[O.Order]:
         return [o for o in self.orders.values() if not o.terminal]

@@ -184,6 +184,7 @@ class Order:
     venue_id: str | None = None
     reason: str | None = None
     history: list[str] = field(default_factory=lambda: [INITIALIZED])
+    requested: dict[str, Any] | None = None  # the qty and limit of a pending update
 
     @property
     def open_qty(self) -> float:
@@ -223,6 +224,7 @@ class Order:
             "venue_id": self.venue_id,
             "reason": self.reason,
             "history": list(self.history),
+            "requested": self.requested,
         }
 
     @classmethod

@@ -66,6 +66,10 @@ class PrismClient:
     ) -> dict[str, Any]:
         return dict(self.call("submit", client_id=client_id, symbol=symbol, qty=qty, kind=kind, limit=limit)["order"])
 
+    def modify(self, client_id: str, qty: float, limit: float | None) -> dict[str, Any] | None:
+        r = self.call("modify", client_id=client_id, qty=qty, limit=limit)
+        return None if r["order"] is None else {**r["order"], "updated": r["updated"]}
+
     def cancel(self, client_id: str) -> dict[str, Any] | None:
         return self.call("cancel", client_id=client_id)["order"]
 

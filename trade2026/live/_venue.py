@@ -28,6 +28,14 @@ def report(client_id: str, symbol: str, qty: float, status: str, filled: float, 
     return {"client_id": client_id, "symbol": symbol, "qty": qty, "status": status, "filled": filled, **extra}
 
 
+def modifiable(o: dict[str, Any], qty: float, limit: float | None) -> bool:
+    """Whether a venue may set order ``o`` to ``qty`` (same side, more than filled) and ``limit``."""
+    working = o["status"] in ("accepted", "partially_filled")
+    same_side = qty != 0 and math.isfinite(qty) and (qty > 0) == (o["qty"] > 0)
+    price_ok = o["kind"] == "market" or (limit is not None and limit > 0)
+    return working and same_side and abs(qty) > abs(o["filled"]) and price_ok
+
+
 class Venue(Protocol):
     """What the engine needs from a venue (the paper venue, the PRISM venue client, ccxt)."""
 
@@ -36,6 +44,10 @@ class Venue(Protocol):
     ) -> dict[str, Any]: ...
 
     def cancel(self, client_id: str) -> dict[str, Any] | None: ...
+
+    def modify(self, client_id: str, qty: float, limit: float | None) -> dict[str, Any] | None:
+        """Set a working order's total qty and limit; the report says ``updated`` True or False."""
+        ...
 
     def query(self, client_id: str) -> dict[str, Any] | None: ...
 
@@ -147,6 +159,16 @@ class PaperVenue:
         self.positions[o["symbol"]] = self.positions.get(o["symbol"], 0.0) + q
         o["filled"] = o["qty"]
         o["status"] = "filled"
+
+    def modify(self, client_id: str, qty: float, limit: float | None) -> dict[str, Any] | None:
+        o = self.orders.get(client_id)
+        if o is None:
+            return None
+        ok = modifiable(o, qty, limit)
+        if ok:
+            o["qty"], o["limit"] = qty, limit
+            self._try_fill(o)
+        return {**o, "updated": ok}
 
     def cancel(self, client_id: str) -> dict[str, Any] | None:
         o = self.orders.get(client_id)

@@ -16,6 +16,8 @@ Protocol: loopback TCP, one JSON object per line each way (request, then its res
     {"op": "submit", "client_id": "r1-0000000001", "symbol": "PRISM", "qty": 10.0,
      "kind": "market" | "limit", "limit": null | price}    -> {"ok": true, "order": ORDER}
     {"op": "cancel", "client_id": ID}                      -> {"ok": true, "order": ORDER | null}
+    {"op": "modify", "client_id": ID, "qty": q, "limit": p} -> {"ok": true, "order": ORDER | null,
+                                                               "updated": bool}  (qty: signed total)
     {"op": "query", "client_id": ID}                       -> {"ok": true, "order": ORDER | null}
     {"op": "open_orders"}                                  -> {"ok": true, "orders": [ORDER, ...]}  (working)
     {"op": "orders"}                                       -> {"ok": true, "orders": [ORDER, ...]}  (all)
@@ -202,6 +204,17 @@ class PrismVenue:
                 if o is not None and op == "cancel" and o["status"] in ("accepted", "partially_filled"):
                     o["status"] = "canceled"
                 return {"ok": True, "order": dict(o) if o is not None else None}
+            if op == "modify":
+                o = self.orders.get(str(req.get("client_id")))
+                if o is None:
+                    return {"ok": True, "order": None, "updated": False}
+                raw, limit = req.get("qty"), req.get("limit")
+                qty = float(raw) if isinstance(raw, int | float) else math.nan
+                ok = _modifiable(o, qty, limit)
+                if ok:
+                    o["qty"], o["limit"] = qty, limit
+                    self._fill(o)
+                return {"ok": True, "order": dict(o), "updated": ok}
             if op == "orders":
                 return {"ok": True, "orders": [dict(o) for o in self.orders.values()]}
             if op == "open_orders":
@@ -267,6 +280,13 @@ class PrismVenue:
         if not bad:
             self._fill(o)
         return o
+
+
+def _modifiable(o: dict[str, Any], qty: float, limit: Any) -> bool:
+    working = o["status"] in ("accepted", "partially_filled")
+    same_side = qty != 0 and math.isfinite(qty) and (qty > 0) == (o["qty"] > 0)
+    price_ok = o["kind"] == "market" or (isinstance(limit, int | float) and limit > 0)
+    return working and same_side and abs(qty) > abs(o["filled"]) and price_ok
 
 
 def _num(x: float) -> float | None:
