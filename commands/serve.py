@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
             ),
         ],
         venue: Annotated[
-            str, typer.Option(help="paper (in-process, over --replay) or prism://HOST:PORT (t26 sim venue).")
+            str, typer.Option(help="paper (over --replay), prism://HOST:PORT (t26 sim venue) or ccxt:EXCHANGE.")
         ] = "paper",
         replay: Annotated[str, typer.Option(help="Bars table the paper venue replays.")] = "bars_1d",
         symbols: Annotated[

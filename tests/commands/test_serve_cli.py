@@ -70,6 +70,8 @@ def test_bad_risk_file_and_unknown_venue_exit_2_naming_them(cli: Any, sample_lak
     assert r.exit_code == 2 and "nasdaq" in r.stderr
     r = cli("serve", "--strategy", "signal:pred")
     assert r.exit_code == 2 and "--signal-table" in r.stderr
+    r = cli("serve", "--strategy", SPEC, "--venue", "ccxt:binance")  # checked before any network call
+    assert r.exit_code == 2 and "BASE/QUOTE" in r.stderr
 
 
 def test_a_used_run_id_is_refused(cli: Any, sample_lake: Any) -> None:

@@ -154,3 +154,39 @@ def test_the_engine_trades_and_restarts_against_it(tmp_path: Path) -> None:
     rec = e2.start()
     assert rec.differences == [] and e2.portfolio.qty("BTC/USDT") == 0.01
     e2.close()
+
+
+class Ticking(Recorded):
+    """Recorded answers plus a ticker that moves one second per call (a sine around 96,000)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.n = 0
+
+    def fetch_ticker(self, symbol: str) -> dict:
+        import math
+
+        self.n += 1
+        mid = 96000.0 + 500.0 * math.sin(self.n / 40.0)
+        return {"symbol": symbol, "timestamp": 1733040000000 + 1000 * self.n, "bid": mid - 0.5, "ask": mid + 0.5}
+
+
+def test_the_stream_loop_trades_a_ccxt_venue(tmp_path: Path) -> None:
+    from trade2026.backtest import make_config
+    from trade2026.live._stream import run_stream
+
+    ex = Ticking()
+    cfg = make_config(init_cash=10000.0)
+    res, engine = run_stream(
+        _venue(ex), "sma_cross:fast=2,slow=4", run_dir=tmp_path / "c1", symbol="BTC/USDT", config=cfg,
+        bar_seconds=5, max_bars=60, poll_s=0.0, lot=1e-6,
+    )  # fmt: skip
+    assert res.bars == 60 and engine.n_orders > 0
+    assert len(ex.orders) == engine.n_orders - engine.n_denied
+    assert all(o["clientOrderId"].startswith("c1-") for o in ex.orders)
+    assert res.summary["cash"] == pytest.approx(ex.usdt)
+    again, _ = run_stream(
+        _venue(ex), "sma_cross:fast=2,slow=4", run_dir=tmp_path / "c1", symbol="BTC/USDT", config=cfg,
+        bar_seconds=5, max_bars=1, poll_s=0.0, lot=1e-6,
+    )  # fmt: skip
+    assert again.reconciliation.differences == [] and again.reconciliation.replayed > 0

@@ -210,6 +210,14 @@ class CcxtVenue:
                     out[o["clientOrderId"]] = str(o["id"])
         return out
 
+    def quote(self, symbol: str) -> dict[str, Any]:
+        """Best bid and ask from ``fetch_ticker`` (ts in ns)."""
+        t = self._call("fetch_ticker", symbol)
+        return {"bid": t.get("bid"), "ask": t.get("ask"), "ts": int(t.get("timestamp") or 0) * 1_000_000}
+
+    def close(self) -> None:
+        """Nothing to release (ccxt's sync exchanges hold no connection of their own to close)."""
+
     def balances(self, account: str | None = None) -> dict[str, Any]:
         b = self._call("fetch_balance")
         total = b.get("total", {})

@@ -86,7 +86,8 @@ class PrismClient:
         r = self.call("balances", account=account)
         return {"cash": r["cash"], "positions": r["positions"], "fill_seq": r["fill_seq"]}
 
-    def quote(self) -> dict[str, Any]:
+    def quote(self, symbol: str | None = None) -> dict[str, Any]:
+        """The venue's quote (it trades one symbol: ``symbol`` is not needed)."""
         return self.call("quote")
 
     def close(self) -> None:

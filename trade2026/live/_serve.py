@@ -97,7 +97,9 @@ def serve(
         Home directory; the run's journal is ``<home>/live/<run_id>``.
     venue : str
         ``"paper"``: the in-process paper venue over a replay of ``replay``;
-        ``"prism://HOST:PORT"``: a ``t26 sim venue`` process (a run with a journal resumes there).
+        ``"prism://HOST:PORT"``: a ``t26 sim venue`` process (a run with a journal resumes there);
+        ``"ccxt:EXCHANGE"``: the exchange's testnet through ccxt (one ``BASE/QUOTE`` symbol; keys
+        from the environment variables T26_CCXT_API_KEY and T26_CCXT_SECRET).
     replay : str
         The bars table the paper venue replays.
     symbols : list of str, optional
@@ -127,11 +129,11 @@ def serve(
     """
     say = log or (lambda _m: None)
     limits = risk if isinstance(risk, RiskLimits) else load_risk(risk)
-    live = venue.startswith("prism://")
+    live = venue.startswith(("prism://", "ccxt:"))
     if venue != "paper" and not live:
         msg = (
-            f"unknown venue {venue!r}; use 'paper' (the paper venue over a replay of a bars table) "
-            "or prism://HOST:PORT (a t26 sim venue process)"
+            f"unknown venue {venue!r}; use 'paper' (the paper venue over a replay of a bars table), "
+            "prism://HOST:PORT (a t26 sim venue process) or ccxt:EXCHANGE (its testnet; needs the ccxt extra)"
         )
         raise ConfigError(msg, option="venue")
     if not live and not replay:
@@ -146,10 +148,13 @@ def serve(
         )
         raise ConfigError(msg, option="run_id")
     bars = None if live else _replay_bars(lake, str(replay), symbols, strategy, signal_table)
-    if live:
+    target: Any = venue
+    if venue.startswith("prism://"):
         from trade2026.live._prism import PrismClient
 
         PrismClient(venue, timeout=2.0).close()  # unreachable: say so before anything is created
+    elif live:
+        target = _ccxt_venue(venue, symbols)
     sink = LakeSink(lake, rid) if write_lake else None
     where = venue if bars is None else f"paper venue over {replay} ({bars['symbol'].n_unique()} symbols)"
     say(f"serve: run {rid}, {where}, journal {run_dir}")
@@ -181,8 +186,9 @@ def serve(
                 from trade2026.live._stream import run_stream
 
                 sym = symbols[0] if symbols else "PRISM"
+                lot = 1.0 if venue.startswith("prism://") else 1e-6  # whole shares; crypto in micro units
                 result, _ = run_stream(
-                    venue, strategy, symbol=sym, bar_seconds=bar_seconds, max_bars=max_bars, **common
+                    target, strategy, symbol=sym, bar_seconds=bar_seconds, max_bars=max_bars, lot=lot, **common
                 )
             else:
                 result, _, _ = replay_paper(bars, strategy, speed=speed, **common)
@@ -192,6 +198,33 @@ def serve(
         say(f"serve: writing the live tables failed: {sink.error}")
     say(f"serve: {result.bars} bars, {result.summary['orders']} orders, equity {result.summary['equity']:.2f}")
     return ServeResult(rid, str(run_dir), venue, strategy, result, rows, limits.to_dict())
+
+
+def _ccxt_venue(venue: str, symbols: list[str] | None) -> Any:
+    """``ccxt:EXCHANGE`` on its testnet, keys from T26_CCXT_API_KEY / T26_CCXT_SECRET; probed once."""
+    import os
+
+    from trade2026.errors import T26Error
+    from trade2026.live._ccxt import CcxtVenue
+
+    if not symbols or len(symbols) != 1 or "/" not in symbols[0]:
+        msg = f"venue {venue} trades one market: symbols=['BASE/QUOTE'], e.g. ['BTC/USDT']"
+        raise ConfigError(msg, option="symbols")
+    v = CcxtVenue(
+        venue.split(":", 1)[1],
+        symbols,
+        quote_currency=symbols[0].split("/")[1],
+        api_key=os.environ.get("T26_CCXT_API_KEY"),
+        secret=os.environ.get("T26_CCXT_SECRET"),
+        max_retries=1,
+    )
+    try:
+        v.balances()
+    except T26Error as exc:
+        msg = f"venue {venue} is unreachable or refuses the keys: {exc}"
+        raise ConfigError(msg, option="venue") from None
+    v.max_retries = 5
+    return v
 
 
 def _replay_bars(lake: Any, table: str, symbols: list[str] | None, strategy: str, signal_table: str | None) -> Any:

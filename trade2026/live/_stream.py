@@ -1,4 +1,4 @@
-"""A strategy trading a streaming venue (the PRISM venue process): quotes -> bars -> targets -> orders.
+"""A strategy trading a streaming venue (PRISM venue process, ccxt): quotes -> bars -> targets -> orders.
 
 The loop polls the venue's quote, builds bars of ``bar_seconds`` of venue time from the mid price,
 and at each closed bar recomputes the strategy's target on the bars so far (the last ``lookback``)
@@ -27,6 +27,14 @@ NS = 1_000_000_000
 EPOCH = dt.datetime(2024, 1, 2, tzinfo=dt.UTC)
 
 
+def _bar_time(k: int, bar_ns: int) -> dt.datetime:
+    """The end of bar ``k``: venue time is ns since the epoch (a real venue) or since a simulated
+    venue's start (PRISM), which is placed at its first session, 2024-01-02."""
+    end = (k + 1) * bar_ns
+    base = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) if end > 10**17 else EPOCH
+    return base + dt.timedelta(microseconds=end // 1000)
+
+
 @dataclass
 class StreamResult:
     """A finished streaming run (same keys as the replay's ``to_dict``)."""
@@ -48,7 +56,7 @@ class StreamResult:
 
 
 def run_stream(
-    url: str,
+    venue: Any,
     strategy: str,
     *,
     run_dir: str | Path,
@@ -58,22 +66,28 @@ def run_stream(
     bar_seconds: float = 60.0,
     max_bars: int | None = None,
     lookback: int = 500,
+    lot: float = 1.0,
     poll_s: float = 0.002,
     setup: Callable[[TradingEngine], None] | None = None,
     on_bar: Callable[[TradingEngine, Any], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_stop: str = "leave",
 ) -> tuple[StreamResult, TradingEngine]:
-    """Trade ``strategy`` on the venue at ``url`` (``prism://HOST:PORT``) until a stop.
+    """Trade ``strategy`` on a streaming venue until a stop.
 
     Parameters
     ----------
+    venue : str or venue object
+        ``"prism://HOST:PORT"`` (a ``t26 sim venue`` process), or a venue with ``quote(symbol)``
+        (``{"bid", "ask", "ts"}``, ts in ns) and ``close()`` such as :class:`~trade2026.live.CcxtVenue`.
     bar_seconds : float
         Bar length in venue (simulated) seconds.
     max_bars : int, optional
         Stop after this many closed bars (default: until ``should_stop`` or the venue's last session).
     lookback : int
         Bars of history the strategy sees at each decision.
+    lot : float
+        Order quantities are whole multiples of it (1 share; e.g. 1e-6 BTC on a crypto venue).
     Other parameters as :func:`~trade2026.live.replay_paper`; a run directory with a journal is
     resumed (replayed and reconciled with the venue, which kept the run's orders and fills).
     """
@@ -89,7 +103,7 @@ def run_stream(
     if not bar_seconds > 0:
         msg = f"bar_seconds must be > 0, got {bar_seconds}"
         raise ConfigError(msg, option="bar_seconds")
-    client = PrismClient(url)
+    client = PrismClient(venue) if isinstance(venue, str) else venue
     engine = TradingEngine(client, run_dir, cash=cfg.init_cash, limits=limits)
     if setup is not None:
         setup(engine)
@@ -103,7 +117,7 @@ def run_stream(
             if should_stop is not None and should_stop():
                 result.stopped = True
                 break
-            q = client.quote()
+            q = client.quote(symbol)
             engine.poll()
             bid, ask, ts = q["bid"], q["ask"], int(q["ts"])
             if bid is None or ask is None:
@@ -118,13 +132,13 @@ def run_stream(
                 hist.append(bar)
                 del hist[:-lookback]
                 result.bars += 1
-                ts_bar = EPOCH + dt.timedelta(microseconds=(bar["k"] + 1) * bar_ns // 1000)
+                ts_bar = _bar_time(bar["k"], bar_ns)
                 engine.portfolio.mark(symbol, bar["close"])
                 result.equity.append((ts_bar, engine.portfolio.equity()))
                 frame = pl.DataFrame(
                     {
                         "symbol": symbol,
-                        "ts": [EPOCH + dt.timedelta(microseconds=(b["k"] + 1) * bar_ns // 1000) for b in hist],
+                        "ts": [_bar_time(b["k"], bar_ns) for b in hist],
                         **{c: [b[c] for b in hist] for c in ("open", "high", "low", "close")},
                         "volume": [1.0] * len(hist),
                     }
@@ -146,7 +160,7 @@ def run_stream(
                         commission_per_share=cfg.commission_per_share,
                         commission_fixed=cfg.commission_fixed,
                     )
-                    dq = float(round(s1 - s0))
+                    dq = round((s1 - s0) / lot) * lot
                     if dq != 0.0:
                         engine.submit(symbol, dq)
                 last_w = w
