@@ -29,7 +29,9 @@ def register(app: typer.Typer) -> None:
         signal_table: Annotated[str | None, typer.Option(help="Lake table with the column for signal:COLUMN.")] = None,
         risk: Annotated[str | None, typer.Option(help="Risk limits TOML (max_order_qty, rate_per_s, ...).")] = None,
         speed: Annotated[float, typer.Option(help="Replayed bars per second (0 = as fast as possible).")] = 0.0,
-        run_id: Annotated[str | None, typer.Option(help="Name of a new run (default: paper<UTC time>).")] = None,
+        run_id: Annotated[
+            str | None, typer.Option(help="Run name (default: venue + UTC time); reuse it to resume on prism/ccxt.")
+        ] = None,
         on_stop: Annotated[
             str, typer.Option(help="Working orders on exit or SIGINT/SIGTERM: leave or cancel.")
         ] = "leave",
@@ -49,12 +51,12 @@ def register(app: typer.Typer) -> None:
         """Trade a strategy live (paper): risk checks, journal before send, restart-safe.
 
         Orders pass pre-trade risk, are journaled (fsync'd) before they are sent, and fills are
-        applied once; a run restarted on a PRISM venue (--run-id) replays its journal and
-        reconciles with the venue before anything is sent. Logs go to stderr; --json prints the
+        applied once; a run restarted on a PRISM or ccxt venue (--run-id) replays its journal
+        and reconciles with the venue before anything is sent. Logs go to stderr; --json prints the
         summary on exit; SIGINT/SIGTERM stop cleanly (--on-stop leave|cancel).
 
         Examples:
-          t26 serve --strategy sma_cross:fast=20,slow=50 --venue paper --replay bars_1d --symbols VLH
+          t26 serve --strategy sma_cross:fast=20,slow=50 --venue paper --replay bars_1d --symbols ACC
           t26 sim venue --port 7001 &
           t26 serve --strategy sma_cross:fast=5,slow=20 --venue prism://127.0.0.1:7001 --risk risk.toml
         """
