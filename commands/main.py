@@ -7,7 +7,23 @@ from typing import Annotated
 
 import typer
 
-from commands import backtest, data, demo, factors, features, fml, models, portfolio, regime, rl, runs, screen, sim, sql
+from commands import (
+    backtest,
+    data,
+    demo,
+    factors,
+    features,
+    fml,
+    models,
+    portfolio,
+    regime,
+    rl,
+    runs,
+    screen,
+    serve,
+    sim,
+    sql,
+)
 
 app = typer.Typer(
     name="t26",
@@ -20,7 +36,8 @@ app = typer.Typer(
 )
 
 # Every command module registers itself the same way, in the order `t26 --help` lists them.
-for _module in (data, sql, screen, regime, factors, features, fml, models, backtest, portfolio, sim, rl, runs, demo):
+_MODULES = (data, sql, screen, regime, factors, features, fml, models, backtest, portfolio, sim, rl, serve, runs, demo)
+for _module in _MODULES:
     _module.register(app)
 
 

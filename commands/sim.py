@@ -383,6 +383,48 @@ def mc(
     return Out(data, tables=[("Monte Carlo distributions (percentiles)", rows), ("Loss and ruin", risk)], lines=lines)
 
 
+def _listening(addr: tuple[str, int], speed: float) -> None:
+    # always on stderr (also under --json): scripts wait for this line to know the port
+    import sys
+
+    sys.stderr.write(f"PRISM venue listening on {addr[0]}:{addr[1]} (speed {speed:g}x)\n")
+    sys.stderr.flush()
+
+
+@command(app, "venue")
+def venue(
+    ctx: Ctx,
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 = any free port, logged).")] = 7001,
+    config: Annotated[Path | None, typer.Option(help="PRISM TOML file (agents, sessions, symbol).")] = None,
+    speed: Annotated[float, typer.Option(help="Simulated seconds per wall second.")] = 1.0,
+    cash: Annotated[float, typer.Option(help="Starting cash of the external account.")] = 1_000_000.0,
+    fee_bps: Annotated[float, typer.Option(help="Commission on external fills, bps of notional.")] = 0.0,
+    days: Annotated[int | None, typer.Option(help="Simulated sessions (default: the config's).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the config's).")] = None,
+) -> Out:
+    """Run PRISM as a live venue for t26 serve: agents trade in real time, external orders over loopback.
+
+    The protocol is JSON lines over TCP (see trade2026.sim.prism.PrismVenue); it runs until
+    SIGINT or SIGTERM and then prints the external account's summary.
+
+    Examples: t26 sim venue --port 7001 & ;  t26 sim venue --port 7001 --speed 60 --config prism.toml
+    """
+    from trade2026.sim.prism import load_config, run_venue
+
+    cfg = load_config(config, days=days, seed=seed)
+    v = run_venue(
+        cfg,
+        port=port,
+        speed=speed,
+        cash=cash,
+        fee_bps=fee_bps,
+        ready=lambda addr: _listening(addr, speed),
+        handle_signals=True,
+    )
+    data = v.to_dict()
+    return Out(data, tables=[("external accounts", data["accounts"])])
+
+
 def register(root: typer.Typer) -> None:
     """Add ``t26 sim`` and its subcommands to the root app."""
     root.add_typer(app, name="sim")

@@ -11,10 +11,11 @@ def test_public_names() -> None:
         "stylized_facts", "synthetic_returns", "trades_per_year",
     ]  # fmt: skip
     assert trade2026.sim.prism.__all__ == [
-        "AgentParams", "FundamentalParams", "PrismConfig", "PrismDay", "PrismReport", "PrismRun", "ReferenceBook",
+        "AgentParams", "FundamentalParams", "PrismConfig", "PrismDay", "PrismReport", "PrismRun", "PrismVenue",
+        "ReferenceBook",
         "bars_from_trades", "config_from_mapping", "depth", "iter_days", "load_config", "new_book",
         "parse_agents", "parse_duration_hours", "parse_seeds", "resting_queues", "run_id_for", "run_stream",
-        "simulate", "simulate_runs",
+        "run_venue", "simulate", "simulate_runs",
     ]  # fmt: skip
     for mod in (trade2026.sim, trade2026.sim.prism):
         assert mod.__all__ == sorted(mod.__all__)

@@ -20,6 +20,7 @@ from trade2026.sim.prism._config import (
 from trade2026.sim.prism._reference import ReferenceBook
 from trade2026.sim.prism._runs import PrismReport, parse_seeds, simulate_runs
 from trade2026.sim.prism._simulate import PrismDay, PrismRun, bars_from_trades, iter_days, run_id_for, simulate
+from trade2026.sim.prism._venue import PrismVenue, run_venue
 
 __all__ = [
     "AgentParams",
@@ -28,6 +29,7 @@ __all__ = [
     "PrismDay",
     "PrismReport",
     "PrismRun",
+    "PrismVenue",
     "ReferenceBook",
     "bars_from_trades",
     "config_from_mapping",
@@ -41,6 +43,7 @@ __all__ = [
     "resting_queues",
     "run_id_for",
     "run_stream",
+    "run_venue",
     "simulate",
     "simulate_runs",
 ]
