@@ -109,6 +109,8 @@ def test_core_public_names() -> None:
         "MATRIX_METRICS",
         "PRICE_COLUMNS",
         "Panel",
+        "SIZING_FRACTION",
+        "SIZING_NOTIONAL",
         "as_array",
         "bar_calendar",
         "bars_by_symbol",
@@ -137,5 +139,6 @@ def test_core_public_names() -> None:
         "simple_returns",
         "stationary_bootstrap",
         "stationary_bootstrap_indices",
+        "target_shares_nb",
         "to_polars",
     ]

@@ -147,7 +147,9 @@ def test_zero_cost_buy_and_hold_earns_the_assets_return() -> None:
 
 def test_shorts_pay_borrow_on_their_market_value_each_close() -> None:
     bps = 300.0
-    env = TradingEnv(_flat_bars(80), features=("fracdiff_50_8",), window=2, borrow_bps=bps, normalize=False)
+    env = TradingEnv(
+        _flat_bars(80), features=("fracdiff_50_8",), window=2, borrow_bps=bps, normalize=False, periods_per_year=252
+    )
     _, infos = _episode(env, [0] * 30, start=20)  # short 1 at a constant price, no commission
     per_bar = bps * 1e-4 / 252
     e0 = env.config.backtest.init_cash

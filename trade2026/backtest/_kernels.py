@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from trade2026.core._sizing import target_shares_nb as _target_shares
+
 # ---------------------------------------------------------------------------------------------------
 # Strategy kernels (positions decided on bar t's close from data up to and including bar t)
 
@@ -187,47 +189,6 @@ REASON_TRAILING = 3
 @njit(cache=True)
 def _slip(base: float, hi: float, lo: float, slip_bps: float, slip_range: float) -> float:  # pragma: no cover
     return base * slip_bps * 1e-4 + slip_range * (hi - lo)
-
-
-@njit(cache=True)
-def _target_shares(
-    w: float,
-    equity: float,
-    s0: float,
-    p_buy: float,
-    p_sell: float,
-    base: float,
-    sizing: int,
-    notional: float,
-    c_rate: float,
-    c_share: float,
-    c_fixed: float,
-) -> float:  # pragma: no cover - compiled
-    """Shares after rebalancing to weight ``w`` (see ``_engine`` for the convention)."""
-    if w == 0.0 or not np.isfinite(w):
-        return 0.0
-    if sizing == 1:  # fixed notional per unit of weight
-        want = w * notional / base
-        if abs(want - s0) <= 1e-9 * abs(s0):
-            return s0
-        if want > s0:
-            return w * notional / p_buy
-        if want < s0:
-            return w * notional / p_sell
-        return s0
-    if equity <= 0.0:
-        return 0.0
-    # Fraction of equity, net of this order's own costs: s * p = w * (E - cost(s - s0)).
-    want = w * equity / base
-    if abs(want - s0) <= 1e-9 * abs(s0):
-        return s0  # already at the target (re-sent unchanged): no trade, no fixed fee
-    if want > s0:
-        s = w * (equity - c_fixed + s0 * (c_rate * p_buy + c_share)) / (p_buy * (1.0 + w * c_rate) + w * c_share)
-        return s if s > s0 else s0
-    if want < s0:
-        s = w * (equity - c_fixed - s0 * (c_rate * p_sell + c_share)) / (p_sell * (1.0 - w * c_rate) - w * c_share)
-        return s if s < s0 else s0
-    return s0
 
 
 @njit(cache=True)

@@ -39,6 +39,7 @@ from trade2026.core._panel import (
     pivot,
     simple_returns,
 )
+from trade2026.core._sizing import SIZING_FRACTION, SIZING_NOTIONAL, target_shares_nb
 from trade2026.core._stats import norm_cdf, norm_ppf
 from trade2026.core._symbols import bars_by_symbol, check_save, metric_key, save_rows
 
@@ -48,6 +49,8 @@ __all__ = [
     "MATRIX_METRICS",
     "PRICE_COLUMNS",
     "Panel",
+    "SIZING_FRACTION",
+    "SIZING_NOTIONAL",
     "as_array",
     "bar_calendar",
     "bars_by_symbol",
@@ -76,5 +79,6 @@ __all__ = [
     "simple_returns",
     "stationary_bootstrap",
     "stationary_bootstrap_indices",
+    "target_shares_nb",
     "to_polars",
 ]

@@ -46,34 +46,17 @@ def target_shares(
     commission_per_share: float,
     commission_fixed: float,
 ) -> float:
-    """Shares after rebalancing to weight ``w`` under the backtest's sizing convention.
+    """Shares after rebalancing to weight ``w`` under the backtest's sizing convention: the backtest
+    engine's own rule (:func:`trade2026.core.target_shares_nb`), with its settings by name."""
+    from trade2026.core import SIZING_FRACTION, SIZING_NOTIONAL, target_shares_nb
 
-    ``sizing="fraction"``: after the fill the position is worth ``w * (equity - cost)`` at the fill
-    price, the order's own commission included (``s * p = w * (E - cost(s - s0))`` solved for s).
-    ``"notional"``: ``w * notional / price`` shares. A target equal to the holding is no trade.
-    """
-    if w == 0.0 or not math.isfinite(w):
-        return 0.0
-    c_rate, c_share, c_fixed = commission_bps * 1e-4, commission_per_share, commission_fixed
-    if sizing == "notional":
-        want = w * notional / base
-        if abs(want - s0) <= 1e-9 * abs(s0):
-            return s0
-        if want > s0:
-            return w * notional / p_buy
-        return w * notional / p_sell if want < s0 else s0
-    if equity <= 0.0:
-        return 0.0
-    want = w * equity / base
-    if abs(want - s0) <= 1e-9 * abs(s0):
-        return s0
-    if want > s0:
-        s = w * (equity - c_fixed + s0 * (c_rate * p_buy + c_share)) / (p_buy * (1.0 + w * c_rate) + w * c_share)
-        return s if s > s0 else s0
-    if want < s0:
-        s = w * (equity - c_fixed - s0 * (c_rate * p_sell + c_share)) / (p_sell * (1.0 - w * c_rate) - w * c_share)
-        return s if s < s0 else s0
-    return s0
+    mode = SIZING_NOTIONAL if sizing == "notional" else SIZING_FRACTION
+    return float(
+        target_shares_nb(
+            float(w), float(equity), float(s0), float(p_buy), float(p_sell), float(base), mode, float(notional),
+            commission_bps * 1e-4, float(commission_per_share), float(commission_fixed),
+        )
+    )  # fmt: skip
 
 
 def check_live_config(cfg: Any) -> None:

@@ -162,6 +162,12 @@ def market_data(
     cols = [c for c in ("symbol", "ts", "open", "high", "low", "close", "volume") if c in df.columns]
     df = df.select(cols).sort("symbol", "ts")
     panel = bars_panel(df)
+    if cfg.backtest.periods_per_year is None:  # infer it from the bars, as the backtest engine does
+        from dataclasses import replace
+
+        from trade2026.backtest import make_config
+
+        cfg = replace(cfg, backtest=make_config(cfg.backtest, bars=panel))
     raw, warmup = compute_features(df, panel, cfg.features)
     first = warmup + cfg.window - 1
     if first >= panel.n_bars - 1:

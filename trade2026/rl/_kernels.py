@@ -24,6 +24,8 @@ import math
 import numpy as np
 from numba import njit
 
+from trade2026.core import target_shares_nb
+
 # fstate columns (REWARD and FLAG: the last step's reward and done flag)
 CASH, EQUITY, DSR_A, DSR_B, INIT, REWARD, FLAG = 0, 1, 2, 3, 4, 5, 6
 N_HEAD = 7
@@ -114,33 +116,6 @@ def map_action_nb(a: np.ndarray, params: np.ndarray, close_t: np.ndarray, out: n
     for i in range(k):
         if not np.isfinite(close_t[i]):
             out[i] = 0.0
-
-
-@njit(cache=True)
-def _target_shares(
-    w: float,
-    equity: float,
-    s0: float,
-    p_buy: float,
-    p_sell: float,
-    base: float,
-    c_rate: float,
-    c_share: float,
-    c_fixed: float,
-) -> float:  # pragma: no cover - compiled
-    """Shares after rebalancing to weight w of equity, net of the order's own costs: s*p = w*(E - cost)."""
-    if w == 0.0 or not np.isfinite(w) or equity <= 0.0:
-        return 0.0
-    want = w * equity / base
-    if abs(want - s0) <= 1e-9 * abs(s0):
-        return s0
-    if want > s0:
-        s = w * (equity - c_fixed + s0 * (c_rate * p_buy + c_share)) / (p_buy * (1.0 + w * c_rate) + w * c_share)
-        return s if s > s0 else s0
-    if want < s0:
-        s = w * (equity - c_fixed - s0 * (c_rate * p_sell + c_share)) / (p_sell * (1.0 - w * c_rate) - w * c_share)
-        return s if s < s0 else s0
-    return s0
 
 
 @njit(cache=True)
@@ -270,7 +245,7 @@ def step_nb(
             fs[pf + i] = 0.0
             sl = base * slip_bps * 1e-4 + slip_range * (high[t1, i] - low[t1, i])
             s0 = fs[sh + i]
-            s1 = _target_shares(fs[pw + i], eq, s0, base + sl, base - sl, base, c_rate, c_share, c_fixed)
+            s1 = target_shares_nb(fs[pw + i], eq, s0, base + sl, base - sl, base, 0, 0.0, c_rate, c_share, c_fixed)
             dq = s1 - s0
             if dq == 0.0:
                 continue
