@@ -18,7 +18,7 @@ CONSTRAINTS = ("-c", "constraints.txt")
 @nox.session
 def tests(session: nox.Session) -> None:
     """Install the package with its test extras and run the whole suite."""
-    session.install(*CONSTRAINTS, "-e", ".[dev,distributed,rl]")
+    session.install(*CONSTRAINTS, "-e", ".[dev,distributed,rl,ccxt]")
     session.env.update({"MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0", "PYTHONHASHSEED": "0"})
     session.run("pytest", "-q", "-p", "no:cacheprovider", "--durations=15", *session.posargs)
 
@@ -39,7 +39,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Run every benchmark script (peer comparisons; prints ratios, asserts nothing)."""
-    session.install(*CONSTRAINTS, "-e", ".[dev,distributed,rl]")
+    session.install(*CONSTRAINTS, "-e", ".[dev,distributed,rl,ccxt]")
     import pathlib
 
     for script in sorted(pathlib.Path("benchmarks").glob("bench_*.py")):
