@@ -44,7 +44,7 @@ def _sweep_metrics(r: np.ndarray) -> dict[str, float]:
         turnover=np.zeros(2),
         exposure=np.zeros(2),
         fills=np.zeros(2, dtype=np.int64),
-        config=bt.make_config(),
+        config=bt.make_config(periods_per_year=252),
     )
     return {k: float(v[0]) for k, v in sweep.metrics().items()}
 

@@ -32,6 +32,15 @@ REQUIRED: dict[str, list[str]] = {
     "factors attribute": ["--weights", "equal"],
     "factors regress": ["AAA"],
     "runs show": ["x"],
+    "serve": ["--strategy", "sma_cross"],
+    "features build": ["missing.toml"],
+    "features show": ["x"],
+    "models show": ["x"],
+    "models promote": ["x", "1"],
+    "models predict": ["x"],
+    "rl train": ["--symbols", "AAA"],
+    "rl walk-forward": ["--symbols", "AAA"],
+    "rl eval": ["x", "--start", "2024-01-01"],
 }
 
 
