@@ -122,7 +122,7 @@ def _params(items: list[str] | None) -> dict[str, Any]:
 
 
 def _ints(text: str, opt: str) -> list[int]:
-    """``"1-5"`` -> [1, 2, 3, 4, 5]; ``"1,3,7"`` -> [1, 3, 7]."""
+    """``"64,64"`` -> [64, 64] (also ``"1-3"`` -> [1, 2, 3]); seeds go through ``parse_seeds``."""
     from trade2026.errors import InputError
 
     out: list[int] = []
@@ -330,6 +330,7 @@ def walk_forward(
     Example: t26 rl walk-forward --algo ppo --symbols ACZV --train 756 --test 126 --seeds 1-5
     """
     from trade2026.rl import load_bars, walk_forward_run
+    from trade2026.sim.prism import parse_seeds
 
     env = _env_settings(
         action=action, positions=positions, long_only=long_only, gross=gross, reward=split_list(reward)[0]
@@ -356,7 +357,7 @@ def walk_forward(
         name=name,
         track=ctx.track,
         settings=ctx.settings,
-        seeds=_ints(seeds, "--seeds"),
+        seeds=parse_seeds(seeds),  # the one seeds grammar (1-5, 1,3,7), with its checks and work limit
         train=train,
         test=test,
         embargo=embargo,
