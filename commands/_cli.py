@@ -24,8 +24,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from trade2026._jit import set_compile_listener
-from trade2026._json import dumps, json_default
+from trade2026 import dumps, json_default, set_compile_listener
 from trade2026.errors import T26Error
 
 T = TypeVar("T")

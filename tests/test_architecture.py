@@ -19,10 +19,6 @@ LEGACY_RNG = {
 }  # fmt: skip
 
 
-# The JSON rendering and the compile-notice listener are shared by the library and the CLI on purpose.
-SHARED_HOOKS = {"trade2026._json", "trade2026._jit"}
-
-
 def _modules(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
 
@@ -48,7 +44,7 @@ def test_commands_import_only_public_library_names() -> None:
                 names = [a.name for a in node.names]
             for name in names:
                 parts = name.split(".")
-                if parts[0] != "trade2026" or ".".join(parts[:2]) in SHARED_HOOKS:
+                if parts[0] != "trade2026":
                     continue
                 if any(p.startswith("_") and not p.startswith("__") for p in parts[1:]):
                     private.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}")

@@ -47,7 +47,16 @@ def test_datasets_public_names() -> None:
 
 
 def test_top_level_and_modules() -> None:
-    assert trade2026.__all__ == ["ConfigError", "DataError", "NotFoundError", "T26Error", "__version__"]
+    assert trade2026.__all__ == [
+        "ConfigError",
+        "DataError",
+        "NotFoundError",
+        "T26Error",
+        "__version__",
+        "dumps",
+        "json_default",
+        "set_compile_listener",
+    ]
     assert trade2026.parallel.__all__ == ["EXECUTORS", "run_tasks"]
     assert trade2026.tracking.__all__ == [
         "EXPERIMENT",
