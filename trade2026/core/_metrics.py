@@ -195,17 +195,8 @@ def _win_loss(sample: np.ndarray) -> dict[str, float]:
     }
 
 
-_SCALAR_KEYS = (
-    "total_return",
-    "cagr",
-    "ann_return",
-    "ann_vol",
-    "sharpe",
-    "sortino",
-    "calmar",
-    "max_drawdown",
-    "max_drawdown_duration",
-)
+# returns_metrics' leading keys, in order: the matrix metrics up to the drawdown duration.
+_SCALAR_KEYS = MATRIX_METRICS[: MATRIX_METRICS.index("max_drawdown_duration") + 1]
 
 
 def returns_metrics(
