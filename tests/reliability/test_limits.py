@@ -79,3 +79,18 @@ def test_the_readme_states_every_limit() -> None:
     for name, (default, _, _) in LIMITS.items():
         assert f"`{name}` | {default:.0e}".replace("e+0", "e") in section, name
         assert f"T26_MAX_{name.upper()}" in section
+
+
+def test_monte_carlo_prism_paths_count_against_the_prism_limit(
+    sample_lake: Lake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each prism path is a full PRISM run: 200 paths of a year ran unchecked (one run passed the check)."""
+    from trade2026.sim import monte_carlo
+
+    sym = sample_lake.read("bars_1d", columns=["symbol"])["symbol"][0]
+    bars = sample_lake.read_bars(symbols=[sym])
+    one_year = 252 * 165_000  # sessions x wake-ups of the default market: ~4e7, well under the 2e8 limit
+    assert one_year < LIMITS["prism_events"][0]
+    with pytest.raises(ConfigError, match="T26_MAX_PRISM_EVENTS") as err:
+        monte_carlo(bars, "sma_cross:fast=5,slow=20", methods=["prism"], synthetic_paths=200)
+    assert "200 PRISM path" in str(err.value)

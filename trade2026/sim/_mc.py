@@ -363,12 +363,17 @@ def _prism(
     progress: bool,
     **kw: Any,
 ) -> McResult:
+    from trade2026.config import check_work
     from trade2026.parallel import run_tasks
     from trade2026.sim._prism_paths import prism_plan, prism_seeds
     from trade2026.sim._rerun import PrismTask, rerun_prism, stack
     from trade2026.sim.prism._simulate import announce_compile
 
     plan = prism_plan(df, base, days=days)
+    # Every path is a full run: the work limit counts all of them, before the first one starts.
+    check_work("seeds", n_paths, f"{n_paths:,} PRISM paths")
+    what = f"{n_paths:,} PRISM path(s) of {plan.config.days:,} day(s)"
+    check_work("prism_events", n_paths * plan.config.events(), what)
     symbol = str(df["symbol"][0])
     ts = df["ts"] if plan.every is None else None
     tasks = [
