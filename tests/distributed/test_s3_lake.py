@@ -137,3 +137,30 @@ def test_store_errors_name_the_credentials() -> None:
     err: Any = _store_error("s3://b/l", OSError("Generic S3 error: 403 Forbidden: InvalidAccessKeyId"))
     assert isinstance(err, ConfigError) and "AWS_ACCESS_KEY_ID" in str(err)
     assert isinstance(_store_error("s3://b/l", OSError("timeout")), LakeError)
+
+
+def test_prism_runs_are_one_transaction_on_the_object_store(s3: dict[str, str], tmp_path: Path) -> None:
+    """PRISM's eight tables are written in one lake transaction; its undo record lives next to the
+    tables on the store and is gone once the run completes; a rerun replaces the symbol's rows."""
+    import boto3
+
+    env = {**s3, "T26_LAKE": f"s3://{BUCKET}/lake-prism"}
+    home = tmp_path / "home"
+    small = ("sim", "prism", "--agents", "mm=2,noise=6,value=3,momentum=2", "--session", "30m", "--days", "1")
+    for seed in ("1", "2"):
+        r = t26(env, home, *small, "--seed", seed, "--no-track", "--json")
+        assert r.returncode == 0, r.stderr
+    runs = json.loads(t26(env, home, "sql", "SELECT symbol, run_id, status FROM prism_runs", "--json").stdout)
+    assert len(runs) == 1 and runs[0]["status"] == "complete"
+    ids = json.loads(t26(env, home, "sql", "SELECT DISTINCT run_id FROM ticks_prism", "--json").stdout)
+    assert [i["run_id"] for i in ids] == [runs[0]["run_id"]]
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="lake-prism/").get("Contents", [])]
+    assert any("/_delta_log/" in k for k in keys)
+    assert not [k for k in keys if "/_t26_txn/" in k and k.endswith(".json")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import random
@@ -141,7 +142,7 @@ class Lake:
         except OSError as exc:
             raise _store_error(self.root, exc) from exc
         names = [i.base_name for i in infos if i.type == pafs.FileType.Directory]
-        return sorted(n for n in names if self.exists(n))
+        return sorted(n for n in names if re.match(r"^[a-z][a-z0-9_]*$", n) and self.exists(n))
 
     def exists(self, table: str) -> bool:
         from deltalake import DeltaTable
@@ -152,9 +153,15 @@ class Lake:
         except OSError as exc:
             raise _store_error(self.root, exc) from exc
 
-    def _table(self, table: str, version: int | None = None) -> Any:
+    def _table(self, table: str, version: int | None = None, *, pin: bool = False) -> Any:
         from deltalake import DeltaTable
 
+        if version is None:
+            # Roll back abandoned multi-table writes first; a read (pin) of a table a live writer is
+            # changing sees it as of before that write (see trade2026.lake._txn).
+            pinned = self._settle([table])
+            if pin:
+                version = pinned.get(table)
         if not self.exists(table):
             have = self.tables()
             listing = ", ".join(have) if have else "none yet (try `t26 data sample`)"
@@ -168,16 +175,62 @@ class Lake:
                 raise NotFoundError(msg) from exc
             raise LakeError(f"cannot open table {table!r}: {exc}") from exc
 
+    def _settle(self, tables: Sequence[str] | None = None, *, force: bool = False) -> dict[str, int]:
+        """Roll back abandoned transactions touching ``tables``; the versions to read instead of the
+        current one for tables a live transaction is writing (see :mod:`trade2026.lake._txn`)."""
+        from trade2026.lake import _txn
+
+        if _txn.busy():
+            return {}
+        if self._local:
+            if not os.path.isdir(os.path.join(self.root.removeprefix("file://"), _txn.DIR)):
+                return {}
+        else:
+            self._check_store()
+        if not self._local and not force:
+            seen: set[str] = self.__dict__.setdefault("_settled", set())
+            key = ",".join(sorted(tables)) if tables is not None else "*"
+            if key in seen:  # an object store: one listing per table and Lake, not one per read
+                return {}
+            seen.add(key)
+        try:
+            return _txn.settle(self, _txn.TxnStore(self), tables)
+        except OSError as exc:
+            raise _store_error(self.root, exc) from exc
+
+    def transaction(
+        self, name: str, *, tables: Sequence[str], predicate: str, keys: Sequence[str]
+    ) -> contextlib.AbstractContextManager[Any]:
+        """All-or-nothing replacement of the rows matching ``predicate`` in several ``tables``.
+
+        Writers of the same ``keys`` (e.g. symbols) under the same ``name`` run one after the other;
+        an exception inside the block, or a writer killed part way, puts every table's matching rows
+        back as they were (a killed writer's rows are rolled back by the next reader or writer of
+        the tables); readers never see a table half-way through the transaction. See
+        :mod:`trade2026.lake._txn` for the mechanism and its limits on object stores.
+
+        Examples
+        --------
+        ::
+
+            with lake.transaction("prism", tables=["a", "b"], predicate="symbol IN ('X')", keys=["X"]):
+                lake.write("a", frame_a, mode="overwrite", replace_where="symbol IN ('X')")
+                lake.write("b", frame_b, mode="overwrite", replace_where="symbol IN ('X')")
+        """
+        from trade2026.lake import _txn
+
+        return _txn.transaction(self, name, tables, predicate, keys)
+
     # -- reads ---------------------------------------------------------------------------------
     def dataset(self, table: str, *, version: int | None = None) -> pads.Dataset:
         """The table's current (or given) version as a pyarrow dataset."""
-        return self._table(table, version).to_pyarrow_dataset()
+        return self._table(table, version, pin=True).to_pyarrow_dataset()
 
     def scan(self, table: str, *, version: int | None = None) -> pl.LazyFrame:
         """A polars LazyFrame over the table (filters and projections are pushed down)."""
         import polars as pl
 
-        return pl.scan_delta(self._table(table, version))
+        return pl.scan_delta(self._table(table, version, pin=True))
 
     def read(
         self,

@@ -17,12 +17,13 @@ table                  rows                                                     
 
 A run replaces the earlier rows of its symbol(s) in every table, so re-running a configuration is
 idempotent and (symbol, ts) stays a key of the bars. The tables are written only after the whole
-simulation has finished. Delta commits one table at a time, so ``prism_runs`` is the completion
-marker and always describes what the tables hold: its row for a symbol is first replaced by one with
-the new ``run_id`` and ``status = "writing"``, then every data table is replaced, then the row is set
-to ``status = "complete"``. A writer killed in between leaves ``"writing"`` (the tables may hold a mix
-of the old and the new run, and no longer the complete old one): :func:`complete_runs` lists only
-the runs whose rows are all there, and the next run of the symbol replaces everything.
+simulation has finished, in one :meth:`trade2026.lake.Lake.transaction` over all eight tables:
+runs of the same symbol write one after the other, and a writer killed part way is rolled back to
+the last complete run by the next reader or writer of any of the tables, so no reader sees the rows
+of an incomplete run. Inside it, ``prism_runs`` (the completion marker) first gets the new
+``run_id`` with ``status = "writing"``, then every data table is replaced, then the row is set to
+``status = "complete"``: :func:`complete_runs` lists the complete runs (on a home written before the
+transaction existed, a ``"writing"`` row is one whose writer stopped part way).
 """
 
 from __future__ import annotations
@@ -181,19 +182,22 @@ def write_runs(lake: Any, results: list[dict[str, Any]]) -> dict[str, int]:
         }
     )
     written: dict[str, int] = {}
-    _mark(lake, runs, pred, WRITING)
-    for table, df in combined.items():
-        if lake.exists(table):
-            lake.write(table, df, mode="overwrite", replace_where=pred)
-        else:
-            part = ["date"] if "date" in df.columns else None
-            lake.write(table, df, mode="append", partition_by=part)
-        written[table] = df.height
-    # A table this run has no rows for must not keep the symbols' rows of an earlier run.
-    for table in TABLES:
-        if table not in combined and lake.exists(table):
-            lake.delete(table, pred)
-    _mark(lake, runs, pred, COMPLETE)
+    # One transaction over every table: runs of the same symbols write one after the other, and a
+    # run killed part way is rolled back (by the next reader or writer) to the last complete run.
+    with lake.transaction("prism", tables=[*TABLES, "prism_runs"], predicate=pred, keys=symbols):
+        _mark(lake, runs, pred, WRITING)
+        for table, df in combined.items():
+            if lake.exists(table):
+                lake.write(table, df, mode="overwrite", replace_where=pred)
+            else:
+                part = ["date"] if "date" in df.columns else None
+                lake.write(table, df, mode="append", partition_by=part)
+            written[table] = df.height
+        # A table this run has no rows for must not keep the symbols' rows of an earlier run.
+        for table in TABLES:
+            if table not in combined and lake.exists(table):
+                lake.delete(table, pred)
+        _mark(lake, runs, pred, COMPLETE)
     written["prism_runs"] = runs.height
     return written
 
