@@ -26,13 +26,13 @@ def test_a_failed_transaction_restores_its_rows_and_keeps_other_writers_rows(tmp
         lake.write(t, pl.concat([_rows("X", 3, 1.0), _rows("Y", 2, 1.0)]))
     before_x = {t: sorted(lake.read(t, filters=[("symbol", "=", "X")]).rows()) for t in ("a", "b")}
     pred = "symbol IN ('X')"
-    with pytest.raises(RuntimeError, match="boom"):
-        with lake.transaction("t", tables=["a", "b", "c"], predicate=pred, keys=["X"]):
-            lake.write("a", _rows("X", 5, 2.0), mode="overwrite", replace_where=pred)
-            lake.write("c", _rows("X", 1, 2.0))  # a table the transaction creates
-            # another key's writer commits in the middle: its rows must survive the rollback
-            lake.write("b", _rows("Y", 4, 3.0), mode="overwrite", replace_where="symbol IN ('Y')")
-            raise RuntimeError("boom")
+    txn = lake.transaction("t", tables=["a", "b", "c"], predicate=pred, keys=["X"])
+    with pytest.raises(RuntimeError, match="boom"), txn:
+        lake.write("a", _rows("X", 5, 2.0), mode="overwrite", replace_where=pred)
+        lake.write("c", _rows("X", 1, 2.0))  # a table the transaction creates
+        # another key's writer commits in the middle: its rows must survive the rollback
+        lake.write("b", _rows("Y", 4, 3.0), mode="overwrite", replace_where="symbol IN ('Y')")
+        raise RuntimeError("boom")
     for t in ("a", "b"):
         assert sorted(lake.read(t, filters=[("symbol", "=", "X")]).rows()) == before_x[t]
     assert sorted(lake.read("b", filters=[("symbol", "=", "Y")]).rows()) == sorted(_rows("Y", 4, 3.0).rows())

@@ -125,9 +125,11 @@ class TxnStore:
                 return []
             out = []
             for n in names:
-                with contextlib.suppress(FileNotFoundError, ValueError, KeyError):
-                    with open(os.path.join(self._dir(), n)) as f:
-                        out.append(Undo.from_json(f.read()))
+                with (
+                    contextlib.suppress(FileNotFoundError, ValueError, KeyError),
+                    open(os.path.join(self._dir(), n)) as f,
+                ):
+                    out.append(Undo.from_json(f.read()))
             return out
         import pyarrow.fs as pafs
 
@@ -136,9 +138,8 @@ class TxnStore:
         out = []
         for info in infos:
             if info.type == pafs.FileType.File and info.base_name.endswith(".json"):
-                with contextlib.suppress(OSError, ValueError, KeyError):
-                    with fs.open_input_stream(info.path) as f:
-                        out.append(Undo.from_json(f.read().decode()))
+                with contextlib.suppress(OSError, ValueError, KeyError), fs.open_input_stream(info.path) as f:
+                    out.append(Undo.from_json(f.read().decode()))
         return out
 
     def put(self, rec: Undo) -> None:
