@@ -430,13 +430,18 @@ def evaluation_report(
     table: str = "bars_1d",
     periods: Sequence[int] = (1, 5, 21),
     quantiles: int = 5,
+    commission_bps: float = 5.0,
+    meta: str = "symbols",
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     plot: str | Path | None = None,
 ) -> EvaluationReport:
     """Evaluate column ``factor`` of the lake table ``source`` (ts, symbol, factor) against the
-    forward returns of ``table``'s closes (see :func:`evaluate_factor`); ``plot``: a tear sheet
-    (.png or .html) to write."""
+    forward returns of ``table``'s closes (see :func:`evaluate_factor`).
+
+    ``meta``: a table with ``symbol`` and ``sector`` columns for the per-sector breakdown (skipped
+    when the lake has no such table); ``commission_bps``: cost per unit of weight traded for the
+    spread net of costs; ``plot``: a tear sheet (.png or .html) to write."""
     need_table(lake, source, f"{STYLE_HINT}, or name a table of factor values as source")
     fdf = lake.read(source)
     if factor not in fdf.columns:
@@ -445,7 +450,15 @@ def evaluation_report(
         raise InputError(msg)
     fdf = _between(fdf.select("ts", "symbol", factor), start, end)
     prices = lake.read_bars(table, start=start).select("ts", "symbol", "close")
-    ev = evaluate_factor(fdf, prices, factor_column=factor, periods=list(periods), quantiles=quantiles)
+    sectors = None
+    if lake.exists(meta):
+        md = lake.read(meta)
+        if {"symbol", "sector"} <= set(md.columns):
+            sectors = dict(md.select("symbol", "sector").drop_nulls().iter_rows())
+    ev = evaluate_factor(
+        fdf, prices, factor_column=factor, periods=list(periods), quantiles=quantiles,
+        commission_bps=commission_bps, sectors=sectors,
+    )  # fmt: skip
     written = str(plot_evaluation(ev, plot)) if plot is not None else None
     return EvaluationReport(ev, source, plot=written)
 
