@@ -286,6 +286,9 @@ def evaluate_factor(
                 "n_dates": int(n),
             }
         )
+    if 1 not in periods:  # the cumulative spread of the tear sheet compounds 1-day returns
+        s, cost = ts_.net_spread(Q, fwd[1], quantiles, lag=1, cost_bps=commission_bps)
+        spread_cols |= {"spread_1d": s, "spread_net_1d": s - cost}
     spread_frame = _frame(time, dates, spread_cols)
 
     ranks = _rank_rows(F)
@@ -363,85 +366,10 @@ def quantile_turnover(labels: np.ndarray, quantile: int, *, lag: int = 1) -> np.
     return out
 
 
-def plot_evaluation(ev: FactorEvaluation, path: str | Path) -> Path:
-    """Save a tear sheet: rolling IC, quantile returns, cumulative spread, IC decay (PNG or HTML)."""
-    import base64
-    import io
+def plot_evaluation(ev: FactorEvaluation, path: str | Path, *, source: str | None = None) -> Path:
+    """Write the tear sheet (see :func:`write_tearsheet`) and return its main file: the HTML page,
+    or for a ``.png`` path the cumulative-returns-by-quantile chart (the other figures beside it as
+    ``<stem>_<key>.png``)."""
+    from trade2026.factors._tearsheet_report import write_tearsheet
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    out = Path(path)
-    suffix = out.suffix.lower()
-    if suffix not in {".png", ".html"}:
-        msg = f"plot path must end in .png or .html, got {out.name!r}"
-        raise ConfigError(msg)
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
-    ts = ev.ic.get_column(ev.ic.columns[0]).to_list()
-    h0 = ev.periods[0]
-    ic = ev.ic.get_column(f"ic_{h0}d").fill_null(np.nan).to_numpy()
-    ax = axes[0, 0]
-    ax.plot(ts, ic, lw=0.5, alpha=0.5, label=f"IC {h0}d")
-    roll = pl.Series(ic).fill_nan(None).rolling_mean(21, min_samples=5).to_numpy()
-    ax.plot(ts, roll, lw=1.5, label="21-day mean")
-    ax.axhline(0, color="k", lw=0.5)
-    ax.set_title(f"{ev.factor}: Spearman IC")
-    ax.legend()
-    ax = axes[0, 1]
-    width = 0.8 / len(ev.periods)
-    for i, h in enumerate(ev.periods):
-        rows = [r for r in ev.quantile_returns if r["period"] == h]
-        ax.bar(
-            [r["quantile"] + i * width for r in rows],
-            [r["mean_return"] * 1e4 for r in rows],
-            width=width,
-            label=f"{h}d",
-        )
-    ax.set_title("Mean demeaned forward return by quantile (bps)")
-    ax.legend()
-    ax = axes[1, 0]
-    sp = ev.spread_series.get_column(f"spread_{h0}d").fill_null(0.0).to_numpy()
-    ax.plot(ts, np.cumprod(1 + sp) - 1)
-    ax.set_title(f"Cumulative top-minus-bottom spread ({h0}d, daily)")
-    ax = axes[1, 1]
-    ax.plot([r["period"] for r in ev.ic_decay], [r["ic_mean"] for r in ev.ic_decay], marker="o")
-    ax.axhline(0, color="k", lw=0.5)
-    ax.set_title("IC decay (mean IC by horizon, days)")
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".png":
-        fig.savefig(out, dpi=100)
-    else:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=100)
-        img = base64.b64encode(buf.getvalue()).decode()
-        tables = "".join(
-            _html_table(title, rows)
-            for title, rows in (
-                ("IC summary", ev.ic_summary),
-                ("Quantile returns", ev.quantile_returns),
-                ("Long-short spread", ev.spread),
-                ("Turnover", ev.turnover),
-                ("IC decay", ev.ic_decay),
-            )
-        )
-        out.write_text(
-            f"<!doctype html><html><head><meta charset='utf-8'><title>{ev.factor}</title></head><body>"
-            f"<h1>Factor evaluation: {ev.factor}</h1><img src='data:image/png;base64,{img}'/>{tables}"
-            f"<p>Factor rank autocorrelation (lag 1): {ev.rank_autocorrelation:.4f}</p></body></html>"
-        )
-    plt.close(fig)
-    return out
-
-
-def _html_table(title: str, rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return ""
-    head = "".join(f"<th>{k}</th>" for k in rows[0])
-    body = "".join(
-        "<tr>" + "".join(f"<td>{v:.6g}</td>" if isinstance(v, float) else f"<td>{v}</td>" for v in r.values()) + "</tr>"
-        for r in rows
-    )
-    return f"<h2>{title}</h2><table border='1'><tr>{head}</tr>{body}</table>"
+    return write_tearsheet(ev, path, source=source)[0]

@@ -22,7 +22,7 @@ import polars as pl
 from trade2026.core import metrics_columns, pivot, simple_returns
 from trade2026.core import periods_per_year as infer_periods
 from trade2026.errors import ConfigError, DataError, InputError, NotFoundError
-from trade2026.factors._evaluate import FactorEvaluation, evaluate_factor, plot_evaluation
+from trade2026.factors._evaluate import FactorEvaluation, evaluate_factor
 from trade2026.factors._linalg import newey_west_lags
 from trade2026.factors._pca import PCAFactorModel
 from trade2026.factors._regression import (
@@ -33,6 +33,7 @@ from trade2026.factors._regression import (
     time_series_regression,
 )
 from trade2026.factors._style import STYLE_FACTORS, StyleFactorModel, StyleResult
+from trade2026.factors._tearsheet_report import write_tearsheet
 
 FACTOR_RETURNS = "factor_returns"
 PERIODS_PER_YEAR = 252
@@ -381,7 +382,8 @@ class EvaluationReport:
     """An alphalens-style evaluation of a factor column of a lake table.
 
     ``to_dict()`` is ``t26 factors evaluate --json``; :meth:`save` writes the daily IC to
-    ``factor_ic`` (replacing the rows of the same factor and source).
+    ``factor_ic`` (replacing the rows of the same factor and source). ``plot`` is the tear sheet's
+    main file and ``figures`` the PNG files written beside it.
     """
 
     evaluation: FactorEvaluation
@@ -389,6 +391,7 @@ class EvaluationReport:
     plot: str | None = None
     run_id: str | None = None
     tables: dict[str, int] = field(default_factory=dict)
+    figures: tuple[str, ...] = ()
 
     def metrics(self) -> dict[str, float]:
         ev = self.evaluation
@@ -419,6 +422,7 @@ class EvaluationReport:
         out = {"run_id": self.run_id, **self.evaluation.to_dict(), "tables": self.tables}
         if self.plot is not None:
             out["plot"] = self.plot
+            out["figures"] = list(self.figures)
         return out
 
 
@@ -459,8 +463,10 @@ def evaluation_report(
         fdf, prices, factor_column=factor, periods=list(periods), quantiles=quantiles,
         commission_bps=commission_bps, sectors=sectors,
     )  # fmt: skip
-    written = str(plot_evaluation(ev, plot)) if plot is not None else None
-    return EvaluationReport(ev, source, plot=written)
+    if plot is None:
+        return EvaluationReport(ev, source)
+    files = write_tearsheet(ev, plot, source=source)
+    return EvaluationReport(ev, source, plot=str(files[0]), figures=tuple(str(f) for f in files[1:]))
 
 
 # -- regress -------------------------------------------------------------------------------------
