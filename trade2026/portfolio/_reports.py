@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from trade2026.core import periods_per_year as infer_periods
-from trade2026.errors import ConfigError, DataError
+from trade2026.errors import ConfigError, DataError, NotFoundError
 from trade2026.portfolio._backtest import PortfolioBacktest, metrics_table, parse_methods, plot_backtest
 from trade2026.portfolio._backtest import backtest as run_backtest
 from trade2026.portfolio._constraints import Constraints
@@ -247,9 +247,10 @@ def backtest_report(
     """Backtest rebalancing methods over the lake's closes (see :func:`trade2026.portfolio.backtest`).
 
     ``universe`` as in :func:`optimize_report` (named symbols need ``lookback + 1`` closes);
-    ``start``/``end`` bound the prices used; ``plots``: a directory for ``equity.png`` and
-    ``weights_<method>.png``. The methods are checked before any data is read. ``periods_per_year``
-    annualises the metrics (default: inferred from the prices' spacing and calendar).
+    ``start``/``end`` bound the prices used; ``plots``: a directory for the HTML report and its PNG
+    figures (:func:`plot_backtest`; allocations also by sector when the ``symbols`` table has
+    them). The methods are checked before any data is read. ``periods_per_year`` annualises the
+    metrics (default: inferred from the prices' spacing and calendar).
     """
     parse_methods(methods)
     prices = load_prices(lake, table=table, start=start, end=end, universe=universe)
@@ -264,7 +265,13 @@ def backtest_report(
         cov=cov, constraints=cons, alpha=alpha, executor=executor, ray_address=ray_address, max_workers=max_workers,
         progress=progress, periods_per_year=infer_periods(prices.index, override=periods_per_year),
     )  # fmt: skip
-    written = tuple(str(p) for p in plot_backtest(res, plots)) if plots is not None else ()
+    groups = None
+    if plots is not None:
+        try:
+            groups = load_groups(lake, [str(c) for c in prices.columns])
+        except (DataError, NotFoundError):  # no symbols table, or symbols without a sector: no sector view
+            groups = None
+    written = tuple(str(p) for p in plot_backtest(res, plots, groups=groups)) if plots is not None else ()
     return BacktestReport(res, plots=written)
 
 
@@ -280,11 +287,22 @@ class FrontierReport:
     excluded: dict[str, str]
     plot: str | None = None
 
+    @property
+    def risk_column(self) -> str:
+        """A short column name for the risk values, naming measure, tail and basis (``cvar_95_daily``)."""
+        from trade2026.portfolio._frontier import RISK_NAMES, period_name
+
+        f = self.frontier
+        tail = f"_{1 - f.alpha:.0%}".rstrip("%") if RISK_NAMES.get(f.rm, ("", False))[1] else ""
+        basis = period_name(f.periods_per_year)
+        return f"{f.rm.lower()}{tail}_{basis if ' ' not in basis else 'per_bar'}"
+
     def metrics(self) -> dict[str, float]:
         pts = self.frontier.points
         return {
             "max_sharpe": pts[self.frontier.max_sharpe_point]["sharpe"],
             "min_volatility": min(p["volatility"] for p in pts),
+            "min_risk": min(p["risk"] for p in pts),
         }
 
     def to_dict(self) -> dict[str, Any]:
