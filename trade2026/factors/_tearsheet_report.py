@@ -103,7 +103,7 @@ def ic_figures(ev: FactorEvaluation) -> list[Figure]:
 def return_figures(ev: FactorEvaluation) -> list[Figure]:
     """Cumulative returns per quantile, mean return per quantile and horizon, the cumulative spread
     gross and net of costs."""
-    from trade2026.reports import Axes, Bars, Figure, Line, Rule
+    from trade2026.reports import Axes, Figure, Line, Rule, bars_figure
 
     qd = _span(ev.quantile_daily, ev)
     ts = qd.get_column(qd.columns[0])
@@ -113,19 +113,12 @@ def return_figures(ev: FactorEvaluation) -> list[Figure]:
         "Cumulative return by quantile (1-day forward returns, demeaned, rebalanced daily)",
         [Axes([*lines, Rule(y=0.0)], y_label="cumulative return", y_percent=True)],
     )
-    bars = []
-    n = len(ev.periods)
-    for i, h in enumerate(ev.periods):
-        rows = [r for r in ev.quantile_returns if r["period"] == h]
-        bars.append(
-            Bars([f"Q{r['quantile']}" for r in rows], [r["mean_return"] * 1e4 for r in rows], name=f"{h}d",
-                 offset=(i - (n - 1) / 2) / max(n, 1))
-        )  # fmt: skip
-    mean = Figure(
-        "quantile_mean",
-        "Mean demeaned forward return by quantile (basis points per horizon)",
-        [Axes([*bars, Rule(y=0.0)], y_label="bps", categorical_x=True)],
-        height=320,
+    mean = bars_figure(
+        [f"Q{q}" for q in range(1, ev.quantiles + 1)],
+        {f"{h}d": [r["mean_return"] * 1e4 for r in ev.quantile_returns if r["period"] == h] for h in ev.periods},
+        key="quantile_mean",
+        title="Mean demeaned forward return by quantile (basis points per horizon)",
+        y_label="bps",
     )
     sp = _span(ev.spread_series, ev)
     sts = sp.get_column(sp.columns[0])
@@ -142,7 +135,7 @@ def return_figures(ev: FactorEvaluation) -> list[Figure]:
 
 def turnover_figures(ev: FactorEvaluation) -> list[Figure]:
     """Top and bottom quantile turnover over time, mean turnover per quantile and horizon, IC decay."""
-    from trade2026.reports import Axes, Bars, Figure, Line, Markers, Rule
+    from trade2026.reports import Axes, Figure, Line, Markers, Rule, bars_figure
 
     h = ev.periods[0]
     to = _span(ev.turnover_series, ev)
@@ -158,18 +151,13 @@ def turnover_figures(ev: FactorEvaluation) -> list[Figure]:
         [Axes(lines, y_label="turnover", y_percent=True)],
         height=320,
     )
-    n = len(ev.periods)
-    bars = [
-        Bars([f"Q{r['quantile']}" for r in ev.turnover if r["period"] == p],
-             [r["turnover"] for r in ev.turnover if r["period"] == p], name=f"{p}d lag",
-             offset=(i - (n - 1) / 2) / max(n, 1))
-        for i, p in enumerate(ev.periods)
-    ]  # fmt: skip
-    per_q = Figure(
-        "turnover_quantile",
-        "Mean turnover by quantile",
-        [Axes(bars, y_label="turnover", y_percent=True, categorical_x=True)],
-        height=320,
+    per_q = bars_figure(
+        [f"Q{q}" for q in range(1, ev.quantiles + 1)],
+        {f"{p}d lag": [r["turnover"] for r in ev.turnover if r["period"] == p] for p in ev.periods},
+        key="turnover_quantile",
+        title="Mean turnover by quantile",
+        y_label="turnover",
+        percent=True,
     )
     xs = [r["period"] for r in ev.ic_decay]
     ys = [r["ic_mean"] for r in ev.ic_decay]

@@ -72,7 +72,7 @@ def allocation_figure(
 def risk_figure(result: PortfolioBacktest, *, top: int = 12) -> Figure | None:
     """Riskfolio-style bars: each asset's share of portfolio variance at each method's last rebalance
     (the ``top`` assets by largest share, the rest as ``other``)."""
-    from trade2026.reports import Axes, Bars, Figure, Rule
+    from trade2026.reports import bars_figure
 
     if not result.risk:
         return None
@@ -81,18 +81,20 @@ def risk_figure(result: PortfolioBacktest, *, top: int = 12) -> Figure | None:
         share[r["symbol"]] = max(share.get(r["symbol"], 0.0), abs(r["risk_contribution"]))
     keep = sorted(share, key=lambda s: -share[s])[:top]
     names = [*keep, OTHER] if len(share) > top else keep
-    n = len(result.methods)
-    bars = []
-    for i, m in enumerate(result.methods):
+    series = {}
+    for m in result.methods:
         rc = {r["symbol"]: r["risk_contribution"] for r in result.risk if r["method"] == m}
         ys = [rc.get(s, 0.0) for s in keep]
         if len(names) > len(keep):
             ys.append(sum(v for s, v in rc.items() if s not in keep))
-        bars.append(Bars(names, ys, name=m, offset=(i - (n - 1) / 2) / max(n, 1)))
-    return Figure(
-        "risk_contribution",
-        "Risk contribution at the last rebalance (share of portfolio variance)",
-        [Axes([*bars, Rule(y=0.0)], y_label="share of variance", y_percent=True, categorical_x=True)],
+        series[m] = ys
+    return bars_figure(
+        names,
+        series,
+        key="risk_contribution",
+        title="Risk contribution at the last rebalance (share of portfolio variance)",
+        y_label="share of variance",
+        percent=True,
     )
 
 
