@@ -251,6 +251,7 @@ def backtest(
         report = report.save(ctx.lake, run_id=run.run_id)
         run.log_metrics(report.metrics())
         run.log_dict(res.to_dict(), "backtest.json")
+        run.log_returns(res.returns.index, {m: res.returns[m].to_numpy() for m in res.methods})
         artifacts = list(report.plots) or (plot_backtest(res, tmp) if run.run_id else [])
         for p in artifacts:
             run.log_artifact(p, "plots")
