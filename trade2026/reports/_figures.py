@@ -221,6 +221,8 @@ def scatter_figure(
     title: str,
     text: Any = None,
     diagonal: bool = False,
+    x_percent: bool = False,
+    y_percent: bool = False,
 ) -> Figure:
     """Points (x, y) with optional hover ``text``; ``diagonal`` draws y = x (in-sample vs out-of-sample)."""
     xs = np.asarray(_values(x), dtype=float)
@@ -233,7 +235,8 @@ def scatter_figure(
             lo, hi = float(both.min()), float(both.max())
             traces.append(Line([lo, hi], [lo, hi], name="y = x", color="#999999", dash=True, width=1))
     traces += [Rule(y=0.0), Rule(x=0.0)]
-    return Figure(key, title, [Axes(traces, x_label=x_label, y_label=y_label)], share_x=False, height=380)
+    ax = Axes(traces, x_label=x_label, y_label=y_label, x_percent=x_percent, y_percent=y_percent)
+    return Figure(key, title, [ax], share_x=False, height=380)
 
 
 def bars_figure(
