@@ -4,7 +4,7 @@ the percentile tables of their metrics."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,7 +29,7 @@ def fan_figure(result: McResult, observed: np.ndarray | None = None) -> Figure |
     p = dict(zip(PERCENTILES, b, strict=True))
     x = np.arange(b.shape[1])
     color = "#0072B2"
-    traces = [
+    traces: list[Any] = [
         Band(x, p[5], p[95], name="5-95th percentile", color=color, opacity=0.18),
         Band(x, p[25], p[75], name="25-75th percentile", color=color, opacity=0.38),
         Line(x, p[50], name="median", color=color, width=1.8),
