@@ -92,6 +92,7 @@ class RunComparison:
 
     def report(self) -> Any:
         """The comparison as a :class:`trade2026.reports.Report`: runs, metrics, equity overlaid."""
+        from trade2026.core import drawdown
         from trade2026.reports import Axes, Figure, Line, Report, Rule
 
         labels = {r["run_id"]: _label(r) for r in self.runs}
@@ -117,7 +118,7 @@ class RunComparison:
                     eq = (1.0 + r).cumprod()
                     name = f"{labels[run_id]} {col}" if frame.width > 2 else labels[run_id]
                     lines.append(Line(x, eq - 1.0, name=name))
-                    dds.append(Line(x, eq / _peak(eq) - 1.0, name=name))
+                    dds.append(Line(x, drawdown(r), name=name))
             s.figure(
                 Figure(
                     "equity",
@@ -134,12 +135,6 @@ class RunComparison:
 
 
 _PERF = ("total_return", "cagr", "ann_vol", "sharpe", "max_drawdown", "n_obs")
-
-
-def _peak(eq: Any) -> Any:
-    import numpy as np
-
-    return np.maximum.accumulate(np.maximum(eq, 1.0))
 
 
 def _side_by_side(runs: Sequence[Mapping[str, Any]], key: str, label: str) -> list[dict[str, Any]]:

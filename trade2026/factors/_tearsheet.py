@@ -79,16 +79,15 @@ def monthly_ic(dates: pl.Series, ic: Mapping[int, np.ndarray]) -> list[dict[str,
 
 
 def ic_moments(ic: np.ndarray) -> tuple[float, float]:
-    """Sample skewness and excess kurtosis (Fisher, biased; ``scipy.stats.skew``/``kurtosis``
-    defaults, as alphalens' IC table) of the finite IC values."""
+    """Skewness and excess kurtosis (the core's :func:`trade2026.core.moments`, Pearson kurtosis
+    minus 3; ``scipy.stats.skew``/``kurtosis`` defaults, as alphalens' IC table) of the finite IC."""
+    from trade2026.core import moments
+
     v = ic[np.isfinite(ic)]
     if v.size < 3:
         return float("nan"), float("nan")
-    d = v - v.mean()
-    m2 = float((d**2).mean())
-    if m2 <= 0:
-        return float("nan"), float("nan")
-    return float((d**3).mean() / m2**1.5), float((d**4).mean() / m2**2 - 3.0)
+    _, _, skew, kurt = moments(v)
+    return skew, kurt - 3.0
 
 
 def sector_breakdown(

@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from trade2026.errors import ConfigError
+from trade2026.factors._tearsheet import cumulative
 
 if TYPE_CHECKING:
     from trade2026.factors._evaluate import FactorEvaluation
@@ -28,10 +29,6 @@ def _span(frame: pl.DataFrame, ev: FactorEvaluation) -> pl.DataFrame:
 
 def _col(frame: pl.DataFrame, name: str) -> np.ndarray:
     return frame.get_column(name).cast(pl.Float64).fill_null(np.nan).to_numpy()
-
-
-def _growth(r: np.ndarray) -> np.ndarray:
-    return np.cumprod(1.0 + np.where(np.isfinite(r), r, 0.0)) - 1.0
 
 
 def _qq(ic: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -107,7 +104,7 @@ def return_figures(ev: FactorEvaluation) -> list[Figure]:
 
     qd = _span(ev.quantile_daily, ev)
     ts = qd.get_column(qd.columns[0])
-    lines = [Line(ts, _growth(_col(qd, f"q{q}")), name=f"Q{q}") for q in range(1, ev.quantiles + 1)]
+    lines = [Line(ts, cumulative(_col(qd, f"q{q}")), name=f"Q{q}") for q in range(1, ev.quantiles + 1)]
     cum = Figure(
         "quantile_cumulative",
         "Cumulative return by quantile (1-day forward returns, demeaned, rebalanced daily)",
@@ -122,7 +119,7 @@ def return_figures(ev: FactorEvaluation) -> list[Figure]:
     )
     sp = _span(ev.spread_series, ev)
     sts = sp.get_column(sp.columns[0])
-    gross, net = _growth(_col(sp, "spread_1d")), _growth(_col(sp, "spread_net_1d"))
+    gross, net = cumulative(_col(sp, "spread_1d")), cumulative(_col(sp, "spread_net_1d"))
     spread = Figure(
         "spread_cumulative",
         f"Top minus bottom quantile, cumulative (1-day, rebalanced daily; net of {ev.commission_bps:g} bps "
