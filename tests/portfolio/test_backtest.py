@@ -125,7 +125,7 @@ def test_turnover_series_and_risk_contributions_by_hand():
         assert sub.height == m["n_rebalances"]
         assert sub["turnover"].mean() == pytest.approx(m["turnover_per_rebalance"], rel=1e-12)
         assert sub["turnover"][0] == pytest.approx(0.5)  # from cash: buys 1, one-way half of it
-    # Risk contributions at the last rebalance: w_i (S w)_i / w'S w with S the sample covariance
+    # Risk contributions at the last rebalance: w_i (S w)_i / w'S w with S the (cov="sample") covariance
     # of the window's simple returns, by a loop over assets.
     last = max(res.rebalance_dates)
     t = list(px.index).index(last)

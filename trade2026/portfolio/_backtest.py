@@ -65,7 +65,7 @@ class PortfolioBacktest:
     ``turnover``: polars DataFrame[method, ts, turnover] (one-way, ``sum|w_new - w_drifted| / 2``)
     at each rebalance; ``risk``: rows (method, ts, symbol, weight, risk_contribution) of each
     method's last rebalance, the risk contribution being the asset's share of the portfolio
-    variance under the sample covariance of that rebalance's lookback window.
+    variance under the ``cov`` estimate of that rebalance's lookback window (what the methods saw).
     """
 
     methods: tuple[str, ...]
@@ -267,7 +267,7 @@ def backtest(
                 last = (i, new)
         all_returns[label] = out
         if last is not None:
-            risk_rows.extend(_risk_rows(label, _py(px.index[last[0]]), last[1], windows[last[0]]))
+            risk_rows.extend(_risk_rows(label, _py(px.index[last[0]]), last[1], windows[last[0]], cov))
         one_way = np.array(traded) / 2.0
         stats = returns_metrics(out, periods_per_year, turnover=float(one_way.sum()) / max(len(out), 1))
         m: dict[str, Any] = {
@@ -341,14 +341,15 @@ def backtest(
     )
 
 
-def _risk_rows(label: str, ts: Any, weights: dict[str, float], window: Any) -> list[dict[str, Any]]:
-    """Each held symbol's weight and share of the portfolio variance (sample covariance of ``window``)."""
+def _risk_rows(label: str, ts: Any, weights: dict[str, float], window: Any, cov: str) -> list[dict[str, Any]]:
+    """Each held symbol's weight and share of the portfolio variance (covariance estimator ``cov``
+    over the rebalance's ``window`` of returns, the one the methods were given)."""
+    from trade2026.portfolio._estimators import covariance
     from trade2026.portfolio._optimize import risk_contributions
 
     cols = [str(c) for c in window.columns]
     w = np.array([weights.get(c, 0.0) for c in cols])
-    cov = np.cov(window.to_numpy(dtype=float), rowvar=False)
-    rc = risk_contributions(w, np.atleast_2d(cov))
+    rc = risk_contributions(w, covariance(window.to_numpy(dtype=float), method=cov))
     return [
         {"method": label, "ts": ts, "symbol": c, "weight": float(w[j]), "risk_contribution": float(rc[j])}
         for j, c in enumerate(cols)

@@ -160,8 +160,8 @@ def backtest_page(result: PortfolioBacktest, *, groups: Mapping[str, str] | None
     if result.risk:
         s = report.section(
             "Risk contributions",
-            basis="each method's last rebalance; share of the portfolio variance w_i (S w)_i / w'S w, S the sample "
-            "covariance of that rebalance's lookback window",
+            basis="each method's last rebalance; share of the portfolio variance w_i (S w)_i / w'S w, S the "
+            f"{st.get('cov')} covariance of that rebalance's lookback window (what the methods saw)",
         )
         s.figure(risk_figure(result))
         s.table(result.risk, percent=("weight", "risk_contribution"), max_rows=60)
