@@ -1,8 +1,8 @@
 """Backtesting: strategies, the numba fill engine, sweeps, walk-forward, statistics and reports.
 
 :func:`evaluate` runs the whole research workflow of ``t26 backtest`` (sweep or search, pick, walk
-forward, PBO, robustness, benchmark comparison, trade list, report on :mod:`trade2026.reports`) and returns a :class:`BacktestReport` whose ``.to_dict()`` is the
-command's ``--json``.
+forward, PBO, robustness, benchmark comparison, trade list, report on :mod:`trade2026.reports`) and
+returns a :class:`BacktestReport` whose ``.to_dict()`` is the command's ``--json``.
 
 Sharpe ratios passed to the PSR/DSR/MinTRL family are per observation and kurtosis is Pearson
 (normal = 3), as in Bailey and Lopez de Prado's papers.

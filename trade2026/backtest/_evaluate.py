@@ -234,7 +234,7 @@ class BacktestReport:
     def tables(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """The human-readable tables, ``(title, rows)`` pairs in display order."""
         wf = self.walk_forward
-        full = "full period" + (", best parameters over it (in-sample)" if self.sweep is not None else "")
+        full = "full period" + (", in-sample best parameters" if self.sweep is not None else "")
         if wf is not None:
             out = [("Performance: walk-forward out-of-sample, stitched", _rows(wf.metrics))]
             out.append((f"Full-period backtest ({full})", _rows(self.result.metrics)))
@@ -279,8 +279,8 @@ class BacktestReport:
         out.append(
             (f"Selection statistics ({full})", [{"statistic": k, "value": v} for k, v in self.statistics.items()])
         )
-        cost_basis = self.robustness.get("cost_basis", "configured costs")
-        out.append((f"Cost sensitivity ({full}; {cost_basis})", self.robustness["cost_sensitivity"]))
+        costs = "configured costs" if self.config.scaled_costs(0.0) != self.config else "default costs, none configured"
+        out.append((f"Cost sensitivity ({full}; {costs})", self.robustness["cost_sensitivity"]))
         return out
 
     def tracking_metrics(self) -> dict[str, float]:
