@@ -285,7 +285,9 @@ class BacktestReport:
 
     def tracking_metrics(self) -> dict[str, float]:
         """The finite numbers worth an MLflow metric: full-period metrics, selection statistics,
-        ``oos_*`` walk-forward metrics and efficiency, and ``pbo``."""
+        ``oos_*`` walk-forward metrics and efficiency, ``pbo``, and the headline's risk set
+        (``var_95``, ``sharpe_rf``, best/worst periods, ...) and benchmark comparison (``alpha``,
+        ``beta``, ``information_ratio``, ...)."""
         flat = _finite(self.result.metrics)
         flat.update(_finite(self.statistics))
         if self.walk_forward is not None:
@@ -293,6 +295,9 @@ class BacktestReport:
             flat.update(_finite({"walk_forward_efficiency": self.walk_forward.walk_forward_efficiency}))
         if self.pbo is not None:
             flat["pbo"] = self.pbo.pbo
+        flat.update(_finite({k: self.risk[k] for k in RISK_TABLE_KEYS}))
+        if self.benchmark_metrics is not None:
+            flat.update(_finite({k: self.benchmark_metrics[k] for k in BENCHMARK_TABLE_KEYS}))
         return flat
 
     def tracking_params(self) -> dict[str, Any]:
