@@ -34,7 +34,19 @@ def test_headline_figure_is_the_out_of_sample_curve(wf_report):
     np.testing.assert_allclose(eq.axes[0].traces[0].y, np.cumprod(1 + r) - 1)
     assert len(eq.axes) == 3  # cumulative, excess against the benchmark, drawdown
     keys = {f.key for f in page.figures}
-    assert {"is_vs_oos", "walk_forward", "sweep_heatmap", "drawdowns", "monthly", "trade_mae"} <= keys
+    assert {"is_vs_oos", "is_vs_oos_all", "walk_forward", "sweep_heatmap", "drawdowns", "monthly", "trade_mae"} <= keys
+
+
+def test_is_vs_oos_cloud_holds_every_set_and_the_choices(wf_report):
+    from trade2026.backtest._report import is_oos_all_figure
+
+    fig = is_oos_all_figure(wf_report)
+    cloud, chosen = fig.axes[0].traces[0], fig.axes[0].traces[1]
+    windows = wf_report.walk_forward.windows
+    assert len(cloud.x) == len(windows) * wf_report.sweep.n_trials
+    assert chosen.x == pytest.approx([w["is_sharpe"] for w in windows])
+    assert all(y in cloud.y for y in chosen.y)  # the choices are points of the cloud
+    assert "stitched" in fig.caption
 
 
 def test_sweep_heatmap_cells_are_the_sweep_table(wf_report):
