@@ -7,13 +7,23 @@ checks the stated relation instead; the README's backtest section lists the diff
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from trade2026.core import benchmark_metrics, drawdown_table, period_returns, risk_metrics, rolling_metrics
+from trade2026.core import (
+    benchmark_metrics,
+    drawdown_table,
+    max_drawdown,
+    period_returns,
+    risk_metrics,
+    rolling_metrics,
+)
 
 qs = pytest.importorskip("quantstats")
 pytestmark = pytest.mark.filterwarnings("ignore")  # quantstats' own pandas deprecation warnings
@@ -109,3 +119,29 @@ def test_top_drawdowns_match_quantstats(data) -> None:
         assert row["end"].date().isoformat() == p["end"]  # last observation under water
     depths = [row["depth"] for row in ours]
     assert depths == sorted(depths)
+
+
+returns_lists = st.lists(st.floats(-0.2, 0.2, allow_nan=False), min_size=1, max_size=300)
+
+
+@given(returns_lists)
+def test_drawdown_episodes_are_ordered_and_disjoint(r: list[float]) -> None:
+    arr = np.asarray(r)
+    rows = drawdown_table(arr, top=100)
+    if rows:
+        assert rows[0]["depth"] == pytest.approx(max_drawdown(arr))
+    spans = sorted((x["start"], x["end"]) for x in rows)
+    for (_, e0), (s1, _) in itertools.pairwise(spans):
+        assert e0 < s1
+    for x in rows:
+        assert x["start"] <= x["valley"] <= x["end"] and x["length"] == x["end"] - x["start"] + 1
+        assert x["recovery"] is None or x["recovery"] == x["end"] + 1
+
+
+@given(returns_lists)
+def test_period_returns_compound_to_the_total(r: list[float]) -> None:
+    arr = np.asarray(r)
+    ts = np.datetime64("2020-01-01") + np.arange(arr.size) * np.timedelta64(5, "D")
+    for period in ("day", "month", "year"):
+        _, v = period_returns(arr, ts, period)
+        assert np.prod(1 + v) == pytest.approx(np.prod(1 + arr), rel=1e-9)

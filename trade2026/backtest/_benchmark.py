@@ -20,7 +20,8 @@ def benchmark_returns(benchmark: Any, panel: Panel) -> tuple[str, np.ndarray]:
     ----------
     benchmark : str or DataFrame
         ``"equal"``: the equal-weight portfolio of the bars' symbols, rebalanced every bar;
-        ``"buy_hold"``: equal capital in each symbol at its first close, never rebalanced;
+        ``"buy_hold"``: equal capital in each symbol priced on the first bar, bought at its close
+        and never rebalanced (later listings are not bought; a delisted symbol keeps its last price);
         a symbol of the bars: its close-to-close returns; a frame with ``ts`` and ``return`` (simple
         returns) or ``close`` (prices; for long bars, of one symbol), joined on ``ts``.
     panel : Panel
@@ -37,8 +38,14 @@ def benchmark_returns(benchmark: Any, panel: Panel) -> tuple[str, np.ndarray]:
         if benchmark == "equal":
             return "equal-weight universe", equal_weight_returns(simple_returns(close))
         if benchmark == "buy_hold":
-            first = np.array([c[np.isfinite(c)][0] if np.isfinite(c).any() else np.nan for c in close.T])
-            wealth = np.nanmean(close / first, axis=1)
+            priced = np.isfinite(close).any(axis=1)
+            if not priced.any():
+                msg = "the bars have no close price to buy and hold"
+                raise DataError(msg)
+            t0 = int(np.argmax(priced))
+            held = np.isfinite(close[t0])  # the symbols priced on the first bar, held to the end
+            wealth = np.full(panel.n_bars, np.nan)
+            wealth[t0:] = (close[t0:, held] / close[t0, held]).mean(axis=1)
             return "buy and hold (equal capital)", simple_returns(wealth[:, None])[:, 0]
         if benchmark in panel.symbols:
             return benchmark, simple_returns(close[:, panel.symbols.index(benchmark)][:, None])[:, 0]

@@ -234,7 +234,7 @@ class BacktestReport:
     def tables(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """The human-readable tables, ``(title, rows)`` pairs in display order."""
         wf = self.walk_forward
-        full = "full period" + (", best parameters over it (in-sample)" if self.sweep is not None else "")
+        full = "full period" + (", in-sample best parameters" if self.sweep is not None else "")
         if wf is not None:
             out = [("Performance: walk-forward out-of-sample, stitched", _rows(wf.metrics))]
             out.append((f"Full-period backtest ({full})", _rows(self.result.metrics)))
@@ -279,13 +279,15 @@ class BacktestReport:
         out.append(
             (f"Selection statistics ({full})", [{"statistic": k, "value": v} for k, v in self.statistics.items()])
         )
-        cost_basis = self.robustness.get("cost_basis", "configured costs")
-        out.append((f"Cost sensitivity ({full}; {cost_basis})", self.robustness["cost_sensitivity"]))
+        costs = "configured costs" if self.config.scaled_costs(0.0) != self.config else "default costs, none configured"
+        out.append((f"Cost sensitivity ({full}; {costs})", self.robustness["cost_sensitivity"]))
         return out
 
     def tracking_metrics(self) -> dict[str, float]:
         """The finite numbers worth an MLflow metric: full-period metrics, selection statistics,
-        ``oos_*`` walk-forward metrics and efficiency, and ``pbo``."""
+        ``oos_*`` walk-forward metrics and efficiency, ``pbo``, and the headline's risk set
+        (``var_95``, ``sharpe_rf``, best/worst periods, ...) and benchmark comparison (``alpha``,
+        ``beta``, ``information_ratio``, ...)."""
         flat = _finite(self.result.metrics)
         flat.update(_finite(self.statistics))
         if self.walk_forward is not None:
@@ -293,6 +295,9 @@ class BacktestReport:
             flat.update(_finite({"walk_forward_efficiency": self.walk_forward.walk_forward_efficiency}))
         if self.pbo is not None:
             flat["pbo"] = self.pbo.pbo
+        flat.update(_finite({k: self.risk[k] for k in RISK_TABLE_KEYS}))
+        if self.benchmark_metrics is not None:
+            flat.update(_finite({k: self.benchmark_metrics[k] for k in BENCHMARK_TABLE_KEYS}))
         return flat
 
     def tracking_params(self) -> dict[str, Any]:

@@ -396,7 +396,8 @@ def cost_sensitivity(
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
     cfg = make_config(config, bars=panel, **settings)
     if cfg.scaled_costs(0.0) == cfg:
-        cfg = replace(cfg, **DEFAULT_SENSITIVITY_COSTS)
+        d = DEFAULT_SENSITIVITY_COSTS
+        cfg = replace(cfg, commission_bps=d["commission_bps"], slippage_bps=d["slippage_bps"])
     strat = get_strategy(strategy)
     targets = batch_positions(strat.name, panel, [params])
     rows = []
