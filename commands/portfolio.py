@@ -225,6 +225,10 @@ def backtest(
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (with --executor ray).")] = None,
     max_workers: Annotated[int | None, typer.Option(help="Worker processes (default: CPUs).")] = None,
     periods_per_year: PeriodsOpt = None,
+    benchmark: Annotated[
+        str | None,
+        typer.Option(help="Compare with equal (equal-weight universe), buy_hold, or a symbol: alpha, beta, IR, ..."),
+    ] = None,
 ) -> Out:
     """Walk-forward backtest of several methods: costs on turnover, side-by-side metrics, DSR of the best.
 
@@ -244,9 +248,11 @@ def backtest(
         end=parse_date(end, "--end", end_of_day=True), rebalance=rebalance, lookback=lookback, cost_bps=cost_bps,
         returns=returns, mean=mean, cov=cov, constraints=cons, alpha=alpha, plots=plots, executor=executor,
         ray_address=ray_address, max_workers=max_workers, progress=not ctx.json, periods_per_year=periods_per_year,
+        benchmark=benchmark,
     )  # fmt: skip
     res = report.result
-    params = {"methods": methods, **{k: v for k, v in res.settings.items() if k not in ("symbols", "constraints")}}
+    params = {"methods": methods, **{k: v for k, v in res.settings.items() if k not in ("symbols", "constraints")},
+              "benchmark": benchmark}  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp, ctx.tracking_run("portfolio-backtest", params=params) as run:
         report = report.save(ctx.lake, run_id=run.run_id)
         run.log_metrics(report.metrics())
@@ -264,7 +270,12 @@ def backtest(
     if plots:
         lines.append(f"[dim]plots in {plots}[/dim]")
     title = f"{len(res.rebalance_dates)} rebalances, net of {cost_bps:g} bps"
-    return Out(report.to_dict(), tables=[(title, report.rows())], lines=lines)
+    tables = [(title, report.rows())]
+    if res.benchmark:
+        cols = ("alpha", "beta", "information_ratio", "tracking_error", "up_capture", "down_capture", "excess_return")
+        rows = [{"method": r["method"], **{c: r[c] for c in cols}} for r in res.benchmark_metrics]
+        tables.append((f"against {res.benchmark}", rows))
+    return Out(report.to_dict(), tables=tables, lines=lines)
 
 
 @command(app, "frontier", tracked=True)

@@ -176,9 +176,9 @@ def test_json_is_the_library_report(cli: Any, sample_lake: Any, tmp_path: Any, w
         args = ["optimize", *common, "-m", "erc"]
         report = pf.optimize_report(twin, "erc", universe=syms, lookback=126, constraints=cons).save(twin)
     elif which == "backtest":
-        args = ["backtest", *common, "--methods", "ew,min_var", "--rebalance", "63"]
+        args = ["backtest", *common, "--methods", "ew,min_var", "--rebalance", "63", "--benchmark", syms[1]]
         report = pf.backtest_report(
-            twin, "ew,min_var", universe=syms, lookback=126, rebalance=63, constraints=cons
+            twin, "ew,min_var", universe=syms, lookback=126, rebalance=63, constraints=cons, benchmark=syms[1]
         ).save(twin)
     else:
         args = ["frontier", *common, "--points", "4"]

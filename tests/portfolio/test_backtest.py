@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trade2026.errors import ConfigError
+from trade2026.errors import ConfigError, DataError
 from trade2026.portfolio._backtest import backtest, parse_methods, plot_backtest
 
 
@@ -153,3 +153,31 @@ def test_allocation_folds_small_weights_into_other():
     _, sectors = fold_weights(rows, groups={"S0": "x", "S1": "y", "S2": "y"})
     np.testing.assert_allclose(sectors["y"], [0.4, 0.4])
     np.testing.assert_allclose(sectors[OTHER], [0.2, 0.2])  # symbols without a sector
+
+
+def test_benchmark_comparison_by_hand(tmp_path):
+    from trade2026.portfolio._reports import _benchmark
+
+    px = _prices(160, 4, seed=8)
+    res = backtest(px, "ew,min_var", rebalance=20, lookback=40, cov="sample")
+    name, b = _benchmark("equal", px, res.returns.index)
+    assert name == "equal-weight universe"
+    simple = px / px.shift(1) - 1
+    for j, ts in enumerate(res.returns.index):  # the mean of the symbols' returns that day
+        assert b[j] == pytest.approx(float(np.mean(simple.loc[ts].to_numpy())), rel=1e-12)
+    _, p0 = _benchmark("P0", px, res.returns.index)
+    np.testing.assert_allclose(p0, simple["P0"].loc[res.returns.index].to_numpy())
+    cmp = res.with_benchmark(name, b, 252)
+    assert cmp.to_dict()["benchmark"]["name"] == name
+    for row in cmp.benchmark_metrics:
+        r = res.returns[row["method"]].to_numpy()
+        beta = np.cov(r, b)[0, 1] / np.var(b, ddof=1)
+        e = r - b
+        assert row["beta"] == pytest.approx(beta, rel=1e-10)
+        assert row["alpha"] == pytest.approx((r.mean() - beta * b.mean()) * 252, rel=1e-9)
+        assert row["information_ratio"] == pytest.approx(e.mean() / e.std(ddof=1) * np.sqrt(252), rel=1e-10)
+        assert row["tracking_error"] == pytest.approx(e.std(ddof=1) * np.sqrt(252), rel=1e-10)
+    page = plot_backtest(cmp, tmp_path)[0].read_text()
+    assert "Against the benchmark: equal-weight universe" in page
+    with pytest.raises(DataError, match="neither"):
+        _benchmark("NOPE", px, res.returns.index)

@@ -79,9 +79,26 @@ class PortfolioBacktest:
     notes: tuple[str, ...] = ()
     turnover: Any = None
     risk: list[dict[str, Any]] = field(default_factory=list)
+    benchmark: str | None = None
+    benchmark_returns: Any = field(default=None, repr=False)  # ndarray aligned with ``returns``' index
+    benchmark_metrics: list[dict[str, Any]] = field(default_factory=list)
 
     def equity(self) -> Any:
         return (1.0 + self.returns).cumprod()
+
+    def with_benchmark(self, name: str, returns: Any, periods_per_year: float) -> PortfolioBacktest:
+        """This backtest compared with a benchmark's simple ``returns`` (aligned with :attr:`returns`):
+        :func:`trade2026.core.benchmark_metrics` of every method (alpha, beta, tracking error,
+        information ratio, up/down capture, excess return, ...)."""
+        from dataclasses import replace
+
+        from trade2026.core import benchmark_metrics
+
+        b = np.asarray(returns, dtype=np.float64)
+        rows = [
+            {"method": m, **benchmark_metrics(self.returns[m].to_numpy(), b, periods_per_year)} for m in self.methods
+        ]
+        return replace(self, benchmark=name, benchmark_returns=b, benchmark_metrics=rows)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +111,7 @@ class PortfolioBacktest:
             "end": _py(self.returns.index[-1]) if len(self.returns) else None,
             "settings": self.settings,
             "notes": list(self.notes),
+            **({"benchmark": {"name": self.benchmark, "metrics": self.benchmark_metrics}} if self.benchmark else {}),
         }
 
 

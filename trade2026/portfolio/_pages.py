@@ -101,7 +101,7 @@ def risk_figure(result: PortfolioBacktest, *, top: int = 12) -> Figure | None:
 def backtest_page(result: PortfolioBacktest, *, groups: Mapping[str, str] | None = None) -> Report:
     """The portfolio backtest report: performance, drawdowns, turnover, allocations, risk contributions."""
     from trade2026.core import drawdown
-    from trade2026.reports import Axes, Figure, Line, Markers, Report
+    from trade2026.reports import Axes, Figure, Line, Markers, Report, Rule
 
     st = result.settings
     rets = result.returns
@@ -118,6 +118,7 @@ def backtest_page(result: PortfolioBacktest, *, groups: Mapping[str, str] | None
             "lookback": f"{st.get('lookback')} periods",
             "costs": f"{st.get('cost_bps')} bps of the traded value",
             "estimators": f"mean {st.get('mean')}, covariance {st.get('cov')}",
+            "benchmark": result.benchmark or "none",
         },
     )
     basis = "out-of-sample: each rebalance's weights earn from the next period on, net of costs"
@@ -127,18 +128,35 @@ def backtest_page(result: PortfolioBacktest, *, groups: Mapping[str, str] | None
            "methods tried.")  # fmt: skip
     eq = result.equity()
     x = list(rets.index.to_pydatetime())
+    lines = [Line(x, eq[m].to_numpy(), name=m) for m in result.methods]
+    b = result.benchmark_returns
+    if b is not None:
+        beq = np.cumprod(1.0 + np.nan_to_num(b))
+        lines.append(Line(x, beq, name=f"benchmark: {result.benchmark}", color="#777777", dash=True))
     s.figure(
         Figure(
             "equity",
             "Growth of 1 (net of costs)",
             [
-                Axes([Line(x, eq[m].to_numpy(), name=m) for m in result.methods], y_label="growth of 1"),
+                Axes(lines, y_label="growth of 1"),
                 Axes([Line(x, drawdown(rets[m].to_numpy()), name=m, fill=len(result.methods) == 1)
                       for m in result.methods], y_label="drawdown", y_percent=True, height=0.6),
             ],
             height=560,
         )
     )  # fmt: skip
+    if b is not None:
+        s = report.section(
+            f"Against the benchmark: {result.benchmark}",
+            basis="the same out-of-sample dates; periods where both have a return (annualised where the name says)",
+        )
+        s.table(result.benchmark_metrics)
+        beq = np.cumprod(1.0 + np.nan_to_num(b))
+        excess = [Line(x, eq[m].to_numpy() / beq - 1.0, name=m) for m in result.methods]
+        s.figure(
+            Figure("excess", "Excess return: wealth relative to the benchmark's, minus 1",
+                   [Axes([*excess, Rule(y=0.0)], y_label="excess return", y_percent=True)])
+        )  # fmt: skip
     to = result.turnover
     if to is not None and to.height:
         s = report.section("Turnover", basis="one-way turnover sum|w_new - w_drifted| / 2 at each rebalance")
