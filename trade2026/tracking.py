@@ -19,6 +19,7 @@ from trade2026._runs import RETURNS_ARTIFACT  # ts + one column of simple return
 from trade2026.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
+    from trade2026._runs import RunComparison
     from trade2026.config import Settings
 
 EXPERIMENT = "t26"
@@ -315,7 +316,7 @@ def resolve_run_id(ref: str, settings: Settings | None = None, *, experiment: st
     return match_prefix(ref, ids, settings.tracking_uri)
 
 
-def compare_runs(run_ids: list[str], settings: Settings | None = None) -> Any:
+def compare_runs(run_ids: list[str], settings: Settings | None = None) -> RunComparison:
     """Runs side by side (:class:`trade2026._runs.RunComparison`): metrics and params of each run
     (ids may be unique prefixes) and the equity of the return series they logged
     (:meth:`Run.log_returns`); ``to_dict()`` is ``t26 runs compare --json``."""

@@ -29,7 +29,7 @@ def fold_weights(
     at = {d: i for i, d in enumerate(dates)}
     by: dict[str, np.ndarray] = {}
     for r in rows:
-        key = (groups or {}).get(r["symbol"], OTHER) if groups is not None else r["symbol"]
+        key = groups.get(r["symbol"], OTHER) if groups is not None else r["symbol"]
         by.setdefault(key, np.zeros(len(dates)))[at[r["ts"]]] += r["weight"]
     if groups is None and len(by) > top + 1:
         order = sorted(by, key=lambda k: -float(np.abs(by[k]).mean()))
