@@ -129,11 +129,9 @@ class BacktestReport:
 
     @property
     def trades(self) -> pl.DataFrame:
-        """The headline backtest's trade list (under walk-forward, only the out-of-sample trades)."""
-        t = self.performance.trades
-        if self.walk_forward is None:
-            return t
-        return t.filter(pl.col("exit_ts") >= self.returns["ts"][0]) if self.returns.height else t
+        """The headline backtest's trade list (under walk-forward the stitched run's, all out-of-sample:
+        its positions are flat before the first test bar)."""
+        return self.performance.trades
 
     @property
     def bases(self) -> dict[str, str]:
@@ -147,9 +145,11 @@ class BacktestReport:
             "risk": head,
             "drawdowns": head,
             "trades": head,
-            "robustness": head,
-            "cost_sensitivity": chosen,
+            "robustness.bootstrap": head,
+            "robustness.cost_sensitivity": chosen,
         }
+        if "neighborhood" in self.robustness:
+            out["robustness.neighborhood"] = "sweep"
         if self.benchmark is not None:
             out["benchmark"] = head
         return out
@@ -279,7 +279,8 @@ class BacktestReport:
         out.append(
             (f"Selection statistics ({full})", [{"statistic": k, "value": v} for k, v in self.statistics.items()])
         )
-        costs = "configured costs" if self.config.scaled_costs(0.0) != self.config else "default costs, none configured"
+        default = self.robustness.get("cost_basis", "").startswith("default")
+        costs = "default costs, none configured" if default else "configured costs"
         out.append((f"Cost sensitivity ({full}; {costs})", self.robustness["cost_sensitivity"]))
         return out
 
