@@ -186,6 +186,13 @@ class BacktestReport:
         """Every parameter set of the sweep with its full-period metrics (``None`` without a sweep)."""
         return self.sweep.table() if self.sweep is not None else None
 
+    def report_page(self) -> Any:
+        """The report as a :class:`trade2026.reports.Report`: ``.write(path)`` writes what ``report=``
+        writes, ``.figures`` are its charts (``trade2026.reports.figure_png(fig)`` for a notebook)."""
+        from trade2026.backtest._report import build_report
+
+        return build_report(self)
+
     def save_trades(self, lake: Any, table: str = "backtest_trades") -> dict[str, Any]:
         """Write :attr:`trades` to ``table`` in ``lake``, replacing the rows of every backtested symbol."""
         return save_trades(lake, table, self.trades, symbols=self.symbols, strategy=self.spec)
@@ -627,9 +634,7 @@ def _export(table: pl.DataFrame, path: str | Path) -> Path:
 
 
 def _write_report(rep: BacktestReport, path: str | Path) -> list[Path]:
-    from trade2026.backtest._report import write_report
-
-    return write_report(rep, path)
+    return list(rep.report_page().write(path))
 
 
 __all__ = ["BacktestReport", "WalkForwardSpec", "evaluate"]
