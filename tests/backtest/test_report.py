@@ -65,6 +65,7 @@ def test_full_period_report_without_sweep(bars, tmp_path):
     assert not any(f.key in ("sweep_heatmap", "is_vs_oos") for f in page.figures)
     pngs = [p.name for p in rep.report_files[1:]]
     assert pngs == [f"r_{f.key}.png" for f in page.figures]
+    assert [f.key for f in rep.report_page().figures] == [f.key for f in page.figures]  # the notebook's handle
     html = rep.report_files[0].read_text()
     assert "commission 1 bps" in html and "sma_cross:fast=5,slow=20" in html
     # trade markers: every entry of the most-traded symbol sits on its close at the entry bar

@@ -168,3 +168,12 @@ def test_save_trades_replaces_the_runs_symbols(bars, lake):
     rest = table.filter(~pl.col("symbol").is_in(syms[:2]))
     assert rest.height == rep.trades.filter(~pl.col("symbol").is_in(syms[:2])).height
     assert math.isclose(rest["pnl"].sum(), rep.trades.filter(~pl.col("symbol").is_in(syms[:2]))["pnl"].sum())
+
+
+def test_no_trades_still_reports(bars, tmp_path):
+    flat = bars.select("symbol", "ts", pl.lit(0.0).alias("flat"))
+    rep = evaluate(bars.join(flat, on=["symbol", "ts"]), "signal:flat", report=tmp_path / "r.html", benchmark="equal")
+    assert rep.trades.height == 0 and tuple(rep.trades.columns) == TRADE_COLUMNS
+    d = rep.to_dict()
+    assert d["trades"] == [] and d["trade_summary"] == [] and d["drawdowns"] == []
+    assert "No trades." in rep.report_files[0].read_text()

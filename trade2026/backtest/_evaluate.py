@@ -129,11 +129,9 @@ class BacktestReport:
 
     @property
     def trades(self) -> pl.DataFrame:
-        """The headline backtest's trade list (under walk-forward, only the out-of-sample trades)."""
-        t = self.performance.trades
-        if self.walk_forward is None:
-            return t
-        return t.filter(pl.col("exit_ts") >= self.returns["ts"][0]) if self.returns.height else t
+        """The headline backtest's trade list (under walk-forward the stitched run's, all out-of-sample:
+        its positions are flat before the first test bar)."""
+        return self.performance.trades
 
     @property
     def bases(self) -> dict[str, str]:
@@ -147,9 +145,11 @@ class BacktestReport:
             "risk": head,
             "drawdowns": head,
             "trades": head,
-            "robustness": head,
-            "cost_sensitivity": chosen,
+            "robustness.bootstrap": head,
+            "robustness.cost_sensitivity": chosen,
         }
+        if "neighborhood" in self.robustness:
+            out["robustness.neighborhood"] = "sweep"
         if self.benchmark is not None:
             out["benchmark"] = head
         return out
@@ -185,6 +185,13 @@ class BacktestReport:
     def sweep_table(self) -> pl.DataFrame | None:
         """Every parameter set of the sweep with its full-period metrics (``None`` without a sweep)."""
         return self.sweep.table() if self.sweep is not None else None
+
+    def report_page(self) -> Any:
+        """The report as a :class:`trade2026.reports.Report`: ``.write(path)`` writes what ``report=``
+        writes, ``.figures`` are its charts (``trade2026.reports.figure_png(fig)`` for a notebook)."""
+        from trade2026.backtest._report import build_report
+
+        return build_report(self)
 
     def save_trades(self, lake: Any, table: str = "backtest_trades") -> dict[str, Any]:
         """Write :attr:`trades` to ``table`` in ``lake``, replacing the rows of every backtested symbol."""
@@ -279,7 +286,8 @@ class BacktestReport:
         out.append(
             (f"Selection statistics ({full})", [{"statistic": k, "value": v} for k, v in self.statistics.items()])
         )
-        costs = "configured costs" if self.config.scaled_costs(0.0) != self.config else "default costs, none configured"
+        default = self.robustness.get("cost_basis", "").startswith("default")
+        costs = "default costs, none configured" if default else "configured costs"
         out.append((f"Cost sensitivity ({full}; {costs})", self.robustness["cost_sensitivity"]))
         return out
 
@@ -626,9 +634,7 @@ def _export(table: pl.DataFrame, path: str | Path) -> Path:
 
 
 def _write_report(rep: BacktestReport, path: str | Path) -> list[Path]:
-    from trade2026.backtest._report import write_report
-
-    return write_report(rep, path)
+    return list(rep.report_page().write(path))
 
 
 __all__ = ["BacktestReport", "WalkForwardSpec", "evaluate"]

@@ -7,7 +7,6 @@ was swept), or the sweep's parameter sets.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -288,7 +287,7 @@ def is_oos_all_figure(rep: BacktestReport) -> R.Figure | None:
     both = np.asarray([*xs, *ys], dtype=float)
     both = both[np.isfinite(both)]
     lo_v, hi_v = (float(both.min()), float(both.max())) if both.size else (-1.0, 1.0)
-    traces = [
+    traces: list[Any] = [
         R.Markers(xs, ys, name="every set and window", color="#bbbbbb", size=4),
         R.Markers(cx, cy, name="chosen in-sample", color="#D55E00", size=8),
         R.Line([lo_v, hi_v], [lo_v, hi_v], name="y = x", color="#999999", dash=True, width=1),
@@ -321,8 +320,3 @@ def _robustness_section(page: R.Report, rep: BacktestReport, head_basis: str, fu
         sec.table(R.metrics_rows(rob["bootstrap"]), title="Stationary-bootstrap intervals")
     if "neighborhood" in rob:
         sec.table(R.metrics_rows(rob["neighborhood"]), title="Parameter neighbourhood")
-
-
-def write_report(rep: BacktestReport, path: str | Path) -> list[Path]:
-    """Write the report at ``path`` (HTML) and its figures as PNG beside it; returns every file written."""
-    return build_report(rep).write(path)

@@ -9,7 +9,7 @@ returns come back.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -396,8 +396,7 @@ def cost_sensitivity(
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
     cfg = make_config(config, bars=panel, **settings)
     if cfg.scaled_costs(0.0) == cfg:
-        d = DEFAULT_SENSITIVITY_COSTS
-        cfg = replace(cfg, commission_bps=d["commission_bps"], slippage_bps=d["slippage_bps"])
+        cfg = make_config(cfg, **DEFAULT_SENSITIVITY_COSTS)
     strat = get_strategy(strategy)
     targets = batch_positions(strat.name, panel, [params])
     rows = []

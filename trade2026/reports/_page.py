@@ -68,7 +68,7 @@ def table_html(rows: Sequence[Mapping[str, Any]], *, percent: Iterable[str] = ()
         cells = []
         for c in cols:
             v = r.get(c)
-            p = c != label and (c in pct or is_percent(c) or (row_pct and c not in cols[:1]))
+            p = c != label and (c in pct or is_percent(c) or row_pct)
             cells.append(_cell(v, p))
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = ""
