@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 TOP_N = 8
 OTHER = "other"
+PERF_COLUMNS = ("method", "total_return", "cagr", "ann_vol", "sharpe", "sortino", "calmar", "max_drawdown",
+                "turnover_per_rebalance", "avg_holdings", "n_rebalances", "failed_rebalances")  # fmt: skip
 
 
 def fold_weights(
@@ -101,7 +103,7 @@ def risk_figure(result: PortfolioBacktest, *, top: int = 12) -> Figure | None:
 def backtest_page(result: PortfolioBacktest, *, groups: Mapping[str, str] | None = None) -> Report:
     """The portfolio backtest report: performance, drawdowns, turnover, allocations, risk contributions."""
     from trade2026.core import drawdown
-    from trade2026.reports import Axes, Figure, Line, Markers, Report, Rule
+    from trade2026.reports import PALETTE, Axes, Figure, Line, Markers, Report, Rule
 
     st = result.settings
     rets = result.returns
@@ -123,12 +125,14 @@ def backtest_page(result: PortfolioBacktest, *, groups: Mapping[str, str] | None
     )
     basis = "out-of-sample: each rebalance's weights earn from the next period on, net of costs"
     s = report.section("Performance", basis=basis)
-    s.table(result.metrics)
+    s.table([{k: m.get(k) for k in PERF_COLUMNS} for m in result.metrics])
+    s.text("Every metric of every method is in the JSON (metrics).")
     s.text(f"Best Sharpe ratio: {result.best}; deflated Sharpe ratio {result.dsr:.3f} given {len(result.methods)} "
            "methods tried.")  # fmt: skip
     eq = result.equity()
     x = list(rets.index.to_pydatetime())
-    lines = [Line(x, eq[m].to_numpy(), name=m) for m in result.methods]
+    color = {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(result.methods)}  # the same in both rows
+    lines = [Line(x, eq[m].to_numpy(), name=m, color=color[m]) for m in result.methods]
     b = result.benchmark_returns
     if b is not None:
         beq = np.cumprod(1.0 + np.nan_to_num(b))
@@ -139,7 +143,7 @@ def backtest_page(result: PortfolioBacktest, *, groups: Mapping[str, str] | None
             "Growth of 1 (net of costs)",
             [
                 Axes(lines, y_label="growth of 1"),
-                Axes([Line(x, drawdown(rets[m].to_numpy()), name=m, fill=len(result.methods) == 1)
+                Axes([Line(x, drawdown(rets[m].to_numpy()), color=color[m], fill=len(result.methods) == 1)
                       for m in result.methods], y_label="drawdown", y_percent=True, height=0.6),
             ],
             height=560,
@@ -159,11 +163,14 @@ def backtest_page(result: PortfolioBacktest, *, groups: Mapping[str, str] | None
         )  # fmt: skip
     to = result.turnover
     if to is not None and to.height:
-        s = report.section("Turnover", basis="one-way turnover sum|w_new - w_drifted| / 2 at each rebalance")
+        s = report.section(
+            "Turnover",
+            basis="one-way turnover sum|w_new - w_drifted| / 2 at each rebalance; per period = its mean over every bar",
+        )
         s.table(
             [{"method": m["method"], "turnover_per_rebalance": m.get("turnover_per_rebalance"),
-              "ann_turnover": m.get("turnover"), "avg_holdings": m.get("avg_holdings")} for m in result.metrics],
-            percent=("turnover_per_rebalance", "ann_turnover"),
+              "turnover_per_period": m.get("turnover"), "avg_holdings": m.get("avg_holdings")} for m in result.metrics],
+            percent=("turnover_per_rebalance", "turnover_per_period"),
         )  # fmt: skip
         traces = []
         for m in result.methods:
