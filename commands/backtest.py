@@ -110,6 +110,33 @@ def register(app: typer.Typer) -> None:
         signal_table: Annotated[str | None, typer.Option(help="Lake table with the column for signal:COLUMN.")] = None,
         executor: Annotated[str, typer.Option(help="Sweep fan-out: serial, processes or ray.")] = "serial",
         ray_address: Annotated[str | None, typer.Option(help="Ray cluster address for --executor ray.")] = None,
+        benchmark: Annotated[
+            str | None,
+            typer.Option(
+                help="Compare with a SYMBOL (of --table), 'equal' (equal-weight universe) or 'buy_hold' "
+                "(equal capital, never rebalanced): alpha, beta, information ratio, tracking error, capture.",
+                show_default=False,
+            ),
+        ] = None,
+        risk_free: Annotated[
+            float,
+            typer.Option(help="Annual risk-free rate as a fraction (0.04 = 4%) for sharpe_rf, sortino_rf, alpha."),
+        ] = 0.0,
+        export_sweep: Annotated[
+            Path | None,
+            typer.Option(
+                help="Write every parameter set of --grid with its metrics to FILE.csv or FILE.parquet.",
+                show_default=False,
+            ),
+        ] = None,
+        save: Annotated[
+            str | None,
+            typer.Option(
+                "--save",
+                help="Write the trade list to this lake table (replacing the rows of the backtested symbols).",
+                show_default=False,
+            ),
+        ] = None,
     ) -> Out:
         """Backtest a strategy on lake bars; sweep a grid, walk forward, test for overfitting.
 
@@ -120,6 +147,7 @@ def register(app: typer.Typer) -> None:
           t26 backtest sma_cross --grid "fast=5:50:5,slow=20:200:10" --walk-forward
               --train 756 --test 126 --pbo --report bt.html
           t26 backtest sma_cross --grid "fast=2:60:1,slow=20:250:2" --search optuna --trials 200 --pbo
+          t26 backtest tsmom --universe sector:Energy --benchmark equal --risk-free 0.03 --save bt_trades
         """
         from trade2026.backtest import SearchSpec, WalkForwardSpec, evaluate, join_signal, make_config, parse_strategy
 
@@ -148,8 +176,8 @@ def register(app: typer.Typer) -> None:
 
             storage = optuna_storage(ctx.settings) if search == "optuna" else None
             spec = SearchSpec(method=search, trials=trials, storage=storage, study=study)
-        if (pbo or walk_forward or search) and not grid:
-            flag = "--pbo" if pbo else ("--walk-forward" if walk_forward else "--search")
+        if (pbo or walk_forward or search or export_sweep) and not grid:
+            flag = "--pbo" if pbo else "--walk-forward" if walk_forward else "--search" if search else "--export-sweep"
             msg = f"{flag} needs a parameter grid (--grid), e.g. --grid 'fast=5:50:5,slow=20:200:10'"
             raise ConfigError(msg)
         bars = _load_bars(ctx, table, symbols, universe, start, end)
@@ -159,6 +187,14 @@ def register(app: typer.Typer) -> None:
                 bars = join_signal(bars, ctx.lake.read(signal_table), column, what=f"signal table {signal_table!r}")
             elif column not in bars.columns:
                 msg = f"signal:{column} needs --signal-table NAME (a lake table with symbol, ts and {column})"
+                raise ConfigError(msg)
+        bench: Any = benchmark
+        if benchmark and benchmark not in ("equal", "buy_hold") and benchmark not in set(bars["symbol"].to_list()):
+            bench = _load_bars(ctx, table, benchmark, None, start, end)
+            if bench.height == 0:
+                msg = (
+                    f"--benchmark {benchmark}: no bars for it in {table}; give a symbol of the table, equal or buy_hold"
+                )
                 raise ConfigError(msg)
         n_symbols, n_bars = bars["symbol"].n_unique(), bars["ts"].n_unique()
         ctx.log(f"backtesting {strategy} on {n_symbols} symbol(s) x {n_bars} bars" + (f", grid {grid}" if grid else ""))
@@ -175,14 +211,24 @@ def register(app: typer.Typer) -> None:
             report=report,
             progress=not ctx.json,
             search=spec,
+            benchmark=bench,
+            risk_free=risk_free,
+            export_sweep=export_sweep,
         )
+        saved = rep.save_trades(ctx.lake, save) if save else None
         with ctx.tracking_run(f"backtest {rep.strategy}", params={**rep.tracking_params(), "table": table}) as run:
             run.log_metrics(rep.tracking_metrics())
             for f in rep.report_files:
                 run.log_artifact(f)
             run_id = getattr(run, "run_id", None)
         data = {**rep.to_dict(), "run_id": run_id}
+        if saved is not None:
+            data["saved"] = saved
         lines = [f"Report written to {data['report']}"] if rep.report_files else []
+        if rep.sweep_export is not None:
+            lines.append(f"Sweep table ({rep.sweep.n_trials if rep.sweep else 0} sets) written to {rep.sweep_export}")
+        if saved is not None:
+            lines.append(f"{saved['rows']} trades written to {saved['table']} ({saved['replaced']} rows replaced)")
         if rep.search is not None and rep.search.studies:
             lines.append(f"Optuna studies {', '.join(rep.search.studies)} in {rep.search.spec.storage}")
         if run_id:

@@ -247,11 +247,21 @@ def evaluate(
     table: TableOpt = "bars_1d",
     periods: Annotated[str, typer.Option(help="Forward-return horizons in trading days.")] = "1,5,21",
     quantiles: Annotated[int, typer.Option(help="Quantile buckets per date.")] = 5,
-    plot: Annotated[Path | None, typer.Option(help="Write a tear sheet here (.png or .html).")] = None,
+    commission_bps: Annotated[
+        float, typer.Option(help="Cost per unit of weight traded (bps) for the spread net of costs.")
+    ] = 5.0,
+    meta: Annotated[
+        str, typer.Option(help="Table with symbol and sector for the per-sector breakdown (skipped if absent).")
+    ] = "symbols",
+    plot: Annotated[
+        Path | None,
+        typer.Option(help="Write the tear sheet: .html (interactive page, PNGs beside) or .png (PNG figures)."),
+    ] = None,
     start: StartOpt = None,
     end: EndOpt = None,
 ) -> Out:
-    """Alphalens-style evaluation: Spearman IC, quantile returns, long-short spread, turnover, IC decay.
+    """Alphalens-style tear sheet: IC (series, histogram, QQ, monthly), quantile returns, spread net of
+    costs, turnover, IC decay, per-sector breakdown.
 
     Writes the daily IC to factor_ic. Example: t26 factors evaluate momentum --plot momentum.html
     """
@@ -263,27 +273,31 @@ def evaluate(
         msg = f"--periods must be comma-separated integers, got {periods!r}"
         raise InputError(msg) from None
     report = evaluation_report(
-        ctx.lake, factor, source=source, table=table, periods=hs, quantiles=quantiles, **_window(start, end), plot=plot
-    )
-    params = {"factor": factor, "source": source, "periods": periods, "quantiles": quantiles, "start": start,
-              "end": end}  # fmt: skip
+        ctx.lake, factor, source=source, table=table, periods=hs, quantiles=quantiles, commission_bps=commission_bps,
+        meta=meta, **_window(start, end), plot=plot,
+    )  # fmt: skip
+    params = {"factor": factor, "source": source, "periods": periods, "quantiles": quantiles,
+              "commission_bps": commission_bps, "start": start, "end": end}  # fmt: skip
     with ctx.tracking_run("factors-evaluate", params=params) as run:
         report = report.save(ctx.lake, run_id=run.run_id)
         run.log_metrics(report.metrics())
-        if report.plot is not None:
-            run.log_artifact(report.plot)
+        for f in (report.plot, *report.figures) if report.plot is not None else ():
+            run.log_artifact(f, "plots")
         run.log_dict(report.to_dict(), "evaluation.json")
     ev = report.evaluation
     lines = [*_run_line(run), f"factor rank autocorrelation (lag 1): {ev.rank_autocorrelation:.3f}"]
     if report.plot is not None:
-        lines.append(f"tear sheet: {report.plot}")
+        lines.append(f"tear sheet: {report.plot} (+{len(report.figures)} PNG figures beside it)")
     tables = [
         ("information coefficient", ev.ic_summary),
         ("mean demeaned forward return by quantile", ev.quantile_returns),
-        ("top minus bottom quantile", ev.spread),
-        ("quantile turnover", ev.turnover),
+        ("cumulative return by quantile (1-day, demeaned, rebalanced daily)", ev.quantile_cumulative),
+        (f"top minus bottom quantile (net of {ev.commission_bps:g} bps per unit traded)", ev.spread),
+        ("quantile turnover (share of names new to the quantile)", ev.turnover),
         ("IC decay", ev.ic_decay),
     ]
+    if ev.sectors:
+        tables.append(("by sector", ev.sectors))
     return Out(report.to_dict(), tables=tables, lines=lines)
 
 

@@ -218,12 +218,17 @@ def backtest(
     group_max: GroupMaxOpt = None,
     alpha: AlphaOpt = 0.05,
     plots: Annotated[
-        Path | None, typer.Option(help="Directory for equity.png and weights_<method>.png (also logged to MLflow).")
+        Path | None,
+        typer.Option(help="Directory for the report: portfolio_backtest.html and its PNG figures (also to MLflow)."),
     ] = None,
     executor: Annotated[str, typer.Option(help="serial, processes or ray (fan-out over rebalance dates).")] = "serial",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (with --executor ray).")] = None,
     max_workers: Annotated[int | None, typer.Option(help="Worker processes (default: CPUs).")] = None,
     periods_per_year: PeriodsOpt = None,
+    benchmark: Annotated[
+        str | None,
+        typer.Option(help="Compare with equal (equal-weight universe), buy_hold, or a symbol: alpha, beta, IR, ..."),
+    ] = None,
 ) -> Out:
     """Walk-forward backtest of several methods: costs on turnover, side-by-side metrics, DSR of the best.
 
@@ -243,13 +248,16 @@ def backtest(
         end=parse_date(end, "--end", end_of_day=True), rebalance=rebalance, lookback=lookback, cost_bps=cost_bps,
         returns=returns, mean=mean, cov=cov, constraints=cons, alpha=alpha, plots=plots, executor=executor,
         ray_address=ray_address, max_workers=max_workers, progress=not ctx.json, periods_per_year=periods_per_year,
+        benchmark=benchmark,
     )  # fmt: skip
     res = report.result
-    params = {"methods": methods, **{k: v for k, v in res.settings.items() if k not in ("symbols", "constraints")}}
+    params = {"methods": methods, **{k: v for k, v in res.settings.items() if k not in ("symbols", "constraints")},
+              "benchmark": benchmark}  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp, ctx.tracking_run("portfolio-backtest", params=params) as run:
         report = report.save(ctx.lake, run_id=run.run_id)
         run.log_metrics(report.metrics())
         run.log_dict(res.to_dict(), "backtest.json")
+        run.log_returns(res.returns.index, {m: res.returns[m].to_numpy() for m in res.methods})
         artifacts = list(report.plots) or (plot_backtest(res, tmp) if run.run_id else [])
         for p in artifacts:
             run.log_artifact(p, "plots")
@@ -262,7 +270,12 @@ def backtest(
     if plots:
         lines.append(f"[dim]plots in {plots}[/dim]")
     title = f"{len(res.rebalance_dates)} rebalances, net of {cost_bps:g} bps"
-    return Out(report.to_dict(), tables=[(title, report.rows())], lines=lines)
+    tables = [(title, report.rows())]
+    if res.benchmark:
+        cols = ("alpha", "beta", "information_ratio", "tracking_error", "up_capture", "down_capture", "excess_return")
+        rows = [{"method": r["method"], **{c: r[c] for c in cols}} for r in res.benchmark_metrics]
+        tables.append((f"against {res.benchmark}", rows))
+    return Out(report.to_dict(), tables=tables, lines=lines)
 
 
 @command(app, "frontier", tracked=True)
@@ -289,10 +302,16 @@ def frontier(
     group_max: GroupMaxOpt = None,
     alpha: AlphaOpt = 0.05,
     rf_rate: Annotated[float, typer.Option(help="Annual risk-free rate for the Sharpe ratios.")] = 0.0,
-    plot: Annotated[Path | None, typer.Option(help="Write the plot to this .png or .html file.")] = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="Write the frontier report: .html (interactive, PNGs beside) or .png.")
+    ] = None,
     periods_per_year: PeriodsOpt = None,
 ) -> Out:
     """Trace the efficient frontier: a table of points (return, volatility, risk, Sharpe) and a plot.
+
+    Return, volatility and Sharpe are annualised; the risk column is the --rm measure per bar of
+    the returns (e.g. daily CVaR at 1 - alpha), as riskfolio-lib defines it. The plot's x axis is
+    that measure.
 
     Example: t26 portfolio frontier --symbols AAA,BBB,CCC,DDD --rm cvar --points 15 --plot frontier.html
     """
@@ -325,13 +344,23 @@ def frontier(
         if run.run_id:
             run.log_artifact(report.plot or plot_frontier(front, Path(tmp) / "frontier.png"), "plots")
     data = {"run_id": run.run_id, **report.to_dict()}
-    rows = [{k: v for k, v in p.items() if k != "weights"} for p in front.points]
+    risk_col = report.risk_column
+    rows = [
+        {"point": p["point"], "ann_return": p["expected_return"], "ann_vol": p["volatility"], risk_col: p["risk"],
+         "sharpe": p["sharpe"]}
+        for p in front.points
+    ]  # fmt: skip
     top = front.points[front.max_sharpe_point]["weights"]
-    held = ", ".join(f"{s}={w:.3f}" for s, w in top.items() if abs(w) > 1e-4)
-    lines = [*_run_line(run), f"max Sharpe at point {front.max_sharpe_point}: {held}"]
+    held = ", ".join(f"{s}={w:.3f}" for s, w in sorted(top.items(), key=lambda kv: -abs(kv[1])) if abs(w) > 1e-4)
+    lines = [
+        *_run_line(run),
+        f"[dim]ann_return, ann_vol, sharpe: annualised; {risk_col}: {front.risk_label}, a fraction of value, "
+        "not annualised[/dim]",
+        f"max Sharpe at point {front.max_sharpe_point}: {held}",
+    ]
     if report.plot:
         lines.append(f"[dim]plot: {report.plot}[/dim]")
-    return Out(data, tables=[(f"mean-{front.rm} efficient frontier (annualised)", rows)], lines=lines)
+    return Out(data, tables=[(f"mean-{front.rm} efficient frontier", rows)], lines=lines)
 
 
 def register(root: typer.Typer) -> None:

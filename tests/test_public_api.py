@@ -60,8 +60,10 @@ def test_top_level_and_modules() -> None:
     assert trade2026.parallel.__all__ == ["EXECUTORS", "run_tasks"]
     assert trade2026.tracking.__all__ == [
         "EXPERIMENT",
+        "RETURNS_ARTIFACT",
         "NullRun",
         "Run",
+        "compare_runs",
         "download_model",
         "get_model_version",
         "get_run",
@@ -73,6 +75,7 @@ def test_top_level_and_modules() -> None:
         "parse_model_ref",
         "promote_model",
         "register_model",
+        "resolve_run_id",
         "set_model_alias",
         "start_run",
     ]

@@ -15,9 +15,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trade2026._runs import RETURNS_ARTIFACT  # ts + one column of simple returns per series (Run.log_returns)
 from trade2026.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
+    from trade2026._runs import RunComparison
     from trade2026.config import Settings
 
 EXPERIMENT = "t26"
@@ -169,6 +171,13 @@ class Run:
 
         self.log_text(dumps(obj, indent=2), name)
 
+    def log_returns(self, ts: Any, returns: Mapping[str, Any]) -> None:
+        """Log simple returns per period (``ts`` and one series per name) as the artifact
+        :data:`RETURNS_ARTIFACT`, the curves :func:`compare_runs` overlays."""
+        from trade2026._runs import returns_csv
+
+        self.log_text(returns_csv(ts, returns), RETURNS_ARTIFACT)
+
 
 class NullRun:
     """Stands in for a run under ``--no-track``: every call does nothing."""
@@ -193,10 +202,13 @@ def start_run(
     tags: Mapping[str, Any] | None = None,
     experiment: str = EXPERIMENT,
     parent_run_id: str | None = None,
+    start_time: float | None = None,
 ) -> Iterator[Run]:
     """Start an MLflow run named ``name``; it ends FINISHED, or FAILED if the block raises.
 
     ``parent_run_id`` nests it under another run (MLflow's ``mlflow.parentRunId`` tag).
+    ``start_time`` (seconds since the epoch, ``time.time()``) dates the run's start when the work
+    began before the run was opened, so its duration covers the work (default: now).
     """
     from trade2026.config import load_settings
 
@@ -206,7 +218,8 @@ def start_run(
     all_tags = {"mlflow.runName": name, "t26.command": name, **(tags or {})}
     if parent_run_id:
         all_tags["mlflow.parentRunId"] = parent_run_id
-    run = client.create_run(exp_id, run_name=name, tags={k: str(v) for k, v in all_tags.items()})
+    started = int(start_time * 1000) if start_time is not None else None
+    run = client.create_run(exp_id, start_time=started, run_name=name, tags={k: str(v) for k, v in all_tags.items()})
     handle = Run(client, run.info.run_id)
     if params:
         handle.log_params(params)
@@ -253,11 +266,13 @@ def list_runs(
 
 
 def get_run(run_id: str, settings: Settings | None = None) -> dict[str, Any]:
-    """One run in full: params, metrics, tags and artifact paths."""
+    """One run in full: params, metrics, tags and artifact paths; ``run_id`` may be a unique prefix
+    (see :func:`resolve_run_id`)."""
     from trade2026.config import load_settings
 
     settings = settings or load_settings()
     client = _client(settings, write=False)
+    run_id = resolve_run_id(run_id, settings)
     try:
         run = client.get_run(run_id)
     except Exception as exc:
@@ -269,6 +284,47 @@ def get_run(run_id: str, settings: Settings | None = None) -> dict[str, Any]:
     row["artifact_uri"] = run.info.artifact_uri
     row["artifacts"] = [a.path for a in client.list_artifacts(run_id)]
     return row
+
+
+def resolve_run_id(ref: str, settings: Settings | None = None, *, experiment: str = EXPERIMENT) -> str:
+    """The full id of the run whose id is ``ref`` or starts with it.
+
+    Raises NotFoundError when no run matches and InputError (listing the candidates) when several
+    do, so a prefix as short as ``t26 runs ls`` shows is enough while it is unique.
+    """
+    from trade2026._runs import match_prefix
+    from trade2026.config import load_settings
+
+    settings = settings or load_settings()
+    ref = ref.strip()
+    if len(ref) == 32 or not ref:  # a full id (or nothing to match): MLflow answers for it
+        return ref
+    client = _client(settings, write=False)
+    from mlflow.entities import ViewType
+
+    exp = client.get_experiment_by_name(experiment)
+    ids: list[str] = []
+    token = None
+    while exp is not None:
+        page = client.search_runs(
+            [exp.experiment_id], max_results=1000, page_token=token, run_view_type=ViewType.ACTIVE_ONLY
+        )
+        ids += [r.info.run_id for r in page]
+        token = page.token
+        if not token:
+            break
+    return match_prefix(ref, ids, settings.tracking_uri)
+
+
+def compare_runs(run_ids: list[str], settings: Settings | None = None) -> RunComparison:
+    """Runs side by side (:class:`trade2026._runs.RunComparison`): metrics and params of each run
+    (ids may be unique prefixes) and the equity of the return series they logged
+    (:meth:`Run.log_returns`); ``to_dict()`` is ``t26 runs compare --json``."""
+    from trade2026._runs import compare
+    from trade2026.config import load_settings
+
+    settings = settings or load_settings()
+    return compare(_client(settings, write=False), [get_run(r, settings) for r in run_ids])
 
 
 # -- the model registry ------------------------------------------------------------------------
@@ -444,8 +500,10 @@ def optuna_storage(settings: Settings | None = None) -> str:
 
 __all__ = [
     "EXPERIMENT",
+    "RETURNS_ARTIFACT",
     "NullRun",
     "Run",
+    "compare_runs",
     "download_model",
     "get_model_version",
     "get_run",
@@ -457,6 +515,7 @@ __all__ = [
     "parse_model_ref",
     "promote_model",
     "register_model",
+    "resolve_run_id",
     "set_model_alias",
     "start_run",
 ]

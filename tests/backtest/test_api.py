@@ -8,8 +8,11 @@ import trade2026.backtest as bt
 def test_public_names_are_pinned():
     assert bt.__all__ == sorted(bt.__all__)
     assert set(bt.__all__) == {
+        "BENCHMARKS",
+        "DEFAULT_SENSITIVITY_COSTS",
         "OBJECTIVES",
         "STRATEGIES",
+        "TRADE_COLUMNS",
         "BacktestConfig",
         "BacktestReport",
         "BacktestResult",
@@ -20,6 +23,7 @@ def test_public_names_are_pinned():
         "SweepResult",
         "WalkForwardResult",
         "WalkForwardSpec",
+        "benchmark_returns",
         "bootstrap_ci",
         "cost_sensitivity",
         "deflated_sharpe_ratio",
@@ -44,9 +48,12 @@ def test_public_names_are_pinned():
         "run_backtest",
         "run_search",
         "run_sweep",
+        "save_trades",
         "selection_statistics",
         "sharpe_ratio",
         "strategy_positions",
+        "trade_excursions",
+        "trade_summary",
         "walk_forward",
     }
     for name in bt.__all__:

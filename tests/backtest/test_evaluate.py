@@ -73,7 +73,10 @@ def test_walk_forward_and_pbo_are_the_library_functions(bars):
     assert rep.robustness["neighborhood"]["neighbors"] >= 1
     assert rep.robustness["bootstrap"]["block_length"] > 0
     titles = [t for t, _ in rep.tables()]
-    assert titles[0].startswith("Performance (best in-sample") and "Walk-forward windows" in titles
+    # the headline of a walk-forward is its out-of-sample result; the in-sample full period comes second
+    assert titles[0] == "Performance: walk-forward out-of-sample, stitched" and "Walk-forward windows" in titles
+    assert titles[1].startswith("Full-period backtest") and "in-sample" in titles[1]
+    assert rep.tables()[0][1] == [{"metric": k, "value": v} for k, v in wf.metrics.items()]
 
 
 def test_grid_as_parameter_sets_equals_grid_syntax(bars):

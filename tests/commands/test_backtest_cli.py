@@ -90,8 +90,10 @@ def test_grid_walk_forward_pbo_and_report(cli: Any, sample_lake: Any, tmp_path: 
     assert 0.0 <= out["pbo"]["pbo"] <= 1.0 and out["pbo"]["n_splits"] == 70
     assert out["robustness"]["neighborhood"]["neighbors"] >= 1
     html = report.read_text()
-    assert "data:image/png;base64," in html and "Walk-forward" in html
-    assert (tmp_path / "bt_equity.png").exists() and (tmp_path / "bt_pbo_logits.png").exists()
+    assert html.count("Plotly.newPlot") >= 8 and "<script src" not in html  # interactive, self-contained
+    assert "Basis: stitched out-of-sample returns of the walk-forward" in html and "Walk-forward windows" in html
+    for fig in ("equity", "pbo_logits", "sweep_heatmap", "is_vs_oos", "monthly", "drawdowns", "walk_forward"):
+        assert (tmp_path / f"bt_{fig}.png").exists(), fig
 
 
 def test_signal_strategy_from_a_lake_table(cli: Any, sample_lake: Any) -> None:
@@ -133,6 +135,10 @@ def test_one_point_grid_is_a_plain_run(cli: Any, sample_lake: Any) -> None:
     ("args", "kw"),
     [
         (["sma_cross:fast=10,slow=40", "--commission-bps", "5"], {"commission_bps": 5.0}),
+        (
+            ["sma_cross:fast=10,slow=40", "--benchmark", "equal", "--risk-free", "0.03"],
+            {"benchmark": "equal", "risk_free": 0.03},
+        ),
         (
             ["mean_reversion", "--grid", "window=10:30:10,entry=1.5|2", "--objective", "sortino"],
             {"grid": "window=10:30:10,entry=1.5|2", "objective": "sortino"},
@@ -217,3 +223,26 @@ def test_first_run_compile_notice_on_stderr_only(sample_lake: Any, home: Any, tm
     assert warm.returncode == 0, warm.stderr[-2000:]
     assert "[cache] data loaded" in warm.stdout and "[cache] data saved" not in warm.stdout
     assert "compiling" not in warm.stderr
+
+
+def test_benchmark_symbol_outside_the_backtest_save_and_export(cli: Any, sample_lake: Any, tmp_path: Any) -> None:
+    """--benchmark SYMBOL reads that symbol's bars even when it is not backtested; --save writes the
+    trade list to the lake (replacing the run's symbols); --export-sweep writes every parameter set."""
+    sweep = tmp_path / "sweep.csv"
+    args = ["backtest", "sma_cross", "--symbols", "AOAT", "--grid", "fast=5|10,slow=30|40", "--no-track"]
+    out = _json(cli(*args, "--benchmark", "CHM", "--save", "bt_trades", "--export-sweep", str(sweep), "--json"))
+    assert out["benchmark"]["name"] == "CHM" and {"alpha", "beta", "up_capture"} <= set(out["benchmark"]["metrics"])
+    assert len(out["benchmark"]["excess_curve"]) == out["n_bars"]
+    table = sample_lake.read("bt_trades")
+    assert table.height == len(out["trades"]) == out["saved"]["rows"] and set(table["symbol"]) <= {"AOAT"}
+    assert {"mae", "mfe", "size", "entry_price", "exit_price", "duration_days", "exit_reason"} <= set(table.columns)
+    assert pl.read_csv(sweep).height == out["sweep"]["n_trials"] == 4
+    again = _json(cli(*args, "--save", "bt_trades", "--json"))
+    assert again["saved"]["replaced"] == table.height and sample_lake.read("bt_trades").height == len(again["trades"])
+
+
+def test_unknown_benchmark_and_export_without_grid_exit_2(cli: Any, sample_lake: Any) -> None:
+    r = cli("backtest", "sma_cross", "--symbols", "AOAT", "--benchmark", "NOPE", "--no-track")
+    assert r.exit_code == 2 and "NOPE" in r.stderr
+    r = cli("backtest", "sma_cross", "--symbols", "AOAT", "--export-sweep", "x.csv", "--no-track")
+    assert r.exit_code == 2 and "--export-sweep needs a parameter grid" in r.stderr

@@ -112,9 +112,17 @@ def test_evaluate_writes_ic_and_plot(fhome: Path, tmp_path: Path) -> None:
     png = tmp_path / "tear.png"
     out = _run(fhome, "evaluate", "momentum", "--periods", "1,5", "--plot", str(png), "--json", "--no-track")
     assert [r["period"] for r in out["ic_summary"]] == [1, 5]
-    assert set(out["ic_summary"][0]) >= {"ic_mean", "ic_std", "ic_ir", "ic_tstat", "ic_pvalue"}
+    assert set(out["ic_summary"][0]) >= {"ic_mean", "ic_std", "ic_ir", "ic_tstat", "ic_pvalue", "ic_skew"}
     assert len(out["quantile_returns"]) == 2 * 5
-    assert png.exists() and out["plot"] == str(png)
+    assert len(out["turnover"]) == 2 * 5  # every quantile at every horizon
+    assert png.read_bytes()[:4] == b"\x89PNG" and out["plot"] == str(png)
+    assert {Path(f).name for f in out["figures"]} >= {"tear_ic_qq.png", "tear_ic_monthly.png", "tear_sectors.png"}
+    # The sample's symbols table has sectors: one row per sector and horizon.
+    sectors = set(_lake(fhome).read("symbols")["sector"])
+    assert {r["sector"] for r in out["sectors"]} == sectors and len(out["sectors"]) == 2 * len(sectors)
+    assert all(r["mean_spread_net"] < r["mean_spread"] for r in out["spread"])  # 5 bps by default
+    free = _run(fhome, "evaluate", "momentum", "--periods", "1,5", "--commission-bps", "0", "--json", "--no-track")
+    assert all(r["mean_spread_net"] == r["mean_spread"] for r in free["spread"])
     ic = _lake(fhome).read("factor_ic")
     assert set(ic["period"].unique()) == {1, 5} and set(ic["factor"].unique()) == {"momentum"}
 

@@ -116,7 +116,8 @@ def test_backtest_json_lake_tables_and_plots(cli: Any, sample_lake: Any, tmp_pat
     wts = sample_lake.read("portfolio_backtest_weights").filter(pl.col("backtest_id") == out["backtest_id"])
     sums = wts.group_by("method", "ts").agg(pl.col("weight").sum())
     assert (sums["weight"] - 1).abs().max() < 1e-6
-    assert (tmp_path / "plots" / "equity.png").exists()
+    assert (tmp_path / "plots" / "portfolio_backtest.html").exists()
+    assert (tmp_path / "plots" / "portfolio_backtest_alloc_sector_hrp.png").exists()  # the sample has sectors
 
 
 def test_backtest_bad_method_exits_2(cli: Any, sample_lake: Any) -> None:
@@ -142,7 +143,7 @@ def test_frontier_json_and_html_plot(cli: Any, sample_lake: Any, tmp_path: Any) 
             "--json",
         )
     )
-    assert set(out) >= {"run_id", "rm", "points", "assets", "max_sharpe_point", "plot"}
+    assert set(out) >= {"run_id", "rm", "risk_label", "risk_basis", "points", "assets", "max_sharpe_point", "plot"}
     assert len(out["points"]) == 5 and out["rm"] == "MV"
     assert set(out["points"][0]) == {"point", "expected_return", "volatility", "risk", "sharpe", "weights"}
     assert plot.exists() and out["run_id"]
@@ -175,9 +176,9 @@ def test_json_is_the_library_report(cli: Any, sample_lake: Any, tmp_path: Any, w
         args = ["optimize", *common, "-m", "erc"]
         report = pf.optimize_report(twin, "erc", universe=syms, lookback=126, constraints=cons).save(twin)
     elif which == "backtest":
-        args = ["backtest", *common, "--methods", "ew,min_var", "--rebalance", "63"]
+        args = ["backtest", *common, "--methods", "ew,min_var", "--rebalance", "63", "--benchmark", syms[1]]
         report = pf.backtest_report(
-            twin, "ew,min_var", universe=syms, lookback=126, rebalance=63, constraints=cons
+            twin, "ew,min_var", universe=syms, lookback=126, rebalance=63, constraints=cons, benchmark=syms[1]
         ).save(twin)
     else:
         args = ["frontier", *common, "--points", "4"]

@@ -102,8 +102,11 @@ def test_plots_and_bad_options(tmp_path):
     assert [r["period"] for r in ev.ic_decay] == [1, 3, 5]
     png = plot_evaluation(ev, tmp_path / "ev.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
-    html = plot_evaluation(ev, tmp_path / "ev.html")
-    assert "IC summary" in html.read_text()
+    assert (tmp_path / "ev_ic_qq.png").exists() and not (tmp_path / "ev_sectors.png").exists()  # no sectors given
+    html = plot_evaluation(ev, tmp_path / "ev.html").read_text()
+    for title in ("Information coefficient", "Returns by quantile", "Turnover and decay", "Mean IC by month"):
+        assert title in html
+    assert "<script src=" not in html  # self-contained: plotly.js embedded
     with pytest.raises(ConfigError):
         plot_evaluation(ev, tmp_path / "ev.pdf")
     with pytest.raises(ConfigError):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trade2026.errors import ConfigError
+from trade2026.errors import ConfigError, DataError
 from trade2026.portfolio._backtest import backtest, parse_methods, plot_backtest
 
 
@@ -106,5 +106,78 @@ def test_method_specs_and_errors(tmp_path):
         parse_methods("hrp:nope=1")
     px = _prices(100, 3)
     res = backtest(px, "ew,inv_vol", rebalance=20, lookback=40, cov="sample")
-    paths = plot_backtest(res, tmp_path)
-    assert {p.name for p in paths} == {"equity.png", "weights_ew.png", "weights_inv_vol.png"}
+    paths = plot_backtest(res, tmp_path, groups={"P0": "a", "P1": "a", "P2": "b"})
+    assert paths[0].name == "portfolio_backtest.html"
+    assert {p.name for p in paths[1:]} >= {
+        "portfolio_backtest_equity.png", "portfolio_backtest_turnover.png", "portfolio_backtest_risk_contribution.png",
+        "portfolio_backtest_alloc_ew.png", "portfolio_backtest_alloc_sector_inv_vol.png",
+    }  # fmt: skip
+    page = paths[0].read_text()
+    for title in ("Performance", "Turnover", "Allocation", "Risk contributions", "Basis: out-of-sample"):
+        assert title in page
+
+
+def test_turnover_series_and_risk_contributions_by_hand():
+    px = _prices(200, 5, seed=4)
+    res = backtest(px, "ew,min_var", rebalance=25, lookback=50, cost_bps=10, cov="sample")
+    for m in res.metrics:
+        sub = res.turnover.filter(res.turnover["method"] == m["method"])
+        assert sub.height == m["n_rebalances"]
+        assert sub["turnover"].mean() == pytest.approx(m["turnover_per_rebalance"], rel=1e-12)
+        assert sub["turnover"][0] == pytest.approx(0.5)  # from cash: buys 1, one-way half of it
+    # Risk contributions at the last rebalance: w_i (S w)_i / w'S w with S the (cov="sample") covariance
+    # of the window's simple returns, by a loop over assets.
+    last = max(res.rebalance_dates)
+    t = list(px.index).index(last)
+    window = (px / px.shift(1) - 1).iloc[t - 50 + 1 : t + 1].to_numpy()
+    S = np.cov(window, rowvar=False)
+    for method in ("ew", "min_var"):
+        rows = [r for r in res.risk if r["method"] == method]
+        assert {r["ts"] for r in rows} == {last}
+        w = np.array([next((r["weight"] for r in rows if r["symbol"] == c), 0.0) for c in px.columns])
+        var = sum(w[i] * w[j] * S[i, j] for i in range(5) for j in range(5))
+        for r in rows:
+            i = list(px.columns).index(r["symbol"])
+            assert r["risk_contribution"] == pytest.approx(w[i] * sum(S[i, j] * w[j] for j in range(5)) / var)
+        assert sum(r["risk_contribution"] for r in rows) == pytest.approx(1.0)
+
+
+def test_allocation_folds_small_weights_into_other():
+    from trade2026.portfolio._pages import OTHER, fold_weights
+
+    rows = [{"ts": d, "symbol": f"S{i}", "weight": w} for d in (1, 2) for i, w in enumerate([0.4, 0.3, 0.1, 0.1, 0.1])]
+    dates, by = fold_weights(rows, top=2)
+    assert dates == [1, 2] and list(by) == ["S0", "S1", OTHER]
+    np.testing.assert_allclose(by[OTHER], [0.3, 0.3])
+    np.testing.assert_allclose(sum(by.values()), [1.0, 1.0])
+    _, sectors = fold_weights(rows, groups={"S0": "x", "S1": "y", "S2": "y"})
+    np.testing.assert_allclose(sectors["y"], [0.4, 0.4])
+    np.testing.assert_allclose(sectors[OTHER], [0.2, 0.2])  # symbols without a sector
+
+
+def test_benchmark_comparison_by_hand(tmp_path):
+    from trade2026.portfolio._reports import _benchmark
+
+    px = _prices(160, 4, seed=8)
+    res = backtest(px, "ew,min_var", rebalance=20, lookback=40, cov="sample")
+    name, b = _benchmark("equal", px, res.returns.index)
+    assert name == "equal-weight universe"
+    simple = px / px.shift(1) - 1
+    for j, ts in enumerate(res.returns.index):  # the mean of the symbols' returns that day
+        assert b[j] == pytest.approx(float(np.mean(simple.loc[ts].to_numpy())), rel=1e-12)
+    _, p0 = _benchmark("P0", px, res.returns.index)
+    np.testing.assert_allclose(p0, simple["P0"].loc[res.returns.index].to_numpy())
+    cmp = res.with_benchmark(name, b, 252)
+    assert cmp.to_dict()["benchmark"]["name"] == name
+    for row in cmp.benchmark_metrics:
+        r = res.returns[row["method"]].to_numpy()
+        beta = np.cov(r, b)[0, 1] / np.var(b, ddof=1)
+        e = r - b
+        assert row["beta"] == pytest.approx(beta, rel=1e-10)
+        assert row["alpha"] == pytest.approx((r.mean() - beta * b.mean()) * 252, rel=1e-9)
+        assert row["information_ratio"] == pytest.approx(e.mean() / e.std(ddof=1) * np.sqrt(252), rel=1e-10)
+        assert row["tracking_error"] == pytest.approx(e.std(ddof=1) * np.sqrt(252), rel=1e-10)
+    page = plot_backtest(cmp, tmp_path)[0].read_text()
+    assert "Against the benchmark: equal-weight universe" in page
+    with pytest.raises(DataError, match="neither"):
+        _benchmark("NOPE", px, res.returns.index)

@@ -1,13 +1,14 @@
 """Backtesting: strategies, the numba fill engine, sweeps, walk-forward, statistics and reports.
 
 :func:`evaluate` runs the whole research workflow of ``t26 backtest`` (sweep or search, pick, walk
-forward, PBO, robustness, tearsheet) and returns a :class:`BacktestReport` whose ``.to_dict()`` is the
-command's ``--json``.
+forward, PBO, robustness, benchmark comparison, trade list, report on :mod:`trade2026.reports`) and
+returns a :class:`BacktestReport` whose ``.to_dict()`` is the command's ``--json``.
 
 Sharpe ratios passed to the PSR/DSR/MinTRL family are per observation and kurtosis is Pearson
 (normal = 3), as in Bailey and Lopez de Prado's papers.
 """
 
+from trade2026.backtest._benchmark import BENCHMARKS, benchmark_returns
 from trade2026.backtest._engine import BacktestConfig, BacktestResult, make_config, run_backtest
 from trade2026.backtest._evaluate import BacktestReport, WalkForwardSpec, evaluate
 from trade2026.backtest._search import SEARCHES, SearchResult, SearchSpec, run_search
@@ -35,6 +36,7 @@ from trade2026.backtest._strategies import (
     strategy_positions,
 )
 from trade2026.backtest._sweep import (
+    DEFAULT_SENSITIVITY_COSTS,
     OBJECTIVES,
     SweepResult,
     WalkForwardResult,
@@ -45,11 +47,14 @@ from trade2026.backtest._sweep import (
     selection_statistics,
     walk_forward,
 )
+from trade2026.backtest._trades import TRADE_COLUMNS, save_trades, trade_excursions, trade_summary
 
 __all__ = [
+    "BENCHMARKS",
     "BacktestConfig",
     "BacktestReport",
     "BacktestResult",
+    "DEFAULT_SENSITIVITY_COSTS",
     "OBJECTIVES",
     "PBOResult",
     "SEARCHES",
@@ -57,8 +62,10 @@ __all__ = [
     "SearchResult",
     "SearchSpec",
     "SweepResult",
+    "TRADE_COLUMNS",
     "WalkForwardResult",
     "WalkForwardSpec",
+    "benchmark_returns",
     "bootstrap_ci",
     "cost_sensitivity",
     "deflated_sharpe_ratio",
@@ -83,8 +90,11 @@ __all__ = [
     "run_backtest",
     "run_search",
     "run_sweep",
+    "save_trades",
     "selection_statistics",
     "sharpe_ratio",
     "strategy_positions",
+    "trade_excursions",
+    "trade_summary",
     "walk_forward",
 ]

@@ -31,6 +31,7 @@ import polars as pl
 
 from trade2026.backtest import _kernels
 from trade2026.backtest._signals import entry_exit_targets, signal_columns
+from trade2026.backtest._trades import trade_excursions
 from trade2026.core import (
     Panel,
     bars_panel,
@@ -283,7 +284,8 @@ def simulate(
 
 @dataclass(frozen=True)
 class BacktestResult:
-    """One backtest: ``returns`` (ts, return), ``equity`` (ts, equity), ``trades`` (round trips),
+    """One backtest: ``returns`` (ts, return), ``equity`` (ts, equity), ``trades`` (round trips, the
+    columns of ``TRADE_COLUMNS``: size, prices, P&L, return, MAE/MFE, duration, exit reason),
     ``fills`` (every fill) as polars frames, and ``metrics`` (snake_case, see ``returns_metrics``)."""
 
     returns: pl.DataFrame
@@ -303,7 +305,7 @@ def _round_trips(fills: pl.DataFrame, last_close: dict[str, float], last_ts: Any
     flips; a trade still open at the end is marked at the last close (exit_reason ``open``)."""
     rows: list[dict[str, Any]] = []
 
-    def close_trade(sym: str, tr: dict[str, Any], exit_ts: Any, reason: str) -> None:
+    def close_trade(sym: str, tr: dict[str, Any], exit_ts: Any, exit_price: float, reason: str) -> None:
         invested = tr["invested"]
         rows.append(
             {
@@ -314,6 +316,9 @@ def _round_trips(fills: pl.DataFrame, last_close: dict[str, float], last_ts: Any
                 "pnl": tr["cash"],
                 "return": tr["cash"] / invested if invested > 0 else 0.0,
                 "exit_reason": reason,
+                "size": tr["size"],
+                "entry_price": invested / tr["opened"] if tr["opened"] > 0 else math.nan,
+                "exit_price": exit_price,
             }
         )
 
@@ -327,19 +332,23 @@ def _round_trips(fills: pl.DataFrame, last_close: dict[str, float], last_ts: Any
                 closing = -pos
                 frac = abs(closing) / abs(q)
                 tr["cash"] += -closing * px - fee * frac
-                close_trade(sym, tr, r["ts"], REASONS.get(r["reason"], "signal"))
+                close_trade(sym, tr, r["ts"], px, REASONS.get(r["reason"], "signal"))
                 pos, remaining, fee = 0.0, q - closing, fee * (1.0 - frac)
                 if abs(remaining) <= 1e-12 * abs(q):
                     continue
             if pos == 0.0:
                 tr = {"entry_ts": r["ts"], "side": math.copysign(1.0, remaining), "cash": 0.0, "invested": 0.0}
+                tr.update(opened=0.0, size=0.0)
             tr["cash"] += -remaining * px - fee
             if abs(pos + remaining) > abs(pos):
                 tr["invested"] += abs(remaining) * px
+                tr["opened"] += abs(remaining)
             pos += remaining
+            tr["size"] = max(tr["size"], abs(pos))
         if pos != 0.0:
-            tr["cash"] += pos * last_close.get(sym, math.nan)
-            close_trade(sym, tr, last_ts, "open")
+            mark = last_close.get(sym, math.nan)
+            tr["cash"] += pos * mark
+            close_trade(sym, tr, last_ts, mark, "open")
     schema: dict[str, Any] = {
         "symbol": pl.String,
         "entry_ts": pl.Datetime("us", "UTC"),
@@ -348,6 +357,9 @@ def _round_trips(fills: pl.DataFrame, last_close: dict[str, float], last_ts: Any
         "pnl": pl.Float64,
         "return": pl.Float64,
         "exit_reason": pl.String,
+        "size": pl.Float64,
+        "entry_price": pl.Float64,
+        "exit_price": pl.Float64,
     }
     if not rows:
         return pl.DataFrame(schema=schema)
@@ -459,10 +471,14 @@ def _result(
     )
     closes = ffill(panel.close)[-1]
     last_close = {s: float(c) for s, c in zip(panel.symbols, closes, strict=True)}
-    trades = _round_trips(
-        fills.with_columns(reason=pl.Series([int(x) for x in ft["reason"]], dtype=pl.Int64)),
-        last_close,
-        panel.ts[-1],
+    trades = trade_excursions(
+        _round_trips(
+            fills.with_columns(reason=pl.Series([int(x) for x in ft["reason"]], dtype=pl.Int64)),
+            last_close,
+            panel.ts[-1],
+        ),
+        panel,
+        fill=cfg.fill,
     )
     metrics = returns_metrics(
         r,

@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from trade2026.backtest._benchmark import benchmark_returns
 from trade2026.backtest._engine import BacktestConfig, BacktestResult, announce_kernels, make_config, run_backtest
 from trade2026.backtest._search import SearchResult, SearchSpec, run_search, walk_forward_choices, window_starts
 from trade2026.backtest._stats import PBOResult
@@ -39,10 +41,16 @@ from trade2026.backtest._sweep import (
     selection_statistics,
 )
 from trade2026.backtest._sweep import walk_forward as run_walk_forward
-from trade2026.core import Panel, bars_panel
+from trade2026.backtest._trades import save_trades, trade_summary
+from trade2026.core import Panel, bars_panel, benchmark_metrics, drawdown_table, risk_metrics
 from trade2026.errors import ConfigError
 
 TOP_ROWS = 10  # parameter sets listed in the report's sweep table
+# the risk and benchmark metrics printed as tables (the JSON holds them all)
+RISK_TABLE_KEYS = ("sharpe_rf", "sortino_rf", "var_95", "cvar_95", "omega", "tail_ratio", "best_day", "worst_day",
+                   "best_month", "worst_month", "best_year", "worst_year")  # fmt: skip
+BENCHMARK_TABLE_KEYS = ("alpha", "beta", "information_ratio", "tracking_error", "up_capture", "down_capture",
+                        "correlation", "excess_return", "benchmark_total_return", "benchmark_sharpe")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,11 @@ class BacktestReport:
     E[max SR] (deflated by the sweep's trials); ``walk_forward``, ``pbo`` and ``sweep`` are ``None``
     unless asked for; ``robustness`` describes :attr:`returns` (the stitched out-of-sample returns
     under walk-forward, else the full-period ones).
+
+    The headline is :attr:`performance`: under walk-forward the stitched out-of-sample backtest
+    (each window's choice traded over its test bars, ``oos_result``), else ``result``. Its
+    :attr:`returns`, :attr:`trades`, :attr:`risk`, :attr:`drawdowns` and the benchmark comparison
+    (:attr:`benchmark_metrics`) share that basis; :attr:`bases` names every section's.
     """
 
     spec: str
@@ -93,6 +106,12 @@ class BacktestReport:
     pbo: PBOResult | None = field(default=None, repr=False)
     search: SearchResult | None = field(default=None, repr=False)
     report_files: tuple[Path, ...] = ()
+    oos_result: BacktestResult | None = field(default=None, repr=False)
+    benchmark: str | None = None
+    benchmark_returns: np.ndarray | None = field(default=None, repr=False)  # aligned with :attr:`returns`
+    risk_free: float = 0.0
+    panel: Panel | None = field(default=None, repr=False)
+    sweep_export: Path | None = None
 
     @property
     def n_bars(self) -> int:
@@ -102,6 +121,81 @@ class BacktestReport:
     def returns(self) -> pl.DataFrame:
         """(ts, return): the walk-forward's stitched out-of-sample returns, else the full-period ones."""
         return self.walk_forward.returns if self.walk_forward is not None else self.result.returns
+
+    @property
+    def performance(self) -> BacktestResult:
+        """The headline backtest: the stitched out-of-sample one under walk-forward, else :attr:`result`."""
+        return self.oos_result if self.oos_result is not None else self.result
+
+    @property
+    def trades(self) -> pl.DataFrame:
+        """The headline backtest's trade list (under walk-forward the stitched run's, all out-of-sample:
+        its positions are flat before the first test bar)."""
+        return self.performance.trades
+
+    @property
+    def bases(self) -> dict[str, str]:
+        """What each part of the report describes, by its ``to_dict()`` key."""
+        head = "walk_forward_oos" if self.walk_forward is not None else "full_period"
+        chosen = "full_period_chosen_params" if self.sweep is not None else "full_period"
+        out = {
+            "metrics": chosen,
+            "statistics": chosen,
+            "performance": head,
+            "risk": head,
+            "drawdowns": head,
+            "trades": head,
+            "robustness.bootstrap": head,
+            "robustness.cost_sensitivity": chosen,
+        }
+        if "neighborhood" in self.robustness:
+            out["robustness.neighborhood"] = "sweep"
+        if self.benchmark is not None:
+            out["benchmark"] = head
+        return out
+
+    @cached_property
+    def risk(self) -> dict[str, float]:
+        """:func:`~trade2026.core.risk_metrics` of the headline returns (with ``risk_free``)."""
+        r = self.returns
+        return risk_metrics(r["return"].to_numpy(), self.config.annual_periods, ts=r["ts"], risk_free=self.risk_free)
+
+    @cached_property
+    def drawdowns(self) -> list[dict[str, Any]]:
+        """The five deepest drawdowns of the headline returns (start, valley, end, recovery, depth)."""
+        r = self.returns
+        return drawdown_table(r["return"].to_numpy(), r["ts"], top=5)
+
+    @cached_property
+    def benchmark_metrics(self) -> dict[str, float] | None:
+        """:func:`~trade2026.core.benchmark_metrics` of the headline returns against the benchmark."""
+        if self.benchmark_returns is None:
+            return None
+        r = self.returns["return"].to_numpy()
+        return benchmark_metrics(r, self.benchmark_returns, self.config.annual_periods, risk_free=self.risk_free)
+
+    def excess_curve(self) -> pl.DataFrame | None:
+        """(ts, excess_return): the strategy's wealth relative to the benchmark's, minus 1."""
+        if self.benchmark_returns is None:
+            return None
+        r = np.nan_to_num(self.returns["return"].to_numpy())
+        b = np.nan_to_num(self.benchmark_returns)
+        return pl.DataFrame({"ts": self.returns["ts"], "excess_return": np.cumprod(1 + r) / np.cumprod(1 + b) - 1})
+
+    def sweep_table(self) -> pl.DataFrame | None:
+        """Every parameter set of the sweep with its full-period metrics (``None`` without a sweep)."""
+        return self.sweep.table() if self.sweep is not None else None
+
+    def report_page(self) -> Any:
+        """The report as a :class:`trade2026.reports.Report`: ``.write(path)`` writes what ``report=``
+        writes, ``.figures`` are its charts (``trade2026.reports.figure_png(fig)`` for a notebook)."""
+        from trade2026.backtest._report import build_report
+
+        return build_report(self)
+
+    def save_trades(self, lake: Any, table: str = "backtest_trades") -> dict[str, Any]:
+        """Write :attr:`trades` to ``table`` in ``lake``, replacing the rows of every backtested symbol."""
+        return save_trades(lake, table, self.trades, symbols=self.symbols, strategy=self.spec)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``t26 backtest --json`` object without ``run_id`` (the shape is documented in the README)."""
@@ -116,8 +210,22 @@ class BacktestReport:
             "metrics": dict(self.result.metrics),
             "statistics": dict(self.statistics),
         }
+        data["performance"] = dict(self.walk_forward.metrics if self.walk_forward is not None else self.result.metrics)
+        data["risk"] = dict(self.risk)
+        data["drawdowns"] = self.drawdowns
+        data["trades"] = self.trades.to_dicts()
+        data["trade_summary"] = trade_summary(self.trades)
+        if self.benchmark is not None and self.benchmark_metrics is not None:
+            curve = self.excess_curve()
+            data["benchmark"] = {
+                "name": self.benchmark,
+                "metrics": dict(self.benchmark_metrics),
+                "excess_curve": curve.to_dicts() if curve is not None else [],
+            }
         if self.sweep is not None:
             data["sweep"] = {"n_trials": self.sweep.n_trials, "objective": self.objective, "top": self.sweep_top}
+            if self.sweep_export is not None:
+                data["sweep"]["export"] = str(self.sweep_export)
         if self.search is not None:
             data["search"] = self.search.to_dict()
         if self.walk_forward is not None:
@@ -125,14 +233,30 @@ class BacktestReport:
         if self.pbo is not None:
             data["pbo"] = self.pbo.to_dict()
         data["robustness"] = self.robustness
+        data["bases"] = self.bases
         if self.report_files:
             data["report"] = str(self.report_files[0])
         return data
 
     def tables(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """The human-readable tables, ``(title, rows)`` pairs in display order."""
-        title = "Performance" + (" (best in-sample parameters, full period)" if self.sweep is not None else "")
-        out = [(title, [{"metric": k, "value": v} for k, v in self.result.metrics.items()])]
+        wf = self.walk_forward
+        full = "full period" + (", in-sample best parameters" if self.sweep is not None else "")
+        if wf is not None:
+            out = [("Performance: walk-forward out-of-sample, stitched", _rows(wf.metrics))]
+            out.append((f"Full-period backtest ({full})", _rows(self.result.metrics)))
+        else:
+            out = [(f"Performance ({full})", _rows(self.result.metrics))]
+        basis = "out-of-sample" if wf is not None else "full period"
+        out.append((f"Risk and distribution ({basis})", _rows({k: self.risk[k] for k in RISK_TABLE_KEYS})))
+        if self.drawdowns:
+            out.append((f"Top drawdowns ({basis})", self.drawdowns))
+        bm = self.benchmark_metrics
+        if bm is not None:
+            out.append((f"Against {self.benchmark} ({basis})", _rows({k: bm[k] for k in BENCHMARK_TABLE_KEYS})))
+        summary = trade_summary(self.trades)
+        if summary:
+            out.append((f"Trades by exit reason ({basis})", summary))
         if self.sweep is not None:
             keys = [*self.params, "sharpe", "total_return", "max_drawdown", "fill_count"]
             out.append(
@@ -149,23 +273,29 @@ class BacktestReport:
                     [{k: s[k] for k in ("searches", "n_suggested", "n_evaluated", "space_size")}],
                 )
             )
-        wf = self.walk_forward
         if wf is not None:
             short = ("test_start", "test_end", "params", "is_sharpe", "oos_sharpe", "oos_total_return")
             out.append(("Walk-forward windows", [{k: w[k] for k in short} for w in wf.windows]))
-            oos = {k: wf.metrics[k] for k in ("total_return", "cagr", "sharpe", "max_drawdown")}
-            out.append(
-                ("Walk-forward out-of-sample metrics", [{**oos, "walk_forward_efficiency": wf.walk_forward_efficiency}])
-            )
+            last = {
+                "walk_forward_efficiency": wf.walk_forward_efficiency,
+                "last_window_params": wf.windows[-1]["params"],
+            }
+            out.append(("Walk-forward efficiency and the parameters to trade next", [last]))
         if self.pbo is not None:
             out.append(("Probability of backtest overfitting (CSCV)", [self.pbo.to_dict()]))
-        out.append(("Selection statistics", [{"statistic": k, "value": v} for k, v in self.statistics.items()]))
-        out.append(("Cost sensitivity", self.robustness["cost_sensitivity"]))
+        out.append(
+            (f"Selection statistics ({full})", [{"statistic": k, "value": v} for k, v in self.statistics.items()])
+        )
+        default = self.robustness.get("cost_basis", "").startswith("default")
+        costs = "default costs, none configured" if default else "configured costs"
+        out.append((f"Cost sensitivity ({full}; {costs})", self.robustness["cost_sensitivity"]))
         return out
 
     def tracking_metrics(self) -> dict[str, float]:
         """The finite numbers worth an MLflow metric: full-period metrics, selection statistics,
-        ``oos_*`` walk-forward metrics and efficiency, and ``pbo``."""
+        ``oos_*`` walk-forward metrics and efficiency, ``pbo``, and the headline's risk set
+        (``var_95``, ``sharpe_rf``, best/worst periods, ...) and benchmark comparison (``alpha``,
+        ``beta``, ``information_ratio``, ...)."""
         flat = _finite(self.result.metrics)
         flat.update(_finite(self.statistics))
         if self.walk_forward is not None:
@@ -173,6 +303,9 @@ class BacktestReport:
             flat.update(_finite({"walk_forward_efficiency": self.walk_forward.walk_forward_efficiency}))
         if self.pbo is not None:
             flat["pbo"] = self.pbo.pbo
+        flat.update(_finite({k: self.risk[k] for k in RISK_TABLE_KEYS}))
+        if self.benchmark_metrics is not None:
+            flat.update(_finite({k: self.benchmark_metrics[k] for k in BENCHMARK_TABLE_KEYS}))
         return flat
 
     def tracking_params(self) -> dict[str, Any]:
@@ -192,6 +325,10 @@ class BacktestReport:
         }
 
 
+def _rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"metric": k, "value": v} for k, v in metrics.items()]
+
+
 def _top(sweep: SweepResult, objective: str, n: int) -> list[dict[str, Any]]:
     """The ``n`` best rows of the sweep table by ``objective``, ranked like :meth:`SweepResult.best`
     (NaN last, ties in grid order), so the first row is the chosen set."""
@@ -202,7 +339,11 @@ def _top(sweep: SweepResult, objective: str, n: int) -> list[dict[str, Any]]:
 
 
 def _check_inputs(
-    grid: str | Sequence[Params] | None, walk_forward: WalkForwardSpec | None, pbo: int | None, search: Any
+    grid: str | Sequence[Params] | None,
+    walk_forward: WalkForwardSpec | None,
+    pbo: int | None,
+    search: Any,
+    export_sweep: str | Path | None = None,
 ) -> None:
     if search is not None and not isinstance(search, SearchSpec):
         msg = f"search must be a SearchSpec(method=, trials=, ...) or None, got {search!r}"
@@ -216,6 +357,12 @@ def _check_inputs(
     if (pbo is not None or walk_forward is not None) and grid is None:
         what = "pbo" if pbo is not None else "walk_forward"
         msg = f"{what} needs a parameter grid (grid=), e.g. grid='fast=5:50:5,slow=20:200:10'"
+        raise ConfigError(msg)
+    if export_sweep is not None and grid is None:
+        msg = "export_sweep needs a parameter grid (grid=) to sweep"
+        raise ConfigError(msg)
+    if export_sweep is not None and Path(export_sweep).suffix.lower() not in (".csv", ".parquet"):
+        msg = f"export_sweep must end in .csv or .parquet, got {str(export_sweep)!r}"
         raise ConfigError(msg)
     if pbo is not None and (isinstance(pbo, bool) or pbo < 2 or pbo % 2):
         msg = f"pbo is the number of CSCV partitions and must be an even number >= 2, got {pbo!r}"
@@ -237,6 +384,9 @@ def evaluate(
     report: str | Path | None = None,
     progress: bool = False,
     search: SearchSpec | None = None,
+    benchmark: Any = None,
+    risk_free: float = 0.0,
+    export_sweep: str | Path | None = None,
     **settings: Any,
 ) -> BacktestReport:
     """Backtest a strategy; optionally sweep a grid, walk forward, measure overfitting, write a tearsheet.
@@ -275,6 +425,16 @@ def evaluate(
         Search the grid (Optuna or random, :func:`run_search`) instead of sweeping all of it; under
         walk-forward each window searches its in-sample bars. DSR and PBO count every parameter set
         the searches evaluated (``BacktestReport.search``).
+    benchmark : str or DataFrame, optional
+        Compare the headline returns with ``"equal"`` (equal-weight universe), ``"buy_hold"``
+        (equal capital, never rebalanced), a symbol of ``bars`` or a frame (ts, return|close); see
+        :func:`benchmark_returns`. Gives alpha, beta, information ratio, tracking error, up/down
+        capture and the excess-return curve (``BacktestReport.benchmark_metrics``).
+    risk_free : float
+        Annual risk-free rate (0.04 = 4%) for ``sharpe_rf``, ``sortino_rf``, omega and the alpha.
+    export_sweep : path, optional
+        Write the full sweep table (every parameter set, its metrics) here as ``.csv`` or
+        ``.parquet``; needs a grid.
 
     Returns
     -------
@@ -284,7 +444,10 @@ def evaluate(
     name, base = parse_strategy(strategy)
     strat = get_strategy(name)
     check_objective(objective)
-    _check_inputs(grid, walk_forward, pbo, search)
+    _check_inputs(grid, walk_forward, pbo, search, export_sweep)
+    if isinstance(risk_free, bool) or not isinstance(risk_free, int | float) or not -1 < risk_free < 1:
+        msg = f"risk_free is an annual rate as a fraction (0.04 = 4%) between -1 and 1, got {risk_free!r}"
+        raise ConfigError(msg)
     cfg = make_config(config, **settings)
     if strat.cross_sectional and cfg.mode != "portfolio":
         cfg = replace(cfg, mode="portfolio")
@@ -372,6 +535,13 @@ def evaluate(
         index=best,
         objective=objective,
     )
+    oos = _oos_result(panel, name, wf, cfg, strat.cross_sectional) if wf is not None else None
+    bench_name, bench = None, None
+    if benchmark is not None:
+        bench_name, b_all = benchmark_returns(benchmark, panel)
+        bench = b_all[panel.n_bars - (wf.returns.height if wf is not None else panel.n_bars) :]
+    if sweep is not None and export_sweep is not None:
+        export_sweep = _export(sweep.table(), export_sweep)
     out = BacktestReport(
         spec=strategy,
         strategy=name,
@@ -389,6 +559,12 @@ def evaluate(
         walk_forward=wf,
         pbo=pbo_res,
         search=found,
+        oos_result=oos,
+        benchmark=bench_name,
+        benchmark_returns=bench,
+        risk_free=float(risk_free),
+        panel=panel,
+        sweep_export=Path(export_sweep) if export_sweep is not None else None,
     )
     if report is not None:
         out = replace(out, report_files=tuple(_write_report(out, report)))
@@ -430,24 +606,35 @@ def _search(
     return found, found.sweep, best
 
 
-def _write_report(rep: BacktestReport, path: str | Path) -> list[Path]:
-    from trade2026.backtest._report import write_report
+def _oos_result(panel: Panel, name: str, wf: WalkForwardResult, cfg: BacktestConfig, cross: bool) -> BacktestResult:
+    """The stitched out-of-sample backtest: each window's choice decides the positions of its test
+    bars (as in :func:`walk_forward`), run once through the engine with trades recorded."""
+    index = {t: i for i, t in enumerate(panel.ts.to_list())}
+    spans = [(index[w["test_start"]], index[w["test_end"]] + 1, w["params"]) for w in wf.windows]
+    uniq: list[Params] = []
+    for _, _, p in spans:
+        if p not in uniq:
+            uniq.append(p)
+    pos = batch_positions(name, panel, uniq)
+    target = np.zeros((panel.n_bars, panel.n_symbols))
+    for s, e, p in spans:
+        target[s - 1 : e - 1] = pos[s - 1 : e - 1, :, uniq.index(p)]
+    return run_backtest(panel, target, config=cfg, cross_sectional=cross)
 
-    wf = rep.walk_forward
-    return write_report(
-        path,
-        title=f"Backtest {rep.spec}",
-        returns=rep.returns,
-        metrics=wf.metrics if wf is not None else rep.result.metrics,
-        trades=rep.result.trades,
-        statistics=rep.statistics,
-        walk_forward=wf.to_dict() if wf is not None else None,
-        pbo_logits=rep.pbo.logits if rep.pbo is not None else None,
-        pbo_summary=rep.pbo.to_dict() if rep.pbo is not None else None,
-        robustness=rep.robustness,
-        params=rep.params,
-        periods_per_year=rep.config.annual_periods,
-    )
+
+def _export(table: pl.DataFrame, path: str | Path) -> Path:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".parquet":
+        table.write_parquet(out)
+    else:
+        flat = table.with_columns(pl.col(c).cast(pl.String) for c, t in table.schema.items() if t.is_nested())
+        flat.write_csv(out)
+    return out
+
+
+def _write_report(rep: BacktestReport, path: str | Path) -> list[Path]:
+    return list(rep.report_page().write(path))
 
 
 __all__ = ["BacktestReport", "WalkForwardSpec", "evaluate"]

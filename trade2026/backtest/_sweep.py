@@ -366,6 +366,19 @@ def neighborhood_stability(sweep: SweepResult, index: int, objective: str = "sha
     }
 
 
+# The cost model cost_sensitivity scales when the configured one has no costs at all (liquid large
+# caps: 1 bp commission and 2 bps slippage per fill); scaling zero costs would print identical rows.
+DEFAULT_SENSITIVITY_COSTS = {"commission_bps": 1.0, "slippage_bps": 2.0}
+
+
+def cost_basis(config: BacktestConfig) -> str:
+    """What :func:`cost_sensitivity` scales for ``config``: its own costs, or the default model when it has none."""
+    if config.scaled_costs(0.0) != config:
+        return "configured costs"
+    model = " + ".join(f"{k.removesuffix('_bps')} {v:g} bps" for k, v in DEFAULT_SENSITIVITY_COSTS.items())
+    return f"default costs ({model} per fill): the configured costs are zero"
+
+
 def cost_sensitivity(
     bars: Any,
     strategy: str,
@@ -375,18 +388,22 @@ def cost_sensitivity(
     multipliers: tuple[float, ...] = (0.0, 1.0, 2.0, 4.0),
     **settings: Any,
 ) -> list[dict[str, Any]]:
-    """Metrics of one parameter set with every cost multiplied by 0x, 1x, 2x and 4x."""
+    """Metrics of one parameter set with every cost multiplied by 0x, 1x, 2x and 4x.
+
+    A configuration without any cost scales :data:`DEFAULT_SENSITIVITY_COSTS` instead (see
+    :func:`cost_basis`), so the rows differ; each row names the commission and slippage it used.
+    """
     panel = bars if isinstance(bars, Panel) else bars_panel(bars)
     cfg = make_config(config, bars=panel, **settings)
+    if cfg.scaled_costs(0.0) == cfg:
+        cfg = make_config(cfg, **DEFAULT_SENSITIVITY_COSTS)
     strat = get_strategy(strategy)
     targets = batch_positions(strat.name, panel, [params])
     rows = []
-    free = cfg.scaled_costs(0.0) == cfg  # no costs to scale: one run gives every row
-    mm: dict[str, Any] = {}
     for m in multipliers:
-        if not (free and mm):
-            sim = simulate(panel, targets, cfg.scaled_costs(m), cross_sectional=strat.cross_sectional)
-            mm = returns_metrics(sim.returns[:, 0], cfg.annual_periods)
+        scaled = cfg.scaled_costs(m)
+        sim = simulate(panel, targets, scaled, cross_sectional=strat.cross_sectional)
+        mm = returns_metrics(sim.returns[:, 0], cfg.annual_periods)
         rows.append(
             {
                 "cost_multiplier": m,
@@ -394,6 +411,8 @@ def cost_sensitivity(
                 "cagr": mm["cagr"],
                 "sharpe": mm["sharpe"],
                 "max_drawdown": mm["max_drawdown"],
+                "commission_bps": scaled.commission_bps,
+                "slippage_bps": scaled.slippage_bps,
             }
         )
     return rows
@@ -415,6 +434,7 @@ def robustness(
     config = make_config(config, bars=bars)  # an unset periods_per_year from the bars
     out: dict[str, Any] = {
         "cost_sensitivity": cost_sensitivity(bars, strategy, params, config=config),
+        "cost_basis": cost_basis(config),
     }
     r = returns[np.isfinite(returns)]
     if r.size >= 10:

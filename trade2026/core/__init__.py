@@ -3,7 +3,9 @@
 - frames in and out (:func:`to_polars`, :func:`like_input`): pandas, polars, arrow;
 - the (bars x symbols) :class:`Panel` (:func:`bars_panel`, :func:`pivot`, :func:`panel_to_long`);
 - returns metrics over 1-D series and 2-D (n_obs, n_trials) matrices (:func:`returns_metrics`,
-  :func:`metrics_columns`), with their definitions and edge cases in one docstring;
+  :func:`metrics_columns`), with their definitions and edge cases in one docstring, and the
+  quantstats set over one series (:func:`risk_metrics`, :func:`benchmark_metrics`,
+  :func:`rolling_metrics`, :func:`drawdown_table`, :func:`period_returns`);
 - the stationary bootstrap (:func:`stationary_bootstrap`, :func:`optimal_block_length`), seeded
   through :class:`numpy.random.Generator` only;
 - the equal-weight universe index (:func:`equal_weight_index`, :func:`equal_weight_returns`);
@@ -22,11 +24,17 @@ from trade2026.core._index import equal_weight_index, equal_weight_returns
 from trade2026.core._metrics import (
     MATRIX_METRICS,
     as_array,
+    as_datetimes,
+    benchmark_metrics,
     drawdown,
+    drawdown_table,
     max_drawdown,
     metrics_columns,
     moments,
+    period_returns,
     returns_metrics,
+    risk_metrics,
+    rolling_metrics,
     sharpe_ratio,
 )
 from trade2026.core._panel import (
@@ -52,12 +60,15 @@ __all__ = [
     "SIZING_FRACTION",
     "SIZING_NOTIONAL",
     "as_array",
+    "as_datetimes",
     "bar_calendar",
     "bars_by_symbol",
     "bars_panel",
+    "benchmark_metrics",
     "check_periods_per_year",
     "check_save",
     "drawdown",
+    "drawdown_table",
     "equal_weight_index",
     "equal_weight_returns",
     "ffill",
@@ -70,10 +81,13 @@ __all__ = [
     "norm_ppf",
     "optimal_block_length",
     "panel_to_long",
+    "period_returns",
     "periods_per_year",
     "pivot",
     "require_columns",
     "returns_metrics",
+    "risk_metrics",
+    "rolling_metrics",
     "save_rows",
     "sharpe_ratio",
     "simple_returns",

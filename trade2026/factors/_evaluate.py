@@ -12,7 +12,14 @@ Definitions follow alphalens' tear sheets (Quantopian, ``alphalens.performance``
 - long-short spread: per date, mean (demeaned) return of the top minus the bottom quantile;
 - factor rank autocorrelation at lag ``p``: per date, Pearson correlation across assets of the
   factor's cross-sectional ranks at t and t-p;
-- quantile turnover at lag ``p``: share of the names in a quantile at t that were not in it at t-p.
+- quantile turnover at lag ``p``: share of the names in a quantile at t that were not in it at t-p;
+- cumulative returns per quantile: the quantile's equal-weighted, date-demeaned 1-day forward
+  return compounded (a portfolio rebalanced daily);
+- monthly IC: the mean of the daily IC over each calendar month; per-sector breakdown: IC within
+  each sector and its names' top-minus-bottom return (``by_group=True``).
+
+Beyond alphalens, the top-minus-bottom spread is also given net of costs: ``commission_bps`` per
+unit of weight traded by both legs when they are rebalanced every ``h`` days.
 
 One difference: alphalens drops a (date, asset) row when the forward return of *any* horizon is
 missing; here each horizon uses every row where its own forward return exists, so the short
@@ -21,7 +28,7 @@ horizons keep the last days of the sample.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +38,7 @@ import polars as pl
 
 from trade2026.core import pivot, require_columns, to_polars
 from trade2026.errors import ConfigError, DataError
+from trade2026.factors import _tearsheet as ts_
 
 
 def forward_returns(prices: np.ndarray, periods: Sequence[int]) -> dict[int, np.ndarray]:
@@ -92,7 +100,13 @@ def quantize(factor: np.ndarray, quantiles: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class FactorEvaluation:
-    """Tables of an alphalens-style evaluation (all polars frames or row lists)."""
+    """Tables of an alphalens-style evaluation (polars frames of daily series, row lists of summaries).
+
+    Series (one row per price date): ``ic`` (ts, ic_<h>d), ``spread_series`` (ts, spread_<h>d,
+    spread_net_<h>d: the h-day top-minus-bottom return, gross and net of costs), ``quantile_daily``
+    (ts, q1..qN: each quantile's demeaned 1-day forward return), ``turnover_series`` (ts, q1, qN:
+    share of new names at the shortest horizon's lag).
+    """
 
     factor: str
     periods: list[int]
@@ -107,20 +121,34 @@ class FactorEvaluation:
     n_dates: int
     n_assets: int
     spread_series: pl.DataFrame = field(repr=False)
+    quantile_daily: pl.DataFrame = field(repr=False, default_factory=pl.DataFrame)
+    turnover_series: pl.DataFrame = field(repr=False, default_factory=pl.DataFrame)
+    quantile_cumulative: list[dict[str, Any]] = field(default_factory=list)
+    ic_monthly: list[dict[str, Any]] = field(default_factory=list)
+    sectors: list[dict[str, Any]] = field(default_factory=list)
+    commission_bps: float = 0.0
+    start: Any = None
+    end: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "factor": self.factor,
             "periods": self.periods,
             "quantiles": self.quantiles,
+            "commission_bps": self.commission_bps,
+            "start": self.start,
+            "end": self.end,
             "n_dates": self.n_dates,
             "n_assets": self.n_assets,
             "ic_summary": self.ic_summary,
+            "ic_monthly": self.ic_monthly,
             "quantile_returns": self.quantile_returns,
+            "quantile_cumulative": self.quantile_cumulative,
             "spread": self.spread,
             "rank_autocorrelation": self.rank_autocorrelation,
             "turnover": self.turnover,
             "ic_decay": self.ic_decay,
+            "sectors": self.sectors,
         }
 
 
@@ -133,6 +161,8 @@ def evaluate_factor(
     periods: Sequence[int] = (1, 5, 21),
     quantiles: int = 5,
     decay: Sequence[int] = (1, 2, 3, 5, 10, 15, 21),
+    commission_bps: float = 5.0,
+    sectors: Mapping[str, str] | None = None,
     time: str = "ts",
     entity: str = "symbol",
 ) -> FactorEvaluation:
@@ -145,6 +175,8 @@ def evaluate_factor(
     periods : forward-return horizons (in price rows, i.e. trading days)
     quantiles : number of quantile buckets per date
     decay : horizons for the IC decay curve
+    commission_bps : cost per unit of weight traded, in basis points, for the spread net of costs
+    sectors : symbol -> sector, for the per-sector breakdown (none without it)
     """
     from scipy import stats
 
@@ -155,6 +187,9 @@ def evaluate_factor(
         raise ConfigError(msg)
     if quantiles < 2:
         msg = f"quantiles must be >= 2, got {quantiles}"
+        raise ConfigError(msg)
+    if not np.isfinite(commission_bps) or commission_bps < 0:
+        msg = f"commission_bps must be a finite number >= 0, got {commission_bps}"
         raise ConfigError(msg)
     fdf, _ = to_polars(factor)
     pdf, _ = to_polars(prices)
@@ -177,7 +212,7 @@ def evaluate_factor(
         msg = f"no value of {col!r} matches a (date, symbol) of the prices"
         raise DataError(msg)
     P = pp[price_column]
-    fwd = forward_returns(P, decay)
+    fwd = forward_returns(P, sorted({1, *decay}))
     dates = pp.dates
     ic_cols = {}
     summary = []
@@ -189,6 +224,7 @@ def evaluate_factor(
         mean = float(v.mean()) if n else float("nan")
         sd = float(v.std(ddof=1)) if n > 1 else float("nan")
         tt = stats.ttest_1samp(v, 0.0) if n > 1 and sd > 0 else None
+        skew, exkurt = ts_.ic_moments(ic)
         summary.append(
             {
                 "period": h,
@@ -198,10 +234,12 @@ def evaluate_factor(
                 "ic_tstat": float(tt.statistic) if tt else float("nan"),
                 "ic_pvalue": float(tt.pvalue) if tt else float("nan"),
                 "ic_positive": float((v > 0).mean()) if n else float("nan"),
+                "ic_skew": skew,
+                "ic_excess_kurtosis": exkurt,
                 "n_dates": n,
             }
         )
-    ic_frame = pl.DataFrame({time: dates}).with_columns([pl.Series(k, v).fill_nan(None) for k, v in ic_cols.items()])
+    ic_frame = _frame(time, dates, ic_cols)
     decay_rows = []
     for h in decay:
         ic = rank_ic(F, fwd[h])
@@ -230,32 +268,38 @@ def evaluate_factor(
                     "count": int(n),
                 }
             )
-        top, bot = use & (quantiles == Q), use & (Q == 1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s = (np.where(top, r, 0).sum(1) / top.sum(1)) - (np.where(bot, r, 0).sum(1) / bot.sum(1))
+        s, cost = ts_.net_spread(Q, r, quantiles, lag=h, cost_bps=commission_bps)
         spread_cols[f"spread_{h}d"] = s
-        v = s[np.isfinite(s)]
+        spread_cols[f"spread_net_{h}d"] = s - cost
+        ok = np.isfinite(s)
+        v, c = s[ok], cost[ok]
         n = v.size
         sd = float(v.std(ddof=1)) if n > 1 else float("nan")
         srows.append(
             {
                 "period": h,
                 "mean_spread": float(v.mean()) if n else float("nan"),
-                "std_error": sd / np.sqrt(n) if n > 1 else float("nan"),
+                "std_error": float(sd / np.sqrt(n)) if n > 1 else float("nan"),
                 "tstat": float(v.mean() / (sd / np.sqrt(n))) if n > 1 and sd > 0 else float("nan"),
+                "mean_cost": float(c.mean()) if n else float("nan"),
+                "mean_spread_net": float((v - c).mean()) if n else float("nan"),
                 "n_dates": int(n),
             }
         )
-    spread_frame = pl.DataFrame({time: dates}).with_columns(
-        [pl.Series(k, v).fill_nan(None) for k, v in spread_cols.items()]
-    )
+    if 1 not in periods:  # the cumulative spread of the tear sheet compounds 1-day returns
+        s, cost = ts_.net_spread(Q, fwd[1], quantiles, lag=1, cost_bps=commission_bps)
+        spread_cols |= {"spread_1d": s, "spread_net_1d": s - cost}
+    spread_frame = _frame(time, dates, spread_cols)
 
     ranks = _rank_rows(F)
     ac = factor_rank_autocorrelation(ranks, lag=1)
     trows = []
+    to_cols: dict[str, np.ndarray] = {}
     for h in periods:
-        for q in (1, quantiles):
+        for q in range(1, quantiles + 1):
             to = quantile_turnover(Q, q, lag=h)
+            if h == periods[0] and q in (1, quantiles):
+                to_cols[f"q{q}"] = to
             trows.append(
                 {
                     "period": h,
@@ -263,6 +307,10 @@ def evaluate_factor(
                     "turnover": float(np.nanmean(to)) if np.isfinite(to).any() else float("nan"),
                 }
             )
+    qd = ts_.quantile_daily_returns(Q, fwd[1], quantiles)
+    qcum = ts_.cumulative(qd)[-1] if len(dates) else np.full(quantiles, np.nan)
+    sector_rows = ts_.sector_breakdown(F, Q, fwd, pp.symbols, sectors, quantiles, periods) if sectors else []
+    has = np.isfinite(F).any(axis=1)
     return FactorEvaluation(
         factor=col,
         periods=periods,
@@ -274,10 +322,22 @@ def evaluate_factor(
         rank_autocorrelation=float(np.nanmean(ac)) if np.isfinite(ac).any() else float("nan"),
         turnover=trows,
         ic_decay=decay_rows,
-        n_dates=int(np.isfinite(F).any(axis=1).sum()),
+        n_dates=int(has.sum()),
         n_assets=len(pp.symbols),
         spread_series=spread_frame,
+        quantile_daily=_frame(time, dates, {f"q{q + 1}": qd[:, q] for q in range(quantiles)}),
+        turnover_series=_frame(time, dates, to_cols),
+        quantile_cumulative=[{"quantile": q + 1, "total_return": float(qcum[q])} for q in range(quantiles)],
+        ic_monthly=ts_.monthly_ic(dates, {h: ic_cols[f"ic_{h}d"] for h in periods}),
+        sectors=sector_rows,
+        commission_bps=float(commission_bps),
+        start=dates[int(np.argmax(has))] if has.any() else None,
+        end=dates[len(has) - 1 - int(np.argmax(has[::-1]))] if has.any() else None,
     )
+
+
+def _frame(time: str, dates: pl.Series, cols: Mapping[str, np.ndarray]) -> pl.DataFrame:
+    return pl.DataFrame({time: dates}).with_columns([pl.Series(k, v).fill_nan(None) for k, v in cols.items()])
 
 
 def factor_rank_autocorrelation(ranks: np.ndarray, *, lag: int = 1) -> np.ndarray:
@@ -306,85 +366,10 @@ def quantile_turnover(labels: np.ndarray, quantile: int, *, lag: int = 1) -> np.
     return out
 
 
-def plot_evaluation(ev: FactorEvaluation, path: str | Path) -> Path:
-    """Save a tear sheet: rolling IC, quantile returns, cumulative spread, IC decay (PNG or HTML)."""
-    import base64
-    import io
+def plot_evaluation(ev: FactorEvaluation, path: str | Path, *, source: str | None = None) -> Path:
+    """Write the tear sheet (see :func:`write_tearsheet`) and return its main file: the HTML page,
+    or for a ``.png`` path the cumulative-returns-by-quantile chart (the other figures beside it as
+    ``<stem>_<key>.png``)."""
+    from trade2026.factors._tearsheet_report import write_tearsheet
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    out = Path(path)
-    suffix = out.suffix.lower()
-    if suffix not in {".png", ".html"}:
-        msg = f"plot path must end in .png or .html, got {out.name!r}"
-        raise ConfigError(msg)
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
-    ts = ev.ic.get_column(ev.ic.columns[0]).to_list()
-    h0 = ev.periods[0]
-    ic = ev.ic.get_column(f"ic_{h0}d").fill_null(np.nan).to_numpy()
-    ax = axes[0, 0]
-    ax.plot(ts, ic, lw=0.5, alpha=0.5, label=f"IC {h0}d")
-    roll = pl.Series(ic).fill_nan(None).rolling_mean(21, min_samples=5).to_numpy()
-    ax.plot(ts, roll, lw=1.5, label="21-day mean")
-    ax.axhline(0, color="k", lw=0.5)
-    ax.set_title(f"{ev.factor}: Spearman IC")
-    ax.legend()
-    ax = axes[0, 1]
-    width = 0.8 / len(ev.periods)
-    for i, h in enumerate(ev.periods):
-        rows = [r for r in ev.quantile_returns if r["period"] == h]
-        ax.bar(
-            [r["quantile"] + i * width for r in rows],
-            [r["mean_return"] * 1e4 for r in rows],
-            width=width,
-            label=f"{h}d",
-        )
-    ax.set_title("Mean demeaned forward return by quantile (bps)")
-    ax.legend()
-    ax = axes[1, 0]
-    sp = ev.spread_series.get_column(f"spread_{h0}d").fill_null(0.0).to_numpy()
-    ax.plot(ts, np.cumprod(1 + sp) - 1)
-    ax.set_title(f"Cumulative top-minus-bottom spread ({h0}d, daily)")
-    ax = axes[1, 1]
-    ax.plot([r["period"] for r in ev.ic_decay], [r["ic_mean"] for r in ev.ic_decay], marker="o")
-    ax.axhline(0, color="k", lw=0.5)
-    ax.set_title("IC decay (mean IC by horizon, days)")
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".png":
-        fig.savefig(out, dpi=100)
-    else:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=100)
-        img = base64.b64encode(buf.getvalue()).decode()
-        tables = "".join(
-            _html_table(title, rows)
-            for title, rows in (
-                ("IC summary", ev.ic_summary),
-                ("Quantile returns", ev.quantile_returns),
-                ("Long-short spread", ev.spread),
-                ("Turnover", ev.turnover),
-                ("IC decay", ev.ic_decay),
-            )
-        )
-        out.write_text(
-            f"<!doctype html><html><head><meta charset='utf-8'><title>{ev.factor}</title></head><body>"
-            f"<h1>Factor evaluation: {ev.factor}</h1><img src='data:image/png;base64,{img}'/>{tables}"
-            f"<p>Factor rank autocorrelation (lag 1): {ev.rank_autocorrelation:.4f}</p></body></html>"
-        )
-    plt.close(fig)
-    return out
-
-
-def _html_table(title: str, rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return ""
-    head = "".join(f"<th>{k}</th>" for k in rows[0])
-    body = "".join(
-        "<tr>" + "".join(f"<td>{v:.6g}</td>" if isinstance(v, float) else f"<td>{v}</td>" for v in r.values()) + "</tr>"
-        for r in rows
-    )
-    return f"<h2>{title}</h2><table border='1'><tr>{head}</tr>{body}</table>"
+    return write_tearsheet(ev, path, source=source)[0]

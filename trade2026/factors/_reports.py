@@ -22,7 +22,7 @@ import polars as pl
 from trade2026.core import metrics_columns, pivot, simple_returns
 from trade2026.core import periods_per_year as infer_periods
 from trade2026.errors import ConfigError, DataError, InputError, NotFoundError
-from trade2026.factors._evaluate import FactorEvaluation, evaluate_factor, plot_evaluation
+from trade2026.factors._evaluate import FactorEvaluation, evaluate_factor
 from trade2026.factors._linalg import newey_west_lags
 from trade2026.factors._pca import PCAFactorModel
 from trade2026.factors._regression import (
@@ -33,6 +33,7 @@ from trade2026.factors._regression import (
     time_series_regression,
 )
 from trade2026.factors._style import STYLE_FACTORS, StyleFactorModel, StyleResult
+from trade2026.factors._tearsheet_report import write_tearsheet
 
 FACTOR_RETURNS = "factor_returns"
 PERIODS_PER_YEAR = 252
@@ -381,7 +382,8 @@ class EvaluationReport:
     """An alphalens-style evaluation of a factor column of a lake table.
 
     ``to_dict()`` is ``t26 factors evaluate --json``; :meth:`save` writes the daily IC to
-    ``factor_ic`` (replacing the rows of the same factor and source).
+    ``factor_ic`` (replacing the rows of the same factor and source). ``plot`` is the tear sheet's
+    main file and ``figures`` the PNG files written beside it.
     """
 
     evaluation: FactorEvaluation
@@ -389,6 +391,7 @@ class EvaluationReport:
     plot: str | None = None
     run_id: str | None = None
     tables: dict[str, int] = field(default_factory=dict)
+    figures: tuple[str, ...] = ()
 
     def metrics(self) -> dict[str, float]:
         ev = self.evaluation
@@ -419,6 +422,7 @@ class EvaluationReport:
         out = {"run_id": self.run_id, **self.evaluation.to_dict(), "tables": self.tables}
         if self.plot is not None:
             out["plot"] = self.plot
+            out["figures"] = list(self.figures)
         return out
 
 
@@ -430,13 +434,18 @@ def evaluation_report(
     table: str = "bars_1d",
     periods: Sequence[int] = (1, 5, 21),
     quantiles: int = 5,
+    commission_bps: float = 5.0,
+    meta: str = "symbols",
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     plot: str | Path | None = None,
 ) -> EvaluationReport:
     """Evaluate column ``factor`` of the lake table ``source`` (ts, symbol, factor) against the
-    forward returns of ``table``'s closes (see :func:`evaluate_factor`); ``plot``: a tear sheet
-    (.png or .html) to write."""
+    forward returns of ``table``'s closes (see :func:`evaluate_factor`).
+
+    ``meta``: a table with ``symbol`` and ``sector`` columns for the per-sector breakdown (skipped
+    when the lake has no such table); ``commission_bps``: cost per unit of weight traded for the
+    spread net of costs; ``plot``: a tear sheet (.png or .html) to write."""
     need_table(lake, source, f"{STYLE_HINT}, or name a table of factor values as source")
     fdf = lake.read(source)
     if factor not in fdf.columns:
@@ -445,9 +454,19 @@ def evaluation_report(
         raise InputError(msg)
     fdf = _between(fdf.select("ts", "symbol", factor), start, end)
     prices = lake.read_bars(table, start=start).select("ts", "symbol", "close")
-    ev = evaluate_factor(fdf, prices, factor_column=factor, periods=list(periods), quantiles=quantiles)
-    written = str(plot_evaluation(ev, plot)) if plot is not None else None
-    return EvaluationReport(ev, source, plot=written)
+    sectors = None
+    if lake.exists(meta):
+        md = lake.read(meta)
+        if {"symbol", "sector"} <= set(md.columns):
+            sectors = dict(md.select("symbol", "sector").drop_nulls().iter_rows())
+    ev = evaluate_factor(
+        fdf, prices, factor_column=factor, periods=list(periods), quantiles=quantiles,
+        commission_bps=commission_bps, sectors=sectors,
+    )  # fmt: skip
+    if plot is None:
+        return EvaluationReport(ev, source)
+    files = write_tearsheet(ev, plot, source=source)
+    return EvaluationReport(ev, source, plot=str(files[0]), figures=tuple(str(f) for f in files[1:]))
 
 
 # -- regress -------------------------------------------------------------------------------------

@@ -62,6 +62,10 @@ class PortfolioBacktest:
     DataFrame (index ts, one column per method) of net simple returns; ``weights``: polars
     DataFrame[method, ts, symbol, weight] at each rebalance; ``best``/``dsr``: the method with
     the highest Sharpe ratio and its deflated Sharpe ratio given the number of methods tried.
+    ``turnover``: polars DataFrame[method, ts, turnover] (one-way, ``sum|w_new - w_drifted| / 2``)
+    at each rebalance; ``risk``: rows (method, ts, symbol, weight, risk_contribution) of each
+    method's last rebalance, the risk contribution being the asset's share of the portfolio
+    variance under the ``cov`` estimate of that rebalance's lookback window (what the methods saw).
     """
 
     methods: tuple[str, ...]
@@ -73,9 +77,28 @@ class PortfolioBacktest:
     dsr: float
     settings: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    turnover: Any = None
+    risk: list[dict[str, Any]] = field(default_factory=list)
+    benchmark: str | None = None
+    benchmark_returns: Any = field(default=None, repr=False)  # ndarray aligned with ``returns``' index
+    benchmark_metrics: list[dict[str, Any]] = field(default_factory=list)
 
     def equity(self) -> Any:
         return (1.0 + self.returns).cumprod()
+
+    def with_benchmark(self, name: str, returns: Any, periods_per_year: float) -> PortfolioBacktest:
+        """This backtest compared with a benchmark's simple ``returns`` (aligned with :attr:`returns`):
+        :func:`trade2026.core.benchmark_metrics` of every method (alpha, beta, tracking error,
+        information ratio, up/down capture, excess return, ...)."""
+        from dataclasses import replace
+
+        from trade2026.core import benchmark_metrics
+
+        b = np.asarray(returns, dtype=np.float64)
+        rows = [
+            {"method": m, **benchmark_metrics(self.returns[m].to_numpy(), b, periods_per_year)} for m in self.methods
+        ]
+        return replace(self, benchmark=name, benchmark_returns=b, benchmark_metrics=rows)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +111,7 @@ class PortfolioBacktest:
             "end": _py(self.returns.index[-1]) if len(self.returns) else None,
             "settings": self.settings,
             "notes": list(self.notes),
+            **({"benchmark": {"name": self.benchmark, "metrics": self.benchmark_metrics}} if self.benchmark else {}),
         }
 
 
@@ -185,6 +209,7 @@ def backtest(
     dates = list(range(lookback, n_rows - 1, rebalance))
     tasks: list[_Task] = []
     universes: dict[int, list[str]] = {}
+    windows: dict[int, Any] = {}
     for t in dates:
         ok = have[t - lookback : t + 1].all(axis=0)
         if ok.sum() < 2:
@@ -192,6 +217,7 @@ def backtest(
         cols = [str(c) for c, good in zip(px.columns, ok, strict=True) if good]
         universes[t] = cols
         window = to_returns(px.iloc[t - lookback : t + 1][cols], returns_kind)
+        windows[t] = window
         for label, name, params in specs:
             del label
             tasks.append(_Task(name, params, t, window, mean, cov, constraints, alpha, periods_per_year))
@@ -222,7 +248,10 @@ def backtest(
     weight_rows: list[tuple[str, Any, str, float]] = []
     metrics: list[dict[str, Any]] = []
     notes: list[str] = []
+    turnover_rows: list[tuple[str, Any, float]] = []
+    risk_rows: list[dict[str, Any]] = []
     for label, _, _ in specs:
+        last: tuple[int, dict[str, float]] | None = None
         w = np.zeros(n_sym)
         out = np.zeros(n_rows - start)
         traded = []
@@ -252,7 +281,11 @@ def backtest(
                 holdings.append(int((np.abs(target) > 1e-6).sum()))
                 ts = _py(px.index[i])
                 weight_rows.extend((label, ts, s, float(v)) for s, v in new.items())
+                turnover_rows.append((label, ts, trade / 2.0))
+                last = (i, new)
         all_returns[label] = out
+        if last is not None:
+            risk_rows.extend(_risk_rows(label, _py(px.index[last[0]]), last[1], windows[last[0]], cov))
         one_way = np.array(traded) / 2.0
         stats = returns_metrics(out, periods_per_year, turnover=float(one_way.sum()) / max(len(out), 1))
         m: dict[str, Any] = {
@@ -295,6 +328,11 @@ def backtest(
         schema={"method": pl.String, "ts": pl.Datetime("us", "UTC"), "symbol": pl.String, "weight": pl.Float64},
         orient="row",
     )
+    turnover = pl.DataFrame(
+        turnover_rows,
+        schema={"method": pl.String, "ts": pl.Datetime("us", "UTC"), "turnover": pl.Float64},
+        orient="row",
+    )
     settings = {
         "rebalance": rebalance,
         "lookback": lookback,
@@ -316,54 +354,37 @@ def backtest(
         dsr=dsr,
         settings=settings,
         notes=tuple(notes),
+        turnover=turnover,
+        risk=risk_rows,
     )
 
 
-def plot_backtest(result: PortfolioBacktest, directory: Any) -> list[Any]:
-    """Write ``equity.png`` and ``weights_<method>.png`` (stacked weights at rebalances) to ``directory``."""
+def _risk_rows(label: str, ts: Any, weights: dict[str, float], window: Any, cov: str) -> list[dict[str, Any]]:
+    """Each held symbol's weight and share of the portfolio variance (covariance estimator ``cov``
+    over the rebalance's ``window`` of returns, the one the methods were given)."""
+    from trade2026.portfolio._estimators import covariance
+    from trade2026.portfolio._optimize import risk_contributions
+
+    cols = [str(c) for c in window.columns]
+    w = np.array([weights.get(c, 0.0) for c in cols])
+    rc = risk_contributions(w, covariance(window.to_numpy(dtype=float), method=cov))
+    return [
+        {"method": label, "ts": ts, "symbol": c, "weight": float(w[j]), "risk_contribution": float(rc[j])}
+        for j, c in enumerate(cols)
+        if abs(w[j]) > 1e-6
+    ]
+
+
+def plot_backtest(result: PortfolioBacktest, directory: Any, *, groups: dict[str, str] | None = None) -> list[Any]:
+    """Write the backtest report to ``directory``: ``portfolio_backtest.html`` (equity and drawdowns,
+    turnover, allocations as top symbols plus other, and by sector with ``groups`` symbol -> sector,
+    risk contributions) and each figure as ``portfolio_backtest_<key>.png``; returns the files, the
+    page first."""
     from pathlib import Path
 
-    import matplotlib
+    from trade2026.portfolio._pages import backtest_page
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    out_dir = Path(directory)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    eq = result.equity()
-    for col in eq.columns:
-        ax.plot(eq.index, eq[col].to_numpy(), label=col, linewidth=1.2)
-    ax.set_title("Equity (net of costs)")
-    ax.set_ylabel("growth of 1")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    path = out_dir / "equity.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    paths.append(path)
-    wide_all = result.weights.to_pandas()
-    for label in result.methods:
-        sub = wide_all[wide_all["method"] == label]
-        if sub.empty:
-            continue
-        wide = sub.pivot_table(index="ts", columns="symbol", values="weight", fill_value=0.0)
-        fig, ax = plt.subplots(figsize=(9, 4.5))
-        pos = wide.clip(lower=0.0)
-        ax.stackplot(wide.index, pos.to_numpy().T, labels=list(wide.columns), step="post")
-        ax.set_title(f"Weights over time: {label}")
-        ax.set_ylim(0, max(1.0, float(pos.sum(axis=1).max())))
-        if wide.shape[1] <= 20:
-            ax.legend(fontsize=6, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        fig.tight_layout()
-        safe = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in label)
-        path = out_dir / f"weights_{safe}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        paths.append(path)
-    return paths
+    return backtest_page(result, groups=groups).write(Path(directory) / "portfolio_backtest.html")
 
 
 def _py(v: Any) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,14 +12,50 @@ from trade2026.errors import ConfigError
 from trade2026.portfolio._constraints import Constraints
 from trade2026.portfolio._optimize import build_problem
 
+# What riskfolio-lib's measures are, for labels: name, and whether alpha sets their tail.
+RISK_NAMES = {
+    "MV": ("standard deviation", False), "MAD": ("mean absolute deviation", False),
+    "GMD": ("Gini mean difference", False), "MSV": ("semi standard deviation", False),
+    "FLPM": ("first lower partial moment", False), "SLPM": ("second lower partial moment", False),
+    "CVaR": ("CVaR", True), "TG": ("tail Gini", True), "EVaR": ("EVaR", True), "WR": ("worst realisation", False),
+    "RG": ("range", False), "CVRG": ("CVaR range", True), "TGRG": ("tail Gini range", True),
+    "EVRG": ("EVaR range", True), "MDD": ("maximum drawdown", False), "ADD": ("average drawdown", False),
+    "CDaR": ("CDaR", True), "EDaR": ("EDaR", True), "UCI": ("ulcer index", False),
+    "KT": ("square root kurtosis", False), "SKT": ("square root semi kurtosis", False),
+    "EM": ("entropic risk measure", True), "ESM": ("entropic semi-risk measure", True),
+}  # fmt: skip
+DRAWDOWN_MEASURES = {"MDD", "ADD", "CDaR", "EDaR", "UCI"}
+
+
+def period_name(periods_per_year: float) -> str:
+    """``daily``, ``weekly``, ``monthly`` for the usual bar counts a year, else ``per bar (N a year)``."""
+    for name, lo, hi in (("daily", 240, 370), ("weekly", 50, 54), ("monthly", 12, 12)):
+        if lo <= periods_per_year <= hi:
+            return name
+    return f"per bar ({periods_per_year:g} a year)"
+
+
+def risk_label(rm: str, *, alpha: float, periods_per_year: float) -> str:
+    """What a frontier's ``risk`` values are, e.g. ``"CVaR 95% of daily returns"``; drawdown
+    measures are of the summed (uncompounded) returns, as riskfolio-lib defines them. The units are
+    fractions of portfolio value, never annualised."""
+    name, tail = RISK_NAMES.get(rm, (rm, False))
+    if tail:
+        name = f"{name} {1 - alpha:.0%}"
+    if rm in DRAWDOWN_MEASURES:
+        return f"{name} of the cumulative {period_name(periods_per_year)} returns (uncompounded, over the lookback)"
+    return f"{name} of {period_name(periods_per_year)} returns"
+
 
 @dataclass(frozen=True)
 class Frontier:
     """Frontier portfolios from lowest to highest risk.
 
-    ``points``: dicts with ``point``, ``expected_return`` and ``volatility`` (annual), ``risk``
-    (the chosen risk measure, per period, riskfolio-lib's definition), ``sharpe`` (annual,
-    return over volatility) and ``weights`` (symbol -> weight).
+    ``points``: dicts with ``point``, ``expected_return`` and ``volatility`` (annualised), ``risk``
+    (the measure the frontier was optimised for, riskfolio-lib's definition, NOT annualised: per
+    bar of the returns, see :attr:`risk_label`, as a fraction of value), ``sharpe`` (annualised,
+    return over volatility) and ``weights`` (symbol -> weight). ``assets``: each symbol's
+    annualised expected return and volatility and its own ``risk`` (all in it).
     """
 
     rm: str
@@ -29,14 +63,24 @@ class Frontier:
     points: list[dict[str, Any]]
     assets: list[dict[str, Any]]
     notes: tuple[str, ...] = field(default=())
+    alpha: float = 0.05
+    periods_per_year: float = 252
 
     @property
     def max_sharpe_point(self) -> int:
         return int(np.nanargmax([p["sharpe"] for p in self.points]))
 
+    @property
+    def risk_label(self) -> str:
+        return risk_label(self.rm, alpha=self.alpha, periods_per_year=self.periods_per_year)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "rm": self.rm,
+            "risk_label": self.risk_label,
+            "risk_basis": period_name(self.periods_per_year),
+            "alpha": self.alpha,
+            "periods_per_year": self.periods_per_year,
             "points": self.points,
             "assets": self.assets,
             "max_sharpe_point": self.max_sharpe_point,
@@ -103,75 +147,24 @@ def efficient_frontier(
     for i, r in enumerate(rows):
         r["point"] = i
     sd = np.sqrt(np.diag(p.cov) * ppy)
+    eye = np.eye(len(p.symbols))
     assets = [
-        {"symbol": s, "expected_return": float(m * ppy), "volatility": float(v)}
-        for s, m, v in zip(p.symbols, p.mu, sd, strict=True)
-    ]
-    return Frontier(rm_name, p.symbols, rows, assets, tuple(p.notes))
+        {"symbol": s, "expected_return": float(m * ppy), "volatility": float(v),
+         "risk": rf.risk_value(p, eye[i], rm=rm_name)}
+        for i, (s, m, v) in enumerate(zip(p.symbols, p.mu, sd, strict=True))
+    ]  # fmt: skip
+    return Frontier(rm_name, p.symbols, rows, assets, tuple(p.notes), alpha=alpha, periods_per_year=ppy)
 
 
 def plot_frontier(front: Frontier, path: str | Path) -> Path:
-    """Write the frontier (volatility vs expected return, coloured by Sharpe) as .png or .html."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Write the frontier report: expected return against the risk measure the frontier was
+    optimised for (:attr:`Frontier.risk_label`), weights along it, the points. A ``.html`` path
+    gets the page (PNG figures beside it as ``<stem>_<key>.png``), a ``.png`` path the frontier
+    chart (the weights chart beside it). Returns the main file."""
+    from trade2026.portfolio._pages import frontier_page, write_page
 
     out = Path(path)
     if out.suffix.lower() not in (".png", ".html"):
         msg = f"plot file must end in .png or .html, got {out.name}"
         raise ConfigError(msg)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    vol = [p["volatility"] for p in front.points]
-    ret = [p["expected_return"] for p in front.points]
-    fig, ax = plt.subplots(figsize=(8, 5))
-    ax.plot(vol, ret, color="0.6", linewidth=1, zorder=1)
-    sc = ax.scatter(vol, ret, c=[p["sharpe"] for p in front.points], cmap="viridis", zorder=2)
-    fig.colorbar(sc, ax=ax, label="Sharpe ratio")
-    best = front.points[front.max_sharpe_point]
-    ax.scatter([best["volatility"]], [best["expected_return"]], marker="*", s=220, color="crimson", zorder=3)
-    for a in front.assets:
-        ax.scatter([a["volatility"]], [a["expected_return"]], marker="x", color="0.3", zorder=2)
-        ax.annotate(
-            a["symbol"], (a["volatility"], a["expected_return"]), fontsize=7, xytext=(3, 3), textcoords="offset points"
-        )
-    ax.set_xlabel("volatility (annual)")
-    ax.set_ylabel("expected return (annual)")
-    ax.set_title(f"Efficient frontier (optimised for {front.rm})")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    if out.suffix.lower() == ".png":
-        fig.savefig(out, dpi=110)
-        plt.close(fig)
-        return out
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    img = base64.b64encode(buf.getvalue()).decode()
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in ("point", "expected_return", "volatility", "risk", "sharpe"))
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td>{p[c]:.4f}</td>" if c != "point" else f"<td>{p[c]}</td>"
-            for c in ("point", "expected_return", "volatility", "risk", "sharpe")
-        )
-        + "</tr>"
-        for p in front.points
-    )
-    syms = list(front.symbols)
-    wt_head = "<th>point</th>" + "".join(f"<th>{html.escape(s)}</th>" for s in syms)
-    wt_body = "".join(
-        f"<tr><td>{p['point']}</td>" + "".join(f"<td>{p['weights'][s]:.3f}</td>" for s in syms) + "</tr>"
-        for p in front.points
-    )
-    out.write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>Efficient frontier</title>"
-        "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-        "padding:2px 6px;text-align:right}</style></head><body>"
-        f"<h1>Efficient frontier ({html.escape(front.rm)})</h1><img src='data:image/png;base64,{img}'>"
-        f"<h2>Points</h2><table><tr>{head}</tr>{body}</table>"
-        f"<h2>Weights</h2><table><tr>{wt_head}</tr>{wt_body}</table></body></html>"
-    )
-    return out
+    return write_page(frontier_page(front), out)[0]

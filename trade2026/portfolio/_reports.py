@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from trade2026.core import periods_per_year as infer_periods
-from trade2026.errors import ConfigError, DataError
+from trade2026.errors import ConfigError, DataError, NotFoundError
 from trade2026.portfolio._backtest import PortfolioBacktest, metrics_table, parse_methods, plot_backtest
 from trade2026.portfolio._backtest import backtest as run_backtest
 from trade2026.portfolio._constraints import Constraints
@@ -183,6 +183,9 @@ class BacktestReport:
             for m in self.result.metrics
             for key in ("cagr", "ann_vol", "sharpe", "max_drawdown", "turnover", "avg_holdings")
         }
+        for r in self.result.benchmark_metrics:
+            for key in ("alpha", "beta", "information_ratio", "tracking_error"):
+                flat[f"{_metric_name(r['method'])}.{key}"] = r[key]
         return {**flat, "dsr": self.result.dsr}
 
     def save(self, lake: Any, *, run_id: str | None = None) -> BacktestReport:
@@ -243,13 +246,20 @@ def backtest_report(
     max_workers: int | None = None,
     progress: bool = False,
     periods_per_year: float | None = None,
+    benchmark: str | None = None,
 ) -> BacktestReport:
     """Backtest rebalancing methods over the lake's closes (see :func:`trade2026.portfolio.backtest`).
 
+    ``benchmark``: ``"equal"`` (the equal-weight portfolio of the prices' symbols, rebalanced every
+    period), ``"buy_hold"`` (equal capital in each symbol priced on the first date, never
+    rebalanced) or a symbol of the prices (:func:`trade2026.backtest.benchmark_returns`); every
+    method is then compared with it (:meth:`PortfolioBacktest.with_benchmark`).
+
     ``universe`` as in :func:`optimize_report` (named symbols need ``lookback + 1`` closes);
-    ``start``/``end`` bound the prices used; ``plots``: a directory for ``equity.png`` and
-    ``weights_<method>.png``. The methods are checked before any data is read. ``periods_per_year``
-    annualises the metrics (default: inferred from the prices' spacing and calendar).
+    ``start``/``end`` bound the prices used; ``plots``: a directory for the HTML report and its PNG
+    figures (:func:`plot_backtest`; allocations also by sector when the ``symbols`` table has
+    them). The methods are checked before any data is read. ``periods_per_year`` annualises the
+    metrics (default: inferred from the prices' spacing and calendar).
     """
     parse_methods(methods)
     prices = load_prices(lake, table=table, start=start, end=end, universe=universe)
@@ -259,13 +269,37 @@ def backtest_report(
             msg = f"not enough history for a {lookback}-period lookback: {', '.join(short)}; shorten lookback"
             raise DataError(msg)
     cons = complete_constraints(lake, [str(c) for c in prices.columns], constraints)
+    ppy = infer_periods(prices.index, override=periods_per_year)
     res = run_backtest(
         prices, methods, rebalance=rebalance, lookback=lookback, cost_bps=cost_bps, returns_kind=returns, mean=mean,
         cov=cov, constraints=cons, alpha=alpha, executor=executor, ray_address=ray_address, max_workers=max_workers,
-        progress=progress, periods_per_year=infer_periods(prices.index, override=periods_per_year),
+        progress=progress, periods_per_year=ppy,
     )  # fmt: skip
-    written = tuple(str(p) for p in plot_backtest(res, plots)) if plots is not None else ()
+    if benchmark is not None:
+        res = res.with_benchmark(*_benchmark(benchmark, prices, res.returns.index), ppy)
+    groups = None
+    if plots is not None:
+        try:
+            groups = load_groups(lake, [str(c) for c in prices.columns])
+        except (DataError, NotFoundError):  # no symbols table, or symbols without a sector: no sector view
+            groups = None
+    written = tuple(str(p) for p in plot_backtest(res, plots, groups=groups)) if plots is not None else ()
     return BacktestReport(res, plots=written)
+
+
+def _benchmark(benchmark: str, prices: Any, index: Any) -> tuple[str, Any]:
+    """The benchmark's name and returns over the prices, aligned with the backtest's ``index``."""
+    import pandas as pd
+    import polars as pl
+
+    from trade2026.backtest import benchmark_returns
+    from trade2026.core import Panel
+
+    px = prices.sort_index().astype(float)
+    ts = pl.Series("ts", list(px.index.to_pydatetime()), dtype=pl.Datetime("us", "UTC"))
+    panel = Panel(ts, [str(c) for c in px.columns], {"close": px.to_numpy()})
+    name, r = benchmark_returns(benchmark, panel)
+    return name, pd.Series(r, index=px.index).reindex(index).to_numpy()
 
 
 @dataclass(frozen=True)
@@ -280,11 +314,22 @@ class FrontierReport:
     excluded: dict[str, str]
     plot: str | None = None
 
+    @property
+    def risk_column(self) -> str:
+        """A short column name for the risk values, naming measure, tail and basis (``cvar_95_daily``)."""
+        from trade2026.portfolio._frontier import RISK_NAMES, period_name
+
+        f = self.frontier
+        tail = f"_{1 - f.alpha:.0%}".rstrip("%") if RISK_NAMES.get(f.rm, ("", False))[1] else ""
+        basis = period_name(f.periods_per_year)
+        return f"{f.rm.lower()}{tail}_{basis if ' ' not in basis else 'per_bar'}"
+
     def metrics(self) -> dict[str, float]:
         pts = self.frontier.points
         return {
             "max_sharpe": pts[self.frontier.max_sharpe_point]["sharpe"],
             "min_volatility": min(p["volatility"] for p in pts),
+            "min_risk": min(p["risk"] for p in pts),
         }
 
     def to_dict(self) -> dict[str, Any]:

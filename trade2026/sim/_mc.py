@@ -25,7 +25,7 @@ formula ``((1 - p) / p) ** capital`` (:func:`risk_of_ruin_closed_form`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +60,7 @@ class McReport:
     table: str | None = None
     symbol: str | None = None
     run_id: str | None = None
+    observed_returns: np.ndarray | None = field(default=None, repr=False)  # the series the paths resample
 
     def to_dict(self) -> dict[str, Any]:
         """``{"run_id", "strategy", "table", "symbol", "observed": {metric: value}, "methods":
@@ -84,14 +85,15 @@ class McReport:
         return out
 
     def plot(self, path: str | Path) -> Path:
-        """Save histograms of every method's path metrics, the observed values marked, at ``path``.
-
-        A path without a suffix gets ``.png``; a directory is an InputError naming ``plot``.
-        Returns the file written.
+        """Write the fan charts of every method's equity paths (percentile bands 5-95 and 25-75, the
+        median, the observed equity) with the percentile tables: a ``.html`` path gets the report
+        page (PNG figures beside it as ``<stem>_<key>.png``), any other the first method's fan chart
+        as PNG (the others beside it). A path without a suffix gets ``.png``; a directory is an
+        InputError naming ``plot``. Returns the main file written.
         """
-        from trade2026.sim._plot import plot_distributions
+        from trade2026.sim._plot import write_mc_report
 
-        return plot_distributions(self.results, {k: self.observed.get(k) for k in METRICS}, plot_file(path))
+        return write_mc_report(self, plot_file(path))[0]
 
 
 def plot_file(path: str | Path) -> Path:
@@ -209,7 +211,7 @@ def monte_carlo(
 
         r = as_array(returns, ndim=1)
         boot = _bootstrap(r, n_paths, block_length, seed, **kw)
-        return McReport(returns_metrics(r, periods_per_year), (boot,), ruin_limit, table=table)
+        return McReport(returns_metrics(r, periods_per_year), (boot,), ruin_limit, table=table, observed_returns=r)
     assert strategy is not None
     return _strategy(
         bars,
@@ -317,7 +319,10 @@ def _strategy(
         results.extend(_synthetic(df, rerun, models, n_synthetic, seed, executor, ray_address, **kw))
     if base is not None:
         results.append(_prism(df, rerun, base, prism_days, n_synthetic, seed, executor, ray_address, progress, **kw))
-    return McReport(dict(res.metrics), tuple(results), ruin_limit, strategy=strategy, table=table, symbol=symbol)
+    return McReport(
+        dict(res.metrics), tuple(results), ruin_limit, strategy=strategy, table=table, symbol=symbol,
+        observed_returns=rets,
+    )  # fmt: skip
 
 
 def _synthetic(

@@ -27,6 +27,7 @@ class McResult:
     metrics: dict[str, np.ndarray] = field(repr=False)
     ruin_limit: float
     info: dict[str, Any] = field(default_factory=dict)
+    equity_bands: np.ndarray | None = field(default=None, repr=False)  # (len(PERCENTILES), n_obs + 1), see summarize
 
     def summary(self) -> dict[str, Any]:
         """``method``, ``n_paths``, the ``info`` entries, for each of :data:`METRICS` its percentiles
@@ -55,6 +56,19 @@ def summarize(
     info: dict[str, Any] | None = None,
 ) -> McResult:
     """The metrics of every path of simple returns, shape (n_paths, n_obs), annualised with
-    ``periods_per_year`` (:func:`trade2026.core.metrics_columns` of the transpose)."""
+    ``periods_per_year`` (:func:`trade2026.core.metrics_columns` of the transpose), and the
+    ``equity_bands``: the :data:`PERCENTILES` across paths of the compounded equity (start 1, a
+    missing return counted as flat) at each step 0..n_obs, the fan chart's bands."""
     paths = np.atleast_2d(np.asarray(paths, dtype=np.float64))
-    return McResult(method, int(paths.shape[0]), metrics_columns(paths.T, periods_per_year), ruin_limit, info or {})
+    return McResult(
+        method, int(paths.shape[0]), metrics_columns(paths.T, periods_per_year), ruin_limit, info or {},
+        equity_bands=equity_bands(paths),
+    )  # fmt: skip
+
+
+def equity_bands(paths: np.ndarray) -> np.ndarray:
+    """Percentiles :data:`PERCENTILES` across paths (rows) of each path's compounded equity, shape
+    (len(PERCENTILES), n_obs + 1), column 0 the start (1.0)."""
+    equity = np.cumprod(1.0 + np.nan_to_num(paths, nan=0.0), axis=1)
+    equity = np.concatenate([np.ones((paths.shape[0], 1)), equity], axis=1)
+    return np.percentile(equity, PERCENTILES, axis=0)
