@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # One palette for every report (colour-blind safe, Okabe-Ito order).
@@ -158,7 +158,6 @@ class Figure:
     share_x: bool = True
     height: int = 420
     caption: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not _KEY.fullmatch(self.key):
