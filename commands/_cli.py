@@ -44,6 +44,15 @@ UniverseOpt = Annotated[
     str | None,
     typer.Option("--universe", help='Instead of --symbols: "AAA,BBB" or "sector:NAME" (from the symbols table).'),
 ]
+# One --periods-per-year for every command that annualises (checked by core.check_periods_per_year).
+PeriodsOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--periods-per-year",
+        help="Bars per year for annualising (default: inferred from the bars' spacing and calendar).",
+        show_default=False,
+    ),
+]
 
 
 @dataclass
@@ -384,6 +393,7 @@ def env_flag(name: str) -> bool:
 __all__ = [
     "Ctx",
     "Out",
+    "PeriodsOpt",
     "command",
     "dumps",
     "fail",

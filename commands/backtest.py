@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, UniverseOpt, command, parse_date, split_list, universe_arg
+from commands._cli import Ctx, Out, PeriodsOpt, UniverseOpt, command, parse_date, split_list, universe_arg
 from trade2026.errors import ConfigError
 
 STRATEGY_HELP = (
@@ -107,6 +107,7 @@ def register(app: typer.Typer) -> None:
             str, typer.Option(help="per_symbol (a book per symbol) or portfolio (one book, equal weights).")
         ] = "per_symbol",
         capital: Annotated[float, typer.Option(help="Starting cash per book.")] = 1_000_000.0,
+        periods_per_year: PeriodsOpt = None,
         signal_table: Annotated[str | None, typer.Option(help="Lake table with the column for signal:COLUMN.")] = None,
         executor: Annotated[str, typer.Option(help="Sweep fan-out: serial, processes or ray.")] = "serial",
         ray_address: Annotated[str | None, typer.Option(help="Ray cluster address for --executor ray.")] = None,
@@ -168,6 +169,7 @@ def register(app: typer.Typer) -> None:
             target_vol=target_vol,
             mode=mode,
             init_cash=capital,
+            periods_per_year=periods_per_year,
         )
         wf = WalkForwardSpec(train=train, test=test, anchored=anchored) if walk_forward else None
         spec = None

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, UniverseOpt, command, parse_date, split_list, universe_arg
+from commands._cli import Ctx, Out, PeriodsOpt, UniverseOpt, command, parse_date, split_list, universe_arg
 from trade2026.errors import InputError
 
 app = typer.Typer(
@@ -23,14 +23,6 @@ StartOpt = Annotated[str | None, typer.Option("--start", help="First date (YYYY-
 EndOpt = Annotated[str | None, typer.Option("--end", help="Last date (YYYY-MM-DD).")]
 MetaOpt = Annotated[
     str, typer.Option("--meta", help="Symbol metadata table (symbol, sector, shares_out); skipped if absent.")
-]
-PeriodsOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--periods-per-year",
-        help="Bars per year for annualising (default: inferred from the bars' spacing and calendar).",
-        show_default=False,
-    ),
 ]
 
 

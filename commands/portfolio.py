@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, UniverseOpt, command, parse_date, universe_arg
+from commands._cli import Ctx, Out, PeriodsOpt, UniverseOpt, command, parse_date, universe_arg
 from trade2026.errors import InputError
 
 app = typer.Typer(
@@ -44,14 +44,6 @@ GroupMinOpt = Annotated[
 ]
 GroupMaxOpt = Annotated[str | None, typer.Option(help="Sector caps, e.g. 'Tech=0.3'.")]
 AlphaOpt = Annotated[float, typer.Option(help="Tail level of CVaR/CDaR-type risk measures.")]
-PeriodsOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--periods-per-year",
-        help="Bars per year for annualising (default: inferred from the bars' spacing and calendar).",
-        show_default=False,
-    ),
-]
 
 
 def _params(items: list[str] | None) -> dict[str, str]:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from commands._cli import Ctx, Out, command, parse_date
+from commands._cli import Ctx, Out, PeriodsOpt, command, parse_date
 from trade2026.errors import InputError
 
 REGIME_HELP = """Market regimes of a symbol or of the equal-weight universe index.
@@ -56,14 +56,7 @@ def register(app: typer.Typer) -> None:
         probabilities: Annotated[
             int, typer.Option("--probabilities", help="Also list the smoothed probabilities of the last N days.")
         ] = 0,
-        periods_per_year: Annotated[
-            float | None,
-            typer.Option(
-                "--periods-per-year",
-                help="Bars per year for annualising (default: inferred from the bars' spacing and calendar).",
-                show_default=False,
-            ),
-        ] = None,
+        periods_per_year: PeriodsOpt = None,
     ) -> Out:
         from trade2026.screener import regime_report
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -138,3 +140,22 @@ def test_inferred_periods_are_positive_and_finite(n: int, step: int, calendar: s
     for cal in (None, calendar):
         ppy = periods_per_year(stamps, cal)
         assert math.isfinite(ppy) and ppy > 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["backtest", "sma_cross:fast=5,slow=20"],
+        ["regime"],
+        ["portfolio", "optimize", "--method", "hrp"],
+    ],
+)
+def test_every_annualising_command_takes_the_one_periods_option(cli: Any, sample_lake: Any, args: list[str]) -> None:
+    """The same flag, checked the same way, everywhere metrics are annualised (backtest lacked it)."""
+    r = cli(*args, "--periods-per-year", "0", "--no-track")
+    assert r.exit_code == 2, r.output
+    assert "periods_per_year" in r.output and "--periods-per-year" in r.output
+    ok = cli(*args, "--periods-per-year", "12", "--no-track", "--json")
+    assert ok.exit_code == 0, ok.output
+    if args[0] == "backtest":
+        assert json.loads(ok.stdout)["config"]["periods_per_year"] == 12
