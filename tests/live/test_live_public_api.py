@@ -5,8 +5,8 @@ import trade2026.live
 
 def test_public_names() -> None:
     assert trade2026.live.__all__ == [
-        "ApiServer", "ApiSettings", "CcxtVenue", "ClientIds", "Control", "Denial", "Fill", "Journal", "LakeSink",
-        "Order", "PaperVenue", "Portfolio", "Position", "PrismClient", "REASONS", "Reconciliation", "ReplayResult",
+        "ApiClient", "ApiServer", "ApiSettings", "CcxtVenue", "ClientIds", "Control", "Denial", "Fill", "Journal",
+        "LakeSink", "Order", "PaperVenue", "Portfolio", "Position", "PrismClient", "REASONS", "Reconciliation", "ReplayResult",
         "RiskEngine", "RiskLimits", "STATUSES", "ServeResult", "TERMINAL", "TRANSITIONS", "TokenBucket",
         "TradingEngine", "Venue", "api_settings", "create_app", "is_legal_path", "load_risk", "read_token",
         "replay_paper", "serve", "target_shares", "transition",

@@ -8,6 +8,7 @@ in-process :class:`PaperVenue` over lake bars, filling as ``run_backtest`` does.
 """
 
 from trade2026.live._api import ApiServer, ApiSettings, api_settings, create_app, read_token
+from trade2026.live._api_client import ApiClient
 from trade2026.live._ccxt import CcxtVenue
 from trade2026.live._control import Control
 from trade2026.live._engine import Reconciliation, TradingEngine
@@ -22,6 +23,7 @@ from trade2026.live._sink import LakeSink
 from trade2026.live._venue import PaperVenue, Venue
 
 __all__ = [
+    "ApiClient",
     "ApiServer",
     "ApiSettings",
     "CcxtVenue",
