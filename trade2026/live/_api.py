@@ -388,19 +388,21 @@ def create_app(
         15 s. Read it with ``fetch()`` streaming (the bearer header), not ``EventSource``."""
 
         async def stream() -> Any:
-            seen, seq, quiet = -1, 0, time.monotonic()
+            seen, seq, quiet, last = -1, 0, time.monotonic(), ""
             yield ": connected\n\n"
             while not stopping.is_set():
                 closed = control.closed
                 s, v = control.snapshot, control.version
                 now = time.monotonic()
-                if s is not None and v != seen:
+                if s is not None and v != seen:  # a new snapshot: sent when it says something new
+                    seen = v
                     new = [f for f in control.fills[-1000:] if f["seq"] > seq]
-                    seq = new[-1]["seq"] if new else seq
-                    body = {k: s[k] for k in ("state", "positions", "pnl", "risk", "working")}
-                    yield f"event: snapshot\ndata: {dumps({**body, 'fills': new})}\n\n"
-                    seen, quiet = v, now
-                elif now - quiet >= keepalive_s:
+                    text = dumps({k: s[k] for k in ("state", "positions", "pnl", "risk", "working")})
+                    if new or text != last:
+                        seq = new[-1]["seq"] if new else seq
+                        yield f'event: snapshot\ndata: {text[:-1]}, "fills": {dumps(new)}}}\n\n'
+                        last, quiet = text, now
+                if now - quiet >= keepalive_s:
                     yield ": keep-alive\n\n"
                     quiet = now
                 if closed:  # the loop ended: its last snapshot was sent
