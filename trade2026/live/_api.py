@@ -245,9 +245,10 @@ def create_app(
     events_every_s : float
         Shortest time between two events on ``/api/v1/events``.
     """
-    from fastapi import APIRouter, FastAPI, Request
+    from fastapi import APIRouter, Depends, FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, Response, StreamingResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from trade2026.live import _api_models as M
     from trade2026.live._metrics import Metrics
@@ -256,12 +257,22 @@ def create_app(
         def render(self, content: Any) -> bytes:
             return dumps(content).encode()
 
+    def strict_query(request: Request) -> None:
+        """An unknown query parameter (a typo: ``?scop=all``) is refused, not ignored."""
+        route = request.scope.get("route")
+        known = {p.alias for p in route.dependant.query_params} if route is not None else set()
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            names = ", ".join(repr(u) for u in unknown)
+            raise _Refused(422, f"unknown query parameter(s) {names}; known: {', '.join(sorted(known)) or 'none'}")
+
     say = log or _stderr
     metrics = Metrics(control)
     control.observe = metrics.observe
     stopping = threading.Event()
     # 422 too: a malformed request gets {"detail": "<what is wrong>"}, not FastAPI's list
-    errors: dict[int | str, dict[str, Any]] = {r: {"model": M.Error} for r in (401, 422, 429, 503)}
+    errors: dict[int | str, dict[str, Any]] = {r: {"model": M.Error} for r in (400, 401, 422, 429, 503)}
+    acting: dict[int | str, dict[str, Any]] = {r: {"model": M.Error} for r in (409, 504)}  # state; loop too slow
     app = FastAPI(
         title="Trade2026 control API",
         version="1",
@@ -269,6 +280,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         default_response_class=_JSON,
+        dependencies=[Depends(strict_query)],
     )
     app.state.stopping = stopping
     app.state.control = control
@@ -304,6 +316,17 @@ def create_app(
             raise _Refused(404, str(exc)) from None
         except T26Error as exc:
             raise _Refused(409, str(exc)) from None
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Any:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # a path with GET and POST routes: Allow lists both, not the first's
+            allowed = {
+                m for r in app.routes if getattr(r, "path_regex", None) and r.path_regex.match(request.url.path)
+                for m in getattr(r, "methods", None) or ()
+            }  # fmt: skip
+            headers["Allow"] = ", ".join(sorted(allowed))
+        return _JSON({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Any:  # never a bare 500 page
@@ -415,17 +438,17 @@ def create_app(
     def _state(request: Request, name: str, body: M.Reason) -> Any:
         return act(request, name, body.reason)
 
-    @api.post("/halt", response_model=M.StateOut, responses={409: {"model": M.Error}}, tags=["act"])
+    @api.post("/halt", response_model=M.StateOut, responses=acting, tags=["act"])
     async def halt(request: Request, body: M.Reason) -> Any:
         """Stop sending new orders (working ones stay; cancel them with cancel-all)."""
         return await _state(request, "halted", body)
 
-    @api.post("/reduce", response_model=M.StateOut, responses={409: {"model": M.Error}}, tags=["act"])
+    @api.post("/reduce", response_model=M.StateOut, responses=acting, tags=["act"])
     async def reduce(request: Request, body: M.Reason) -> Any:
         """Reduce-only: only orders that bring a position closer to flat pass risk."""
         return await _state(request, "reducing", body)
 
-    @api.post("/resume", response_model=M.StateOut, responses={409: {"model": M.Error}}, tags=["act"])
+    @api.post("/resume", response_model=M.StateOut, responses=acting, tags=["act"])
     async def resume(request: Request, body: M.Reason) -> Any:
         """Trade again (refused while the kill switch is set)."""
         return await _state(request, "active", body)
@@ -433,7 +456,7 @@ def create_app(
     @api.post(
         "/orders",
         response_model=M.Order,
-        responses={409: {"model": M.Error}, 422: {"model": M.Error}},
+        responses=acting,
         tags=["act"],
     )
     async def order(request: Request, body: M.OrderIn) -> Any:
@@ -449,7 +472,7 @@ def create_app(
     @api.post(
         "/orders/{client_id}/cancel",
         response_model=M.Order,
-        responses={404: {"model": M.Error}, 409: {"model": M.Error}},
+        responses={**acting, 404: {"model": M.Error}},
         tags=["act"],
     )
     async def cancel(request: Request, client_id: str, body: M.Reason | None = None) -> Any:
@@ -457,13 +480,11 @@ def create_app(
         why = body.reason if body is not None else "cancel from the control API"
         return await act(request, "cancel", why, client_id=client_id)
 
-    @api.post("/cancel-all", response_model=M.Canceled, responses={409: {"model": M.Error}}, tags=["act"])
+    @api.post("/cancel-all", response_model=M.Canceled, responses=acting, tags=["act"])
     async def cancel_all(request: Request, body: M.Reason) -> Any:
         return await act(request, "cancel_all", body.reason)
 
-    @api.post(
-        "/kill", response_model=M.Killed, responses={400: {"model": M.Error}, 409: {"model": M.Error}}, tags=["act"]
-    )
+    @api.post("/kill", response_model=M.Killed, responses=acting, tags=["act"])
     async def kill(request: Request, body: M.KillIn) -> Any:
         """The kill switch: latch halted (journaled, it holds across restarts), cancel every working
         order, flatten every position. Needs ``"confirm": "KILL"``."""
