@@ -321,10 +321,9 @@ def create_app(
     async def _http(request: Request, exc: StarletteHTTPException) -> Any:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:  # a path with GET and POST routes: Allow lists both, not the first's
-            allowed = {
-                m for r in app.routes if getattr(r, "path_regex", None) and r.path_regex.match(request.url.path)
-                for m in getattr(r, "methods", None) or ()
-            }  # fmt: skip
+            path = request.url.path
+            matching = [r for r in app.routes if (rx := getattr(r, "path_regex", None)) and rx.match(path)]
+            allowed = {m for r in matching for m in getattr(r, "methods", None) or ()}
             headers["Allow"] = ", ".join(sorted(allowed))
         return _JSON({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
 

@@ -226,7 +226,7 @@ class Control:
         """Run the queued actions, then publish a snapshot when one is due (the loop calls this
         between market events)."""
         engine = self.engine
-        if engine is None or not engine.started:
+        if engine is None or not engine.started or self.closed:
             return
         now = time.monotonic()
         self.health.loop = now
