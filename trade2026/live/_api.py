@@ -322,7 +322,8 @@ def create_app(
         headers = dict(exc.headers or {})
         if exc.status_code == 405:  # a path with GET and POST routes: Allow lists both, not the first's
             path = request.url.path
-            matching = [r for r in app.routes if (rx := getattr(r, "path_regex", None)) and rx.match(path)]
+            routes = [*app.routes, *api.routes]  # the router's routes are not flattened into the app's
+            matching = [r for r in routes if (rx := getattr(r, "path_regex", None)) and rx.match(path)]
             allowed = {m for r in matching for m in getattr(r, "methods", None) or ()}
             headers["Allow"] = ", ".join(sorted(allowed))
         return _JSON({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
