@@ -35,7 +35,7 @@ from typing import Any
 
 from trade2026._json import dumps
 from trade2026.errors import ConfigError, NotFoundError, T26Error
-from trade2026.live._control import STATE_DENIALS, Control, LoopNotRunning
+from trade2026.live._control import STATE_DENIALS, Control
 
 MIN_TOKEN = 24
 PUBLIC = ("/ping", "/")  # and /static/*: no data in them
@@ -245,7 +245,7 @@ def create_app(
     events_every_s : float
         Shortest time between two events on ``/api/v1/events``.
     """
-    from fastapi import APIRouter, Depends, FastAPI, Request
+    from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, Response, StreamingResponse
     from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -264,15 +264,15 @@ def create_app(
         unknown = sorted(set(request.query_params) - known)
         if unknown:
             names = ", ".join(repr(u) for u in unknown)
-            raise _Refused(422, f"unknown query parameter(s) {names}; known: {', '.join(sorted(known)) or 'none'}")
+            raise HTTPException(422, f"unknown query parameter(s) {names}; known: {', '.join(sorted(known)) or 'none'}")
 
     say = log or _stderr
     metrics = Metrics(control)
     control.observe = metrics.observe
     stopping = threading.Event()
     # 422 too: a malformed request gets {"detail": "<what is wrong>"}, not FastAPI's list
-    errors: dict[int | str, dict[str, Any]] = {r: {"model": M.Error} for r in (400, 401, 422, 429, 503)}
-    acting: dict[int | str, dict[str, Any]] = {r: {"model": M.Error} for r in (409, 504)}  # state; loop too slow
+    errors: dict[int | str, dict[str, Any]] = {r: {"model": M.Problem} for r in (400, 401, 422, 429, 503)}
+    acting: dict[int | str, dict[str, Any]] = {r: {"model": M.Problem} for r in (409, 504)}  # state; loop too slow
     app = FastAPI(
         title="Trade2026 control API",
         version="1",
@@ -297,7 +297,7 @@ def create_app(
     def snap() -> dict[str, Any]:
         s = control.snapshot
         if s is None:
-            raise _Refused(503, "the trading loop has not reconciled with the venue yet; see GET /readyz")
+            raise HTTPException(503, "the trading loop has not reconciled with the venue yet; see GET /readyz")
         return s
 
     async def act(request: Request, action: str, reason: str, **args: Any) -> Any:
@@ -307,15 +307,13 @@ def create_app(
             return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(fut)), action_timeout_s)
         except TimeoutError:
             if fut.cancel():
-                raise _Refused(504, f"the trading loop did not take the action within {action_timeout_s:g} s; "
+                raise HTTPException(504, f"the trading loop did not take the action within {action_timeout_s:g} s; "
                                "it was not taken") from None  # fmt: skip
             return await asyncio.wrap_future(fut)  # it is running: wait for what it did
-        except LoopNotRunning as exc:
-            raise _Refused(503, str(exc)) from None
         except NotFoundError as exc:
-            raise _Refused(404, str(exc)) from None
-        except T26Error as exc:
-            raise _Refused(409, str(exc)) from None
+            raise HTTPException(404, str(exc)) from None
+        except T26Error as exc:  # refused by the state of the run, or the loop is not running
+            raise HTTPException(409 if control.running else 503, str(exc)) from None
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Any:
@@ -381,7 +379,7 @@ def create_app(
         """``scope``: ``working`` (default), ``done`` (the recent finished ones) or ``all``."""
         s = snap()
         if scope not in ("working", "done", "all"):
-            raise _Refused(422, f"scope must be working, done or all, got {scope!r}")
+            raise HTTPException(422, f"scope must be working, done or all, got {scope!r}")
         done = control.done[:] if scope != "working" else []
         return (s["working"] if scope != "done" else []) + done
 
@@ -472,7 +470,7 @@ def create_app(
     @api.post(
         "/orders/{client_id}/cancel",
         response_model=M.Order,
-        responses={**acting, 404: {"model": M.Error}},
+        responses={**acting, 404: {"model": M.Problem}},
         tags=["act"],
     )
     async def cancel(request: Request, client_id: str, body: M.Reason | None = None) -> Any:
@@ -489,23 +487,13 @@ def create_app(
         """The kill switch: latch halted (journaled, it holds across restarts), cancel every working
         order, flatten every position. Needs ``"confirm": "KILL"``."""
         if body.confirm != "KILL":
-            raise _Refused(400, f'confirm must be exactly "KILL" to set the kill switch, got {body.confirm!r}')
+            raise HTTPException(400, f'confirm must be exactly "KILL" to set the kill switch, got {body.confirm!r}')
         return await act(request, "kill", body.reason)
 
     app.include_router(api)
 
-    @app.exception_handler(_Refused)
-    async def _refused(request: Request, exc: _Refused) -> Any:
-        return _JSON({"detail": exc.detail}, status_code=exc.status)
-
     _secure_schema(app)
     return _Auth(app, token=token, failed=FailedAuth(auth_failures, auth_window_s), log=say)
-
-
-class _Refused(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.detail = status, detail
 
 
 def _secure_schema(app: Any) -> None:
