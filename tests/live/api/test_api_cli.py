@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.live.api.conftest import TOKEN
+from trade2026._json import clean, dumps
 from trade2026.live import ApiClient
 from trade2026.live._journal import scan
 
@@ -87,6 +88,8 @@ def test_client_subcommands_steer_a_running_serve(cli: Any, home: Path, venue_ur
         flat = lambda: all(x["qty"] == 0 for x in api.request("GET", "/api/v1/positions")) and not api.orders()  # noqa: E731
         _wait("flat with nothing working", flat)
         assert cli("serve", "resume", *base).exit_code == 2  # latched
+        r = cli("serve", "orders", *base, "--scope", "all", "--json")  # nothing changes any more: the
+        assert json.loads(r.stdout) == json.loads(dumps(clean(api.orders("all"))))  # library gives the CLI's JSON
     finally:
         p.send_signal(signal.SIGTERM)
         out, _ = p.communicate(timeout=60)
