@@ -246,7 +246,9 @@ class Control:
                 continue  # the caller gave up waiting: the action is not taken
             acted = True
             try:
-                cmd.future.set_result(self._run(cmd))
+                result = self._run(cmd)
+                engine.flush()  # the action record is durable even when the action had nothing to do
+                cmd.future.set_result(result)
             except Exception as exc:  # the caller gets the error; the loop goes on
                 cmd.future.set_exception(exc)
         since = now - self._published
