@@ -32,7 +32,7 @@ REQUIRED: dict[str, list[str]] = {
     "factors attribute": ["--weights", "equal"],
     "factors regress": ["AAA"],
     "runs show": ["x"],
-    "serve": ["--strategy", "sma_cross"],
+    "serve run": ["--strategy", "sma_cross"],
     "features build": ["missing.toml"],
     "features show": ["x"],
     "models show": ["x"],

@@ -7,7 +7,10 @@ the venue before it sends anything. :func:`replay_paper` trades a backtest strat
 in-process :class:`PaperVenue` over lake bars, filling as ``run_backtest`` does.
 """
 
+from trade2026.live._api import ApiServer, ApiSettings, api_settings, create_app, read_token
+from trade2026.live._api_client import ApiClient
 from trade2026.live._ccxt import CcxtVenue
+from trade2026.live._control import Control
 from trade2026.live._engine import Reconciliation, TradingEngine
 from trade2026.live._journal import Journal
 from trade2026.live._orders import STATUSES, TERMINAL, TRANSITIONS, ClientIds, Order, is_legal_path, transition
@@ -20,8 +23,12 @@ from trade2026.live._sink import LakeSink
 from trade2026.live._venue import PaperVenue, Venue
 
 __all__ = [
+    "ApiClient",
+    "ApiServer",
+    "ApiSettings",
     "CcxtVenue",
     "ClientIds",
+    "Control",
     "Denial",
     "Fill",
     "Journal",
@@ -43,8 +50,11 @@ __all__ = [
     "TokenBucket",
     "TradingEngine",
     "Venue",
+    "api_settings",
+    "create_app",
     "is_legal_path",
     "load_risk",
+    "read_token",
     "replay_paper",
     "serve",
     "target_shares",

@@ -10,6 +10,7 @@ to the venue. Journal records (kinds):
 ``state``    the trading state / kill switch
 ``day``      the equity the day's loss is measured from
 ``start``    the first record: the run's starting cash
+``action``   an operator's request (control API): who, why, what; its effect is in the records after it
 
 A new run (:meth:`start` on an empty journal) takes the venue's cash as its starting cash and
 halts if the venue holds positions it did not make. Restart: load the snapshot, replay the records
@@ -117,6 +118,7 @@ class TradingEngine:
         self.snapshot_every = snapshot_every
         self._since_snapshot = 0
         self.started = False
+        self.reconciliation: Reconciliation | None = None  # what start() found, once it returned
         self.on_fill: Callable[[Fill], None] | None = None
         self.on_order: Callable[[O.Order], None] | None = None
 
@@ -183,6 +185,8 @@ class TradingEngine:
             p.start_cash = p.cash = p.day_start_equity = float(rec["cash"])
         elif kind == "day":
             self.portfolio.day_start_equity = rec["equity"]
+        elif kind == "action":
+            pass  # who asked and why; what it did is in the records that follow
         else:
             msg = f"journal {self.journal.file}: unknown record kind {kind!r} at seq {rec['seq']}"
             raise T26Error(msg)
@@ -251,6 +255,7 @@ class TradingEngine:
             self._set_state(HALTED, "reconciliation: " + "; ".join(rec.differences))
             self.flush()
         self.started = True
+        self.reconciliation = rec
         return rec
 
     def _compare(self, rec: Reconciliation, *, catch_up: bool = False) -> None:
@@ -333,6 +338,10 @@ class TradingEngine:
         else:
             self.risk.set_state(state, reason)
         self._record("state", state=self.risk.state, killed=self.risk.killed, reason=self.risk.halt_reason)
+
+    def record_action(self, actor: str, action: str, reason: str, **fields: Any) -> None:
+        """Journal an operator's request (``actor`` e.g. ``"api:127.0.0.1"``, and why) before acting on it."""
+        self._record("action", actor=actor, action=action, reason=reason, **fields)
 
     def set_state(self, state: str, reason: str | None = None) -> None:
         """Set the trading state (active / reducing / halted), journaled."""

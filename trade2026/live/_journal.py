@@ -121,6 +121,11 @@ class Journal:
         self._buf.append(encode({"seq": self.seq, "kind": kind, **fields}))
         return self.seq
 
+    @property
+    def pending(self) -> int:
+        """Records appended and not yet committed (written and fsync'd)."""
+        return len(self._buf)
+
     def commit(self) -> None:
         """Write and fsync every buffered record (one write, one fsync: group commit)."""
         if not self._buf:

@@ -84,6 +84,7 @@ def serve(
     bar_seconds: float = 60.0,
     max_bars: int | None = None,
     log: Callable[[str], None] | None = None,
+    api: Any = None,
 ) -> ServeResult:
     """Run the live loop until the feed ends or a stop signal, and return its summary.
 
@@ -126,6 +127,9 @@ def serve(
         With a streaming venue: stop after this many bars (default: until a signal).
     log : callable, optional
         Progress messages (the CLI's stderr logger).
+    api : ApiSettings, optional
+        Run the control API (see :func:`~trade2026.live.api_settings`) while the loop runs; its
+        address goes to stderr as ``control API on http://HOST:PORT``.
     """
     say = log or (lambda _m: None)
     limits = risk if isinstance(risk, RiskLimits) else load_risk(risk)
@@ -155,6 +159,11 @@ def serve(
         PrismClient(venue, timeout=2.0).close()  # unreachable: say so before anything is created
     elif live:
         target = _ccxt_venue(venue, symbols)
+    control = None
+    if api is not None:
+        from trade2026.live._control import Control
+
+        control = Control(venue if live else f"paper:{replay}")
     sink = LakeSink(lake, rid) if write_lake else None
     where = venue if bars is None else f"paper venue over {replay} ({bars['symbol'].n_unique()} symbols)"
     say(f"serve: run {rid}, {where}, journal {run_dir}")
@@ -165,14 +174,19 @@ def serve(
         if sink is not None:
             engine.on_fill = sink.fill
             engine.on_order = lambda o: sink.order(o, clock[0]())
+        if control is not None:
+            control.attach(engine)
 
     def on_bar(engine: Any, ts: Any) -> None:
         if sink is not None:
             sink.mark(engine.portfolio, clock[0]())
+        if control is not None:
+            control.bar(engine, ts)
 
     result: Any
     try:
-        with stop_on_signals(handle_signals) as should_stop:
+        with stop_on_signals(handle_signals) as stop_flag, _api_running(api, control, run_dir):
+            should_stop = stop_flag if control is None else _stepping(control, stop_flag)
             common: dict[str, Any] = {
                 "run_dir": run_dir,
                 "config": config,
@@ -198,6 +212,32 @@ def serve(
         say(f"serve: writing the live tables failed: {sink.error}")
     say(f"serve: {result.bars} bars, {result.summary['orders']} orders, equity {result.summary['equity']:.2f}")
     return ServeResult(rid, str(run_dir), venue, strategy, result, rows, limits.to_dict())
+
+
+@contextmanager
+def _api_running(api: Any, control: Any, run_dir: Path) -> Iterator[None]:
+    """The control API while the block (the loop) runs; the control refuses actions once it ends."""
+    if api is None:
+        yield
+        return
+    from trade2026.live._api import serve_api
+
+    with serve_api(api, control, run_dir):
+        try:
+            yield
+        finally:
+            control.close()
+
+
+def _stepping(control: Any, should_stop: Callable[[], bool]) -> Callable[[], bool]:
+    """The loops poll ``should_stop`` between market events: there the API's queued actions run
+    and the snapshot is published."""
+
+    def poll() -> bool:
+        control.step()
+        return should_stop()
+
+    return poll
 
 
 def _ccxt_venue(venue: str, symbols: list[str] | None) -> Any:
