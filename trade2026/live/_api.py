@@ -251,6 +251,7 @@ def create_app(
 
     from trade2026.live import _api_models as M
     from trade2026.live._metrics import Metrics
+    from trade2026.live._page import mount_page
 
     class _JSON(JSONResponse):
         def render(self, content: Any) -> bytes:
@@ -475,6 +476,7 @@ def create_app(
         return _JSON({"detail": exc.detail}, status_code=exc.status)
 
     _secure_schema(app)
+    mount_page(app)  # the operator page: / and /static/*, public, outside the schema
     return _Auth(app, token=token, failed=FailedAuth(auth_failures, auth_window_s), log=say)
 
 
