@@ -15,6 +15,7 @@
   const fills = new Map(); // seq -> fill, the tape (newest kept)
   let lastFillSeq = 0;
   const TAPE = 200;
+  const SIM_EPOCH_MS = Date.UTC(2024, 0, 2);
 
   const $ = (id) => document.getElementById(id);
 
@@ -23,11 +24,13 @@
   // ------------------------------------------------------------------ formatting
   const nf = (digits) => new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const money = nf(2);
+  const whole = nf(0);
+  const fine = nf(4);
   const qtyFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 6 });
   const isNum = (x) => typeof x === "number" && Number.isFinite(x);
   const fmtMoney = (x) => (isNum(x) ? money.format(x) : "—");
-  const fmtQty = (x) => (isNum(x) ? qtyFmt.format(x) : "—");
-  const fmtPrice = (x) => (isNum(x) ? (Math.abs(x) >= 1000 ? nf(2) : nf(4)).format(x) : "—");
+  const fmtQty = (x) => (isNum(x) ? (Math.abs(x) >= 1000 ? whole : qtyFmt).format(x) : "—");
+  const fmtPrice = (x) => (isNum(x) ? (Math.abs(x) >= 1000 ? money : fine).format(x) : "—");
   const fmtPct = (x) => (isNum(x) ? `${(100 * x).toFixed(1)}%` : "—");
   const signClass = (x) => (isNum(x) && x > 0 ? "pos" : isNum(x) && x < 0 ? "neg" : "");
 
@@ -45,8 +48,10 @@
       return Number.isNaN(d.getTime()) ? ts : d.toISOString().replace("T", " ").slice(0, 19);
     }
     if (!isNum(ts)) return "—";
-    if (ts >= 1e17) return new Date(ts / 1e6).toISOString().replace("T", " ").slice(0, 23); // ns since the epoch
-    return `t=${(ts / 1e9).toFixed(1)} s`; // a simulated venue's clock: ns since its start
+    // ns since the epoch, or (a simulated venue) since its start, placed at its first session as the
+    // loop places its bars (trade2026.live._stream._bar_time), so fills and the equity curve agree
+    const ms = ts >= 1e17 ? ts / 1e6 : SIM_EPOCH_MS + ts / 1e6;
+    return new Date(ms).toISOString().replace("T", " ").slice(0, 23);
   }
 
   function tsValue(ts, i) {
@@ -155,7 +160,7 @@
     const up = Boolean(h.connected);
     const stale = isNum(h.last_event_age_s) && h.last_event_age_s > 10;
     node.className = up && !stale ? "ok-text" : up ? "warn-text" : "bad-text";
-    node.textContent = `${up ? "● connected" : "○ disconnected"} · last event ${fmtAge(h.last_event_age_s)}`;
+    node.textContent = `${up ? "● connected" : "○ disconnected"}, ${fmtAge(h.last_event_age_s)}`;
   }
 
   function renderHealth(h) {
@@ -165,7 +170,7 @@
     const slow = !isNum(h.loop_age_s) || h.loop_age_s > 5;
     loop.className = slow ? "warn-text" : "ok-text";
     const lag = isNum(h.journal_lag) ? ` · journal lag ${h.journal_lag}` : "";
-    loop.textContent = `last turn ${fmtAge(h.loop_age_s)}${lag}`;
+    loop.textContent = `${fmtAge(h.loop_age_s)}${lag}`;
     if (typeof h.reconciled === "boolean") renderReconciled(h.reconciled);
     if (h.state) renderState({ state: h.state, killed: h.killed });
   }
@@ -182,7 +187,7 @@
     node.className = diffs.length ? "bad-text" : "ok-text";
     if (!r) node.textContent = "done";
     else if (diffs.length) node.textContent = `differences (halted): ${diffs.join("; ")}`;
-    else node.textContent = `done · ${r.replayed ?? 0} records replayed, no differences`;
+    else node.textContent = `done · ${r.replayed ?? 0} replayed, no differences`;
   }
 
   // ------------------------------------------------------------------ panels
@@ -192,7 +197,7 @@
       row([
         [p.symbol],
         [fmtQty(p.qty), "num"],
-        [fmtPrice(p.avg_price), "num"],
+        [p.qty ? fmtPrice(p.avg_price) : "—", "num"],
         [fmtPrice(p.mark), "num"],
         [fmtMoney(p.unrealised), `num ${signClass(p.unrealised)}`],
         [fmtMoney(p.realised), `num ${signClass(p.realised)}`],
@@ -293,9 +298,10 @@
     );
     const b = r.bucket;
     if (b && isNum(b.capacity)) {
-      const share = b.capacity > 0 ? b.tokens / b.capacity : null;
-      const text = `${fmtQty(Math.floor(b.tokens))} of ${fmtQty(b.capacity)} tokens · refills ${fmtQty(b.rate_per_s)}/s`;
-      $("bucket").replaceChildren(meter("tokens left", share, text));
+      // drawn like the limits: the share used, so an empty bucket (orders denied) is the red end
+      const share = b.capacity > 0 ? 1 - b.tokens / b.capacity : null;
+      const text = `${fmtQty(Math.floor(b.tokens))} of ${fmtQty(b.capacity)} tokens left · refills ${fmtQty(b.rate_per_s)}/s`;
+      $("bucket").replaceChildren(meter("rate_per_s", share, text));
     } else {
       $("bucket").replaceChildren(el("p", { class: "muted", text: "no rate limit" }));
     }
