@@ -158,9 +158,7 @@ def register(root: typer.Typer) -> None:
 
         Example: t26 serve status --url http://127.0.0.1:8765 --token-file ~/.t26/api_token --json
         """
-        data = _client(url, token_file).status()
-        row = {k: v for k, v in data.items() if k != "health"}
-        return Out(data, tables=[("status", [row]), ("health", [data["health"]])])
+        return Out(_client(url, token_file).status())
 
     def _set_state(action: str, url: str, token_file: str | None, reason: str) -> Out:
         data = _client(url, token_file).set_state(action, reason)

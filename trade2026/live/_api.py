@@ -261,7 +261,8 @@ def create_app(
     metrics = Metrics(control)
     control.observe = metrics.observe
     stopping = threading.Event()
-    errors: dict[int | str, dict[str, Any]] = {r: {"model": M.Error} for r in (401, 429, 503)}
+    # 422 too: a malformed request gets {"detail": "<what is wrong>"}, not FastAPI's list
+    errors: dict[int | str, dict[str, Any]] = {r: {"model": M.Error} for r in (401, 422, 429, 503)}
     app = FastAPI(
         title="Trade2026 control API",
         version="1",
@@ -511,6 +512,7 @@ class ApiServer:
     def __init__(self, app: Any, host: str, port: int) -> None:
         import uvicorn
 
+        self.app = app
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -542,6 +544,10 @@ class ApiServer:
         return self
 
     def stop(self) -> None:
+        """End the event streams, then the server."""
+        fast = getattr(self.app, "fastapi", None)
+        if fast is not None:
+            fast.state.stopping.set()
         self.server.should_exit = True
         self.thread.join(timeout=5)
         self.sock.close()
@@ -562,5 +568,4 @@ def serve_api(
     try:
         yield server
     finally:
-        app.fastapi.state.stopping.set()
         server.stop()

@@ -69,10 +69,8 @@ class ApiClient:
             raise T26Error(msg, option="url") from None
 
     def status(self) -> dict[str, Any]:
-        """The state (``/api/v1/state``) with the health (``/health``) and readiness."""
-        state = self.request("GET", "/api/v1/state")
-        health = self.request("GET", "/health")
-        return {**state, "health": {k: v for k, v in health.items() if k not in state}}
+        """The state (``/api/v1/state``) and, under ``health``, ``/health``."""
+        return {**self.request("GET", "/api/v1/state"), "health": self.request("GET", "/health")}
 
     def set_state(self, action: str, reason: str) -> dict[str, Any]:
         """``action``: ``halt``, ``reduce`` or ``resume``."""
