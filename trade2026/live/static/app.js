@@ -482,9 +482,11 @@
 
   function tick() {
     guard(loadHealth());
-    guard(api("/api/v1/pnl").then(renderPnl));
     if (performance.now() - lastSnapshot > 3000) guard(loadAll()); // the stream is quiet or down
   }
+
+  // the whole curve (up to the loop's cap) comes with /api/v1/pnl, so it is fetched less often
+  const curveTick = () => guard(api("/api/v1/pnl").then(renderPnl));
 
   // ------------------------------------------------------------------ actions
   const reason = () => $("reason").value.trim() || "operator page";
@@ -581,7 +583,7 @@
     setStream("connecting…", "warn-text");
     await guard(loadAll());
     runStream();
-    timers.push(setInterval(tick, 1500));
+    timers.push(setInterval(tick, 1500), setInterval(curveTick, 5000));
   }
 
   document.addEventListener("DOMContentLoaded", () => {
