@@ -27,9 +27,11 @@ ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (journaled with wh
 class _DefaultRun(TyperGroup):
     """``t26 serve [OPTIONS]`` runs the loop (``run``); ``t26 serve SUBCOMMAND`` the subcommand."""
 
+    default_command = "run"
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
-            args = ["run", *args]
+            args = [self.default_command, *args]
         return list(super().parse_args(ctx, args))
 
 

@@ -45,6 +45,10 @@ def resolve(tokens: list[str]) -> tuple[list[str], Any, list[str]]:
     while rest and rest[0] in getattr(cmd, "commands", {}):
         path.append(rest[0])
         cmd = cmd.commands[rest.pop(0)]
+        default = getattr(cmd, "default_command", None)  # `t26 serve --strategy X` is `t26 serve run ...`
+        if default and not (rest and rest[0] in cmd.commands):
+            path.append(default)
+            cmd = cmd.commands[default]
     return path, cmd, rest
 
 

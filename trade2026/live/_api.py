@@ -35,7 +35,7 @@ from typing import Any
 
 from trade2026._json import dumps
 from trade2026.errors import ConfigError, NotFoundError, T26Error
-from trade2026.live._control import STATE_DENIALS, Control, LoopNotRunning
+from trade2026.live._control import STATE_DENIALS, Control
 
 MIN_TOKEN = 24
 PUBLIC = ("/ping", "/")  # and /static/*: no data in them
@@ -245,9 +245,10 @@ def create_app(
     events_every_s : float
         Shortest time between two events on ``/api/v1/events``.
     """
-    from fastapi import APIRouter, FastAPI, Request
+    from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, Response, StreamingResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from trade2026.live import _api_models as M
     from trade2026.live._metrics import Metrics
@@ -257,12 +258,22 @@ def create_app(
         def render(self, content: Any) -> bytes:
             return dumps(content).encode()
 
+    def strict_query(request: Request) -> None:
+        """An unknown query parameter (a typo: ``?scop=all``) is refused, not ignored."""
+        route = request.scope.get("route")
+        known = {p.alias for p in route.dependant.query_params} if route is not None else set()
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            names = ", ".join(repr(u) for u in unknown)
+            raise HTTPException(422, f"unknown query parameter(s) {names}; known: {', '.join(sorted(known)) or 'none'}")
+
     say = log or _stderr
     metrics = Metrics(control)
     control.observe = metrics.observe
     stopping = threading.Event()
     # 422 too: a malformed request gets {"detail": "<what is wrong>"}, not FastAPI's list
-    errors: dict[int | str, dict[str, Any]] = {r: {"model": M.Error} for r in (401, 422, 429, 503)}
+    errors: dict[int | str, dict[str, Any]] = {r: {"model": M.Problem} for r in (400, 401, 422, 429, 503)}
+    acting: dict[int | str, dict[str, Any]] = {r: {"model": M.Problem} for r in (409, 504)}  # state; loop too slow
     app = FastAPI(
         title="Trade2026 control API",
         version="1",
@@ -270,6 +281,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         default_response_class=_JSON,
+        dependencies=[Depends(strict_query)],
     )
     app.state.stopping = stopping
     app.state.control = control
@@ -286,7 +298,7 @@ def create_app(
     def snap() -> dict[str, Any]:
         s = control.snapshot
         if s is None:
-            raise _Refused(503, "the trading loop has not reconciled with the venue yet; see GET /readyz")
+            raise HTTPException(503, "the trading loop has not reconciled with the venue yet; see GET /readyz")
         return s
 
     async def act(request: Request, action: str, reason: str, **args: Any) -> Any:
@@ -296,15 +308,24 @@ def create_app(
             return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(fut)), action_timeout_s)
         except TimeoutError:
             if fut.cancel():
-                raise _Refused(504, f"the trading loop did not take the action within {action_timeout_s:g} s; "
+                raise HTTPException(504, f"the trading loop did not take the action within {action_timeout_s:g} s; "
                                "it was not taken") from None  # fmt: skip
             return await asyncio.wrap_future(fut)  # it is running: wait for what it did
-        except LoopNotRunning as exc:
-            raise _Refused(503, str(exc)) from None
         except NotFoundError as exc:
-            raise _Refused(404, str(exc)) from None
-        except T26Error as exc:
-            raise _Refused(409, str(exc)) from None
+            raise HTTPException(404, str(exc)) from None
+        except T26Error as exc:  # refused by the state of the run, or the loop is not running
+            raise HTTPException(409 if control.running else 503, str(exc)) from None
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Any:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # a path with GET and POST routes: Allow lists both, not the first's
+            path = request.url.path
+            routes = [*app.routes, *api.routes]  # the router's routes are not flattened into the app's
+            matching = [r for r in routes if (rx := getattr(r, "path_regex", None)) and rx.match(path)]
+            allowed = {m for r in matching for m in getattr(r, "methods", None) or ()}
+            headers["Allow"] = ", ".join(sorted(allowed))
+        return _JSON({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Any:  # never a bare 500 page
@@ -359,7 +380,7 @@ def create_app(
         """``scope``: ``working`` (default), ``done`` (the recent finished ones) or ``all``."""
         s = snap()
         if scope not in ("working", "done", "all"):
-            raise _Refused(422, f"scope must be working, done or all, got {scope!r}")
+            raise HTTPException(422, f"scope must be working, done or all, got {scope!r}")
         done = control.done[:] if scope != "working" else []
         return (s["working"] if scope != "done" else []) + done
 
@@ -389,19 +410,21 @@ def create_app(
         15 s. Read it with ``fetch()`` streaming (the bearer header), not ``EventSource``."""
 
         async def stream() -> Any:
-            seen, seq, quiet = -1, 0, time.monotonic()
+            seen, seq, quiet, last = -1, 0, time.monotonic(), ""
             yield ": connected\n\n"
             while not stopping.is_set():
                 closed = control.closed
                 s, v = control.snapshot, control.version
                 now = time.monotonic()
-                if s is not None and v != seen:
+                if s is not None and v != seen:  # a new snapshot: sent when it says something new
+                    seen = v
                     new = [f for f in control.fills[-1000:] if f["seq"] > seq]
-                    seq = new[-1]["seq"] if new else seq
-                    body = {k: s[k] for k in ("state", "positions", "pnl", "risk", "working")}
-                    yield f"event: snapshot\ndata: {dumps({**body, 'fills': new})}\n\n"
-                    seen, quiet = v, now
-                elif now - quiet >= keepalive_s:
+                    text = dumps({k: s[k] for k in ("state", "positions", "pnl", "risk", "working")})
+                    if new or text != last:
+                        seq = new[-1]["seq"] if new else seq
+                        yield f'event: snapshot\ndata: {text[:-1]}, "fills": {dumps(new)}}}\n\n'
+                        last, quiet = text, now
+                if now - quiet >= keepalive_s:
                     yield ": keep-alive\n\n"
                     quiet = now
                 if closed:  # the loop ended: its last snapshot was sent
@@ -414,17 +437,17 @@ def create_app(
     def _state(request: Request, name: str, body: M.Reason) -> Any:
         return act(request, name, body.reason)
 
-    @api.post("/halt", response_model=M.StateOut, responses={409: {"model": M.Error}}, tags=["act"])
+    @api.post("/halt", response_model=M.StateOut, responses=acting, tags=["act"])
     async def halt(request: Request, body: M.Reason) -> Any:
         """Stop sending new orders (working ones stay; cancel them with cancel-all)."""
         return await _state(request, "halted", body)
 
-    @api.post("/reduce", response_model=M.StateOut, responses={409: {"model": M.Error}}, tags=["act"])
+    @api.post("/reduce", response_model=M.StateOut, responses=acting, tags=["act"])
     async def reduce(request: Request, body: M.Reason) -> Any:
         """Reduce-only: only orders that bring a position closer to flat pass risk."""
         return await _state(request, "reducing", body)
 
-    @api.post("/resume", response_model=M.StateOut, responses={409: {"model": M.Error}}, tags=["act"])
+    @api.post("/resume", response_model=M.StateOut, responses=acting, tags=["act"])
     async def resume(request: Request, body: M.Reason) -> Any:
         """Trade again (refused while the kill switch is set)."""
         return await _state(request, "active", body)
@@ -432,7 +455,7 @@ def create_app(
     @api.post(
         "/orders",
         response_model=M.Order,
-        responses={409: {"model": M.Error}, 422: {"model": M.Error}},
+        responses=acting,
         tags=["act"],
     )
     async def order(request: Request, body: M.OrderIn) -> Any:
@@ -448,7 +471,7 @@ def create_app(
     @api.post(
         "/orders/{client_id}/cancel",
         response_model=M.Order,
-        responses={404: {"model": M.Error}, 409: {"model": M.Error}},
+        responses={**acting, 404: {"model": M.Problem}},
         tags=["act"],
     )
     async def cancel(request: Request, client_id: str, body: M.Reason | None = None) -> Any:
@@ -456,35 +479,23 @@ def create_app(
         why = body.reason if body is not None else "cancel from the control API"
         return await act(request, "cancel", why, client_id=client_id)
 
-    @api.post("/cancel-all", response_model=M.Canceled, responses={409: {"model": M.Error}}, tags=["act"])
+    @api.post("/cancel-all", response_model=M.Canceled, responses=acting, tags=["act"])
     async def cancel_all(request: Request, body: M.Reason) -> Any:
         return await act(request, "cancel_all", body.reason)
 
-    @api.post(
-        "/kill", response_model=M.Killed, responses={400: {"model": M.Error}, 409: {"model": M.Error}}, tags=["act"]
-    )
+    @api.post("/kill", response_model=M.Killed, responses=acting, tags=["act"])
     async def kill(request: Request, body: M.KillIn) -> Any:
         """The kill switch: latch halted (journaled, it holds across restarts), cancel every working
         order, flatten every position. Needs ``"confirm": "KILL"``."""
         if body.confirm != "KILL":
-            raise _Refused(400, f'confirm must be exactly "KILL" to set the kill switch, got {body.confirm!r}')
+            raise HTTPException(400, f'confirm must be exactly "KILL" to set the kill switch, got {body.confirm!r}')
         return await act(request, "kill", body.reason)
 
     app.include_router(api)
 
-    @app.exception_handler(_Refused)
-    async def _refused(request: Request, exc: _Refused) -> Any:
-        return _JSON({"detail": exc.detail}, status_code=exc.status)
-
     _secure_schema(app)
     mount_page(app)  # the operator page: / and /static/*, public, outside the schema
     return _Auth(app, token=token, failed=FailedAuth(auth_failures, auth_window_s), log=say)
-
-
-class _Refused(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.detail = status, detail
 
 
 def _secure_schema(app: Any) -> None:

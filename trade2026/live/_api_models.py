@@ -39,7 +39,9 @@ class KillIn(BaseModel):
     reason: str = ReasonText
 
 
-class Error(BaseModel):
+class Problem(BaseModel):
+    """An error answer: what went wrong and how to fix it."""
+
     detail: str
     reason: str | None = Field(default=None, description="The risk denial's reason code, when risk refused.")
     order: dict[str, Any] | None = None

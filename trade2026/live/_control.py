@@ -55,10 +55,6 @@ def order_view(o: Any, created: float | None) -> dict[str, Any]:
     }
 
 
-class LoopNotRunning(T26Error):
-    """The trading loop is not running (not started yet, or finished): no action can be taken."""
-
-
 @dataclass(frozen=True)
 class _Command:
     action: str
@@ -226,7 +222,7 @@ class Control:
         """Run the queued actions, then publish a snapshot when one is due (the loop calls this
         between market events)."""
         engine = self.engine
-        if engine is None or not engine.started:
+        if engine is None or not engine.started or self.closed:
             return
         now = time.monotonic()
         self.health.loop = now
@@ -265,14 +261,14 @@ class Control:
             except queue.Empty:
                 return
             if cmd.future.set_running_or_notify_cancel():
-                cmd.future.set_exception(LoopNotRunning("the trading loop has stopped"))
+                cmd.future.set_exception(T26Error("the trading loop has stopped"))
 
     # ------------------------------------------------------------------ API side
     def submit(self, action: str, *, actor: str, reason: str, **args: Any) -> Future[Any]:
         """Queue ``action`` for the loop; the future holds its result (or the error)."""
         fut: Future[Any] = Future()
         if not self.running:
-            fut.set_exception(LoopNotRunning("the trading loop is not running (not started yet, or stopped)"))
+            fut.set_exception(T26Error("the trading loop is not running (not started yet, or stopped)"))
             return fut
         self._queue.put(_Command(action, actor, reason, args, fut))
         return fut
