@@ -126,7 +126,7 @@
     if (!data) return "";
     if (typeof data === "string") return data;
     const d = data.detail ?? data.message ?? data.error;
-    if (typeof d === "string") return d;
+    if (typeof d === "string") return data.reason ? `${d} [${data.reason}]` : d; // a risk denial's reason code
     if (Array.isArray(d)) return d.map((x) => x.msg || JSON.stringify(x)).join("; ");
     return d ? JSON.stringify(d) : "";
   }
