@@ -125,9 +125,8 @@
   function detail(data) {
     if (!data) return "";
     if (typeof data === "string") return data;
-    const d = data.detail ?? data.message ?? data.error;
+    const d = data.detail;
     if (typeof d === "string") return data.reason ? `${d} [${data.reason}]` : d; // a risk denial's reason code
-    if (Array.isArray(d)) return d.map((x) => x.msg || JSON.stringify(x)).join("; ");
     return d ? JSON.stringify(d) : "";
   }
 
@@ -375,8 +374,8 @@
     renderPositions(s.positions);
     if (s.pnl) renderPnl({ ...s.pnl, curve: undefined });
     renderRisk(s.risk);
-    renderOrders(s.orders ?? s.working ?? s.working_orders);
-    addFills(s.fills ?? s.new_fills);
+    renderOrders(s.working);
+    addFills(s.fills); // the fills since the previous event
   }
 
   function setStream(text, cls) {
@@ -396,7 +395,7 @@
       if (field === "event") name = value;
       else if (field === "data") data.push(value);
     }
-    if (!data.length || (name !== "snapshot" && name !== "message")) return;
+    if (!data.length || name !== "snapshot") return;
     try {
       applySnapshot(JSON.parse(data.join("\n")));
     } catch (e) {
@@ -573,7 +572,8 @@
       await api("/api/v1/state");
     } catch (e) {
       token = null;
-      $("login-error").textContent = e instanceof AuthError ? `refused: ${e.message}` : `cannot reach the API: ${e.message}`;
+      const why = e instanceof AuthError ? "refused" : e instanceof TypeError ? "cannot reach the API" : "the API answered";
+      $("login-error").textContent = `${why}: ${e.message}`; // a fetch that never got an answer is a TypeError
       $("login-button").disabled = false;
       return;
     }
