@@ -125,7 +125,14 @@ def test_operator_page_shows_the_run_and_its_kill_switch_flattens_and_latches(
     served: dict[str, Any], venue_url: str, tmp_path: Path
 ) -> None:
     base, token = served["url"], served["token"]
-    api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=10) as api:
+        manual = _drive_the_page(api, base, token, tmp_path)
+        _check_the_api(api, manual)
+    _check_the_journal_and_venue(served, venue_url, manual)
+
+
+def _drive_the_page(api: httpx.Client, base: str, token: str, tmp_path: Path) -> str:
+    """Operate the page; returns the client id of the manual limit order it placed."""
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:
@@ -133,11 +140,13 @@ def test_operator_page_shows_the_run_and_its_kill_switch_flattens_and_latches(
             page = context.new_page()
             page.set_default_timeout(WAIT_MS)
             errors: list[str] = []
+
+            def console(m: Any) -> None:  # a CSP violation or a script error (not the expected 401 and 422)
+                if m.type == "error" and "Failed to load resource" not in m.text:
+                    errors.append(m.text)
+
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on(  # a CSP violation or a script error; the refused token's 401 and the denied order's 422 are expected
-                "console",
-                lambda m: m.type == "error" and "Failed to load resource" not in m.text and errors.append(m.text),
-            )
+            page.on("console", console)
             page.goto(base + "/")
 
             # a wrong token is refused by the API and the page says so
@@ -196,17 +205,21 @@ def test_operator_page_shows_the_run_and_its_kill_switch_flattens_and_latches(
             assert errors == []
         finally:
             browser.close()
+    return str(manual)
 
-    # the API: latched, nothing working, the manual order canceled, flat
+
+def _check_the_api(api: httpx.Client, manual: str) -> None:
+    """Latched, nothing working, the manual order canceled, flat."""
     state = api.get("/api/v1/state").json()
     assert state["killed"] is True and state["state"] == "HALTED"
     _until("every order to be done", lambda: api.get("/api/v1/orders", params={"scope": "working"}).json() == [])
     done = {o["client_id"]: o for o in api.get("/api/v1/orders", params={"scope": "all"}).json()}
     assert done[manual]["status"] == "canceled"
     _until("the positions to be flat", lambda: all(p["qty"] == 0 for p in api.get("/api/v1/positions").json()))
-    api.close()
 
-    # stop the process, then read what it journaled and what the venue holds for the run
+
+def _check_the_journal_and_venue(served: dict[str, Any], venue_url: str, manual: str) -> None:
+    """Stop the process, then read what it journaled and what the venue holds for the run."""
     p = served["process"]
     p.send_signal(signal.SIGTERM)
     assert p.wait(timeout=30) == 0, "".join(served["log"])
@@ -214,6 +227,12 @@ def test_operator_page_shows_the_run_and_its_kill_switch_flattens_and_latches(
     kills = [r for r in records if r["kind"] == "state" and r["killed"]]
     assert kills and "browser test kill" in str(kills[0]["reason"]) and kills[-1]["state"] == "halted"
     assert not [r for r in records if r["kind"] == "state" and not r["killed"] and r["seq"] > kills[0]["seq"]]
+    # who and why: each action the page took is journaled before it acts, with the API client and the reason
+    actions = [(r["action"], r["actor"], r["reason"]) for r in records if r["kind"] == "action"]
+    assert [a for a, _, _ in actions].count("order") == 2, actions  # the denied one and the resting one
+    kill_action = next(r for r in records if r["kind"] == "action" and r["action"] == "kill")
+    assert kill_action["seq"] < kills[0]["seq"] and kill_action["reason"] == "browser test kill"
+    assert all(who.startswith("api:127.0.0.1") for _, who, _ in actions), actions
     events = {(r["client_id"], r["event"]) for r in records if r["kind"] == "event"}
     assert {(manual, "cancel_request"), (manual, "canceled")} <= events, sorted(e for e in events if e[0] == manual)
     held: collections.Counter[str] = collections.Counter()
