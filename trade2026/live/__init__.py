@@ -7,8 +7,9 @@ the venue before it sends anything. :func:`replay_paper` trades a backtest strat
 in-process :class:`PaperVenue` over lake bars, filling as ``run_backtest`` does.
 """
 
-from trade2026.live._api import ApiServer, ApiSettings, api_settings, create_app, read_token
+from trade2026.live._api import create_app
 from trade2026.live._api_client import ApiClient
+from trade2026.live._api_server import ApiServer, ApiSettings, api_settings, read_token
 from trade2026.live._ccxt import CcxtVenue
 from trade2026.live._control import Control
 from trade2026.live._engine import Reconciliation, TradingEngine

@@ -13,7 +13,7 @@ import urllib.request
 from typing import Any
 
 from trade2026.errors import InputError, T26Error
-from trade2026.live._api import TOKEN_ENV, read_token
+from trade2026.live._api_server import TOKEN_ENV, read_token
 
 
 class ApiClient:

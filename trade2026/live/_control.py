@@ -125,6 +125,8 @@ class Control:
         The venue's label shown by the API (``paper``, ``prism://...``).
     publish_s : float
         Longest time between two snapshots while the loop runs (seconds); an action publishes at once.
+    min_publish_s : float
+        Shortest time between two snapshots for changed orders (so a burst of orders is one snapshot).
     max_fills, max_done, max_curve : int
         Fills, finished orders and equity points kept for the API (the journal and the lake keep all).
     observe : callable, optional
@@ -136,13 +138,14 @@ class Control:
         venue: str = "",
         *,
         publish_s: float = 0.1,
+        min_publish_s: float = 0.02,
         max_fills: int = 10_000,
         max_done: int = 2_000,
         max_curve: int = 20_000,
         observe: Callable[[str, float], None] | None = None,
     ) -> None:
         self.venue = venue
-        self.publish_s = publish_s
+        self.publish_s, self.min_publish_s = publish_s, min_publish_s
         self.max_fills, self.max_done, self.max_curve = max_fills, max_done, max_curve
         self.observe = observe or (lambda _op, _s: None)
         self.health = Health()
@@ -243,10 +246,13 @@ class Control:
                 continue  # the caller gave up waiting: the action is not taken
             acted = True
             try:
-                cmd.future.set_result(self._run(cmd))
+                result = self._run(cmd)
+                engine.flush()  # the action record is durable even when the action had nothing to do
+                cmd.future.set_result(result)
             except Exception as exc:  # the caller gets the error; the loop goes on
                 cmd.future.set_exception(exc)
-        if acted or self._dirty or now - self._published >= self.publish_s:
+        since = now - self._published
+        if acted or (self._dirty and since >= self.min_publish_s) or since >= self.publish_s:
             self.publish()
 
     def close(self) -> None:

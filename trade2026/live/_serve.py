@@ -220,7 +220,7 @@ def _api_running(api: Any, control: Any, run_dir: Path) -> Iterator[None]:
     if api is None:
         yield
         return
-    from trade2026.live._api import serve_api
+    from trade2026.live._api_server import serve_api
 
     with serve_api(api, control, run_dir):
         try:

@@ -236,3 +236,10 @@ def test_fills_since_restart_and_bounded_lists(tmp_path: Path) -> None:
         r.halt_loop()
         r.control.close()
         r.engine.close()
+
+
+def test_an_action_with_nothing_to_do_is_still_journaled_at_once(running: Running, client: Any) -> None:
+    c = client()
+    assert _post(c, "/api/v1/cancel-all", reason="nightly sweep").json() == {"canceled": []}
+    last = running.records()[-1]  # read back from the file: committed, not just buffered
+    assert (last["kind"], last["action"], last["reason"]) == ("action", "cancel_all", "nightly sweep")
