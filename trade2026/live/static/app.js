@@ -502,13 +502,8 @@
     guard(act(`/api/v1/orders/${encodeURIComponent(clientId)}/cancel`, { reason: reason() }, () => `cancel of ${clientId} sent`));
   }
 
-  function orderText(o) {
-    if (!o || typeof o !== "object") return "order sent";
-    const id = o.client_id ?? o.order?.client_id ?? "";
-    const status = o.status ?? o.order?.status ?? "";
-    const why = o.reason ?? o.order?.reason ?? o.denial?.code ?? "";
-    return `order ${id} ${status}${why ? `: ${why}` : ""}`.trim();
-  }
+  // the order the API answers with (a denial is a 409/422 whose detail and reason code `say` shows)
+  const orderText = (o) => `order ${o.client_id} ${o.status}${o.reason ? `: ${o.reason}` : ""}`;
 
   function bindActions() {
     $("halt").addEventListener("click", () => guard(act("/api/v1/halt", { reason: reason() }, () => "trading halted")));
