@@ -149,6 +149,7 @@ def create_app(
 
     from trade2026.live import _api_models as M
     from trade2026.live._metrics import Metrics
+    from trade2026.live._page import mount_page
 
     class _JSON(JSONResponse):
         def render(self, content: Any) -> bytes:
@@ -390,6 +391,7 @@ def create_app(
     app.include_router(api)
 
     _secure_schema(app)
+    mount_page(app)  # the operator page: / and /static/*, public, outside the schema
     return _Auth(app, token=token, failed=FailedAuth(auth_failures, auth_window_s), log=say)
 
 
