@@ -179,6 +179,19 @@ def _run(
     return Out(report.to_dict(), tables=tables, lines=lines)
 
 
+def _parse_where(items: list[str] | None) -> dict[str, str]:
+    from trade2026.errors import InputError
+
+    out: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            msg = f"bad --where {item!r}; use COLUMN=VALUE, e.g. --where method=hrp"
+            raise InputError(msg)
+        out[key.strip()] = value.strip()
+    return out
+
+
 def _facts(ctx: Ctx, table: str | None, symbols: str | None) -> Out:
     from trade2026.errors import InputError, NotFoundError
     from trade2026.sim import stylized_facts
@@ -210,6 +223,15 @@ def mc(
         str | None, typer.Option(help="Validate a returns column of this table instead of a strategy.")
     ] = None,
     column: Annotated[str, typer.Option(help="With --returns-table: the simple-returns column.")] = "return",
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where",
+            metavar="COLUMN=VALUE",
+            help="With --returns-table: keep the rows where COLUMN equals VALUE, to pick one series of a long "
+            "table (e.g. --where method=hrp); repeatable.",
+        ),
+    ] = None,
     methods: Annotated[
         str | None,
         typer.Option(
@@ -265,17 +287,23 @@ def mc(
     A path of 252 30-minute sessions with the 40 default agents takes ~4 s:
     keep --synthetic-paths modest or use --executor processes.
 
-    Examples: t26 sim mc --strategy sma_cross:fast=20,slow=50 --symbol AAA ;
-    t26 sim mc --strategy sma_cross:fast=20,slow=50 --symbol AAA --methods prism --synthetic-paths 20 ;
-    t26 sim mc --returns-table backtest_returns --column return --paths 5000
+    A --returns-table with several series (timestamps repeating across key columns, such as
+    portfolio_backtest_returns' method) exits 2 naming them; --where picks one.
+
+    Examples: t26 sim mc --strategy sma_cross:fast=20,slow=50 --symbol ACC ;
+    t26 sim mc --strategy sma_cross:fast=20,slow=50 --symbol ACC --methods prism --synthetic-paths 20 ;
+    t26 sim mc --returns-table portfolio_backtest_returns --where method=hrp --paths 5000
     """
     from dataclasses import replace
 
     from trade2026.errors import InputError, NotFoundError
-    from trade2026.sim import METRICS, monte_carlo
+    from trade2026.sim import METRICS, monte_carlo, returns_series
 
     if (strategy is None) == (returns_table is None):
         msg = "give exactly one of --strategy (with --table/--symbol) or --returns-table"
+        raise InputError(msg)
+    if where and strategy:
+        msg = "--where picks a series of --returns-table; with --strategy use --symbol"
         raise InputError(msg)
     method_list = split_list(methods) or None
     prism_kw: dict[str, Any] = {}
@@ -317,14 +345,8 @@ def mc(
             ctx.log(f"prism: {synthetic_paths} PRISM run(s), each rerun through the backtest engine")
         source: dict[str, Any] = {"bars": bars, "strategy": strategy}
     else:
-        frame = ctx.lake.read(src)
-        if column not in frame.columns:
-            msg = f"{src!r} has no column {column!r}; columns: {', '.join(frame.columns)}"
-            raise InputError(msg)
-        has_ts = "ts" in frame.columns
-        ordered = frame.sort("ts") if has_ts else frame
-        dated = has_ts and frame.schema["ts"].is_temporal()  # timestamps to infer periods_per_year from
-        source = {"returns": ordered[column], "ts": ordered["ts"] if dated else None}
+        returns, stamps = returns_series(ctx.lake.read(src), column, where=_parse_where(where), table=src)
+        source = {"returns": returns, "ts": stamps}
     params = {
         "strategy": strategy,
         "table": src,
@@ -333,6 +355,7 @@ def mc(
         "synthetic_paths": synthetic_paths,
         "ruin_limit": ruin_limit,
         "seed": seed,
+        **({"where": where} if where else {}),
         **{k: v for k, v in {**prism_kw, "prism_days": prism_days}.items() if v is not None},
     }
     with ctx.tracking_run("sim-mc", params=params) as run:

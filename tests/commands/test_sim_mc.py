@@ -162,3 +162,31 @@ def test_mc_bad_input(home: Path, args: list[str], needle: str) -> None:
     res = t26(home, *[a.replace("{sym}", sym) for a in args])
     assert res.exit_code == 2, res.stdout
     assert needle in res.stderr
+
+
+def test_mc_long_returns_table_needs_one_series(home: Path) -> None:
+    """Stacked series (portfolio_backtest_returns' methods) are never compounded as one series."""
+    import datetime as dt
+
+    from trade2026.sim import monte_carlo
+
+    rng = np.random.default_rng(1)
+    ts = [dt.datetime(2020, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=i) for i in range(120)]
+    series = {"hrp": rng.normal(0.001, 0.01, 120), "ew": rng.normal(-0.001, 0.02, 120)}
+    frame = pl.concat(
+        pl.DataFrame({"backtest_id": "bt1", "method": m, "ts": ts, "return": r}) for m, r in series.items()
+    )
+    Lake(home).write("long_returns", frame)
+    res = t26(home, "--returns-table", "long_returns", "--paths", "20")
+    assert res.exit_code == 2, res.stdout
+    assert "several series" in res.stderr and "method" in res.stderr and "--where" in res.stderr
+    assert "backtest_id" not in res.stderr.split("pick one")[0]  # constant across rows: not a key
+    picked = t26(home, "--returns-table", "long_returns", "--where", "method=hrp", "--paths", "20", "--json")
+    assert picked.exit_code == 0, picked.stdout + picked.stderr
+    data = json.loads(picked.stdout)
+    assert data["observed"]["total_return"] == pytest.approx(float(np.prod(1 + series["hrp"]) - 1), rel=1e-12)
+    want = monte_carlo(returns=series["hrp"], ts=pl.Series(ts), n_paths=20, table="long_returns")
+    assert data == library_json(want)
+    for args, needle in [(["--where", "method=nope"], "no row"), (["--where", "nosuch=1"], "no column 'nosuch'")]:
+        bad = t26(home, "--returns-table", "long_returns", *args)
+        assert bad.exit_code == 2 and needle in bad.stderr, bad.stderr
