@@ -175,7 +175,7 @@ def render(out: Out, *, as_json: bool) -> None:
         sys.stdout.write(dumps(out.data) + "\n")
         return
     tables = list(out.tables)
-    if not tables:
+    if not tables and not (out.lines and out.data in ([], {}, None)):  # an empty result the lines explain
         data = out.data
         if isinstance(data, list):
             tables = [("", data)]

@@ -182,7 +182,7 @@ def show(
     symbol: Annotated[str | None, typer.Option(help="Only this symbol (comma-separated for several).")] = None,
     start: Annotated[str | None, typer.Option(help="First ts (inclusive), YYYY-MM-DD or ISO.")] = None,
     end: Annotated[str | None, typer.Option(help="Last ts (inclusive), YYYY-MM-DD or ISO.")] = None,
-    limit: Annotated[int, typer.Option(help="Rows to show (0 = all).")] = 20,
+    limit: Annotated[int, typer.Option(help="Rows to show (0 = all); the output says when rows were left out.")] = 20,
     tail: Annotated[bool, typer.Option(help="Show the last rows instead of the first.")] = False,
     version: Annotated[int | None, typer.Option(help="Read an earlier Delta version (time travel).")] = None,
 ) -> Out:
@@ -210,10 +210,17 @@ def show(
     order = [c for c in ("symbol", "ts") if c in cols]
     if order:
         lf = lf.sort(order)
-    if limit:
-        lf = lf.tail(limit) if tail else lf.head(limit)
+    if limit:  # one row more than shown tells whether rows were left out
+        lf = lf.tail(limit + 1) if tail else lf.head(limit + 1)
     df = lf.collect()
-    return Out(df.to_dicts(), lines=[] if df.height else ["no rows match"])
+    more = bool(limit) and df.height > limit
+    if more:
+        df = df.tail(limit) if tail else df.head(limit)
+    lines = [] if df.height else ["no rows match"]
+    if more:
+        which = "last" if tail else "first"
+        lines.append(f"showing the {which} {limit} rows; more match (--limit N shows N, --limit 0 all)")
+    return Out(df.to_dicts(), lines=lines)
 
 
 @command(app, "history")

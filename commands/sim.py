@@ -205,7 +205,7 @@ def _facts(ctx: Ctx, table: str | None, symbols: str | None) -> Out:
     rep = stylized_facts(ctx.lake.read_bars(table, symbols=split_list(symbols) or None, columns=["close", "volume"]))
     data = {"table": table, **rep.to_dict()}
     title = f"Stylized facts of {table}: {rep.n_passed}/{len(rep.facts)} pass ({rep.n_returns:,} returns)"
-    kurt = ", ".join(f"{h} bars: {k:.2f}" for h, k in rep.kurtosis_by_horizon.items())
+    kurt = ", ".join(f"{h} bars: {k:.2f}" for h, k in rep.excess_kurtosis_by_horizon.items())
     return Out(data, tables=[(title, _facts_rows(data))], lines=[f"excess kurtosis by horizon: {kurt}"])
 
 
