@@ -68,17 +68,46 @@ def build(
     return Out(rows)
 
 
-@command(app, "ingest", flags={"columns": "--map"})
+@command(app, "ingest", flags={"columns": "--map"})  # kind, keys, adjust: same names
 def ingest(
     ctx: Ctx,
     files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files or folders.")],
-    table: Annotated[str, typer.Option(help="Target table: bars_* (merged on symbol, ts) or ticks.")] = "bars_1d",
+    table: Annotated[
+        str,
+        typer.Option(help="Target table: bars_* (merged on symbol, ts), ticks*, or any other name with --kind/--keys."),
+    ] = "bars_1d",
     map_: Annotated[
         list[str] | None,
         typer.Option(
-            "--map", help="Column mapping FIELD=SOURCE (fields: symbol ts open high low close volume price size side)."
+            "--map",
+            metavar="FIELD=SOURCE",
+            help="Column mapping (bars/ticks fields: symbol ts open high low close volume adj_close price size side; "
+            "any column name for other tables). Repeatable.",
         ),
     ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="For a table that is not bars_*/ticks*: signals (keys symbol,ts), returns (ts, a 'return' column) "
+            "or factors (ts, a column per factor).",
+            show_default=False,
+        ),
+    ] = None,
+    keys: Annotated[
+        str | None,
+        typer.Option(
+            help="Key columns of such a table, comma-separated (e.g. method,ts); overrides --kind's.",
+            show_default=False,
+        ),
+    ] = None,
+    adjust: Annotated[
+        bool,
+        typer.Option(
+            "--adjust",
+            help="Bars: store the Adj Close column as close and scale open/high/low by adj_close/close "
+            "(dividend- and split-adjusted, as Yahoo's auto_adjust); volume is kept.",
+        ),
+    ] = False,
     symbol: Annotated[str | None, typer.Option(help="Symbol for single-symbol files.")] = None,
     tz: Annotated[
         str, typer.Option(help="Time zone of naive timestamps (date-only values stay at midnight UTC).")
@@ -92,10 +121,13 @@ def ingest(
         str, typer.Option(help="Decimal mark of numbers in text files: '.' (1,234.5) or ',' (1.234,5).")
     ] = ".",
 ) -> Out:
-    """Ingest CSV/Parquet files: map columns, parse times, validate, merge on (symbol, ts).
+    """Ingest CSV/Parquet files: map columns, parse times, validate, merge on the table's keys.
 
-    Nothing is written unless every row validates. Example:
-    t26 data ingest prices.csv --table bars_1d --map ts=Date --map close="Adj Close" --symbol SPY
+    Bars merge on (symbol, ts), ticks replace each (symbol, date); other tables (signals, return
+    series, factor returns) merge on the keys of --kind or --keys. Nothing is written unless every
+    row validates. Examples:
+    t26 data ingest prices.csv --table bars_1d --map ts=Date --symbol SPY --adjust ;
+    t26 data ingest my_returns.csv --table my_returns --kind returns
     """
     from trade2026.lake import IngestOptions
     from trade2026.lake import ingest as do_ingest
@@ -110,9 +142,10 @@ def ingest(
         delimiter="\t" if delimiter == "\\t" else delimiter,
         encoding=encoding,
         decimal=decimal,
+        adjust=adjust,
     )
     _check_tz(tz)
-    res = do_ingest(ctx.lake, files, table=table, options=opts)
+    res = do_ingest(ctx.lake, files, table=table, options=opts, kind=kind, keys=split_list(keys) or None)
     return Out(res.to_dict())
 
 
