@@ -29,6 +29,37 @@ from trade2026.errors import T26Error
 
 T = TypeVar("T")
 
+# Help shows what a value looks like, never a Python type: TEXT, INTEGER, NUMBER, PATH, A|B choices,
+# "TEXT ..." for a repeatable option or a list of arguments, and nothing after a flag (no <bool>).
+_HELP_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "Path": "PATH", "bool": "BOOLEAN"}
+
+
+def _help_type(self: Any, ctx: Any) -> str | None:
+    if getattr(self, "is_flag", False):
+        return None
+    if getattr(self, "metavar", None) is not None:
+        return str(self.metavar)
+    label = _ORIGINAL_DISPLAY_TYPE(self, ctx).strip("<>")
+    listed = label.startswith("list[") and label.endswith("]")
+    label = label[5:-1] if listed else label
+    label = "|".join(_HELP_TYPES.get(part, part.upper() if part.isidentifier() else part) for part in label.split("|"))
+    many = listed or getattr(self, "nargs", 1) != 1
+    return f"{label} ..." if many else label
+
+
+def _patch_help_types() -> None:
+    from typer import core
+
+    core._TyperParameter.display_type = _help_type  # type: ignore[method-assign]
+    core.TyperOption.display_type_rich = _help_type  # type: ignore[method-assign]
+    core.TyperArgument.display_type_rich = _help_type  # type: ignore[method-assign]
+
+
+from typer import core as _typer_core  # noqa: E402  (typer is imported above; this is its core module)
+
+_ORIGINAL_DISPLAY_TYPE = _typer_core._TyperParameter.display_type
+_patch_help_types()
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON result on stdout.")]
 HomeOpt = Annotated[
     Path | None,
@@ -42,7 +73,7 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback
 NoTrackOpt = Annotated[bool, typer.Option("--no-track", help="Do not log this run to MLflow.")]
 UniverseOpt = Annotated[
     str | None,
-    typer.Option("--universe", help='Instead of --symbols: "AAA,BBB" or "sector:NAME" (from the symbols table).'),
+    typer.Option("--universe", help='Instead of --symbols: "ACC,ACZV" or "sector:NAME" (from the symbols table).'),
 ]
 
 

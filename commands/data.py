@@ -36,7 +36,8 @@ def sample(
 ) -> Out:
     """Write the built-in synthetic universe (bars_1d, bars_1m, ticks, symbols) to the lake.
 
-    The recipe behind it is datasets/sample.toml. Example: t26 data sample --symbols 60 --years 12 --seed 0
+    The recipe behind it is datasets/sample.toml. It also copies the example saved screens to
+    <home>/screens.toml when there is none. Example: t26 data sample --symbols 60 --years 12 --seed 0
     """
     from trade2026.datasets import SampleSpec, generate, write_sample
 
@@ -47,7 +48,13 @@ def sample(
     data = generate(spec)
     written = write_sample(ctx.lake, data, force=force)
     rows = [{"table": t, "rows": w["rows"], "version": w["version"]} for t, w in written.items()]
-    return Out(rows, lines=[f"[dim]lake: {ctx.lake.root}[/dim]"])
+    lines = [f"[dim]lake: {ctx.lake.root}[/dim]"]
+    from trade2026.screener import write_example_screens
+
+    screens = write_example_screens(Path(ctx.settings.home) / "screens.toml")  # never over the user's file
+    if screens is not None:
+        lines.append(f"[dim]example saved screens: {screens} (t26 screen --list)[/dim]")
+    return Out(rows, lines=lines)
 
 
 @command(app, "build")
@@ -212,7 +219,8 @@ def ls(ctx: Ctx) -> Out:
 def show(
     ctx: Ctx,
     table: Annotated[str, typer.Argument(help="Table name.")],
-    symbol: Annotated[str | None, typer.Option(help="Only this symbol (comma-separated for several).")] = None,
+    symbols: Annotated[str | None, typer.Option(help="Only these symbols (comma-separated).")] = None,
+    symbol: Annotated[str | None, typer.Option("--symbol", hidden=True, help="Old spelling of --symbols.")] = None,
     start: Annotated[str | None, typer.Option(help="First ts (inclusive), YYYY-MM-DD or ISO.")] = None,
     end: Annotated[str | None, typer.Option(help="Last ts (inclusive), YYYY-MM-DD or ISO.")] = None,
     limit: Annotated[int, typer.Option(help="Rows to show (0 = all); the output says when rows were left out.")] = 20,
@@ -221,12 +229,13 @@ def show(
 ) -> Out:
     """Show rows of a table, filtered by symbol and time.
 
-    Example: t26 data show bars_1d --symbol ACC --start 2024-01-01 --limit 5
+    Example: t26 data show bars_1d --symbols ACC --start 2024-01-01 --limit 5
     """
     import polars as pl
 
     if limit < 0:
         raise InputError(f"--limit must be >= 0 (0 shows all rows), got {limit}")
+    symbol = ",".join(x for x in (symbols, symbol) if x)
     lf = ctx.lake.scan(table, version=version)
     cols = lf.collect_schema().names()
     if symbol:

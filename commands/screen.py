@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         universe: Annotated[
             str | None,
-            typer.Option("--universe", help='Symbols "AAA,BBB" or "sector:NAME" (default: all).', show_default=False),
+            typer.Option("--universe", help='Symbols "ACC,ACZV" or "sector:NAME" (default: all).', show_default=False),
         ] = None,
         benchmark: Annotated[
             str | None,
