@@ -159,27 +159,89 @@ def _stdout_console() -> Any:
     return Console()
 
 
+# Quantities shown as percentages in tables (the JSON keeps fractions): returns, volatilities,
+# drawdowns, probabilities and rates. A column is one by its name; a row of a metric table
+# (``metric``/``field`` naming one) has its numbers shown so.
+PERCENT = frozenset(
+    {
+        "total_return", "cagr", "ann_return", "ann_vol", "ann_mean", "vol_ann", "max_drawdown", "return",
+        "mean_return", "mean_ret", "excess", "hit_rate", "prob_loss", "risk_of_ruin", "prob_drawdown_breach",
+        "volatility", "expected_return", "tracking_error", "win_rate", "share",
+    }
+)  # fmt: skip
+
+
+def _number(value: float) -> str:
+    """A float without scientific notation for ordinary magnitudes (1e-9 < |x| < 1e15)."""
+    if not math.isfinite(value):
+        return str(value)
+    mag = abs(value)
+    if value == 0:
+        return "0"
+    if mag >= 1e15 or mag < 1e-9:
+        return f"{value:.4g}"
+    if mag >= 1e4:
+        return f"{value:,.0f}" if mag >= 1e6 else f"{value:,.2f}".rstrip("0").rstrip(".")
+    if mag >= 1e-4:
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    digits = min(12, 2 - math.floor(math.log10(mag)))  # three significant digits
+    return f"{value:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def _percent(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return _fmt(value)
+    return f"{value * 100:,.2f}%"
+
+
+def _weights(value: dict[str, Any]) -> str:
+    """Weights largest first (by size), the zeros folded into a count."""
+    nonzero = sorted(((k, v) for k, v in value.items() if v), key=lambda kv: -abs(kv[1]))
+    zeros = len(value) - len(nonzero)
+    text = ", ".join(f"{k}={_number(float(v))}" for k, v in nonzero)
+    return f"{text}{', ' if text and zeros else ''}{f'{zeros} at 0' if zeros else ''}"
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        if value != 0 and (abs(value) >= 1e7 or abs(value) < 1e-4):
-            return f"{value:.4g}"
-        return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) < 1e7 else f"{value:.4g}"
+        return _number(value)
     if isinstance(value, _dt.datetime):
         if value.hour == value.minute == value.second == value.microsecond == 0:
             return value.date().isoformat()
         return value.isoformat(sep=" ")
     if isinstance(value, dict):
+        if value and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()):
+            return _weights(value)
         return ", ".join(f"{k}={_fmt(v)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(_fmt(v) for v in value)
     return str(value)
 
 
+def _cell(row: dict[str, Any], col: str) -> str:
+    value = row.get(col)
+    named = row.get("metric", row.get("field"))
+    if col in PERCENT or (isinstance(named, str) and named in PERCENT and col not in ("metric", "field")):
+        return _percent(value)
+    return _fmt(value)
+
+
+def _sorted_weights(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A table of weights (a ``weight`` column) largest first, rows at zero folded into one line."""
+    if not rows or any(not isinstance(r.get("weight"), int | float) for r in rows):
+        return list(rows)
+    nonzero = sorted((r for r in rows if r["weight"]), key=lambda r: -abs(r["weight"]))
+    zeros = len(rows) - len(nonzero)
+    if zeros:
+        first = next(iter(rows[0]))
+        nonzero.append({first: f"({zeros} more at 0)"})
+    return nonzero
+
+
 def render_rows(title: str, rows: Sequence[dict[str, Any]]) -> None:
+    """One table of row objects; headers and cells fold instead of being cut at narrow widths."""
     from rich.table import Table
     from rich.text import Text
 
@@ -187,6 +249,7 @@ def render_rows(title: str, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         console.print(f"[bold]{title}[/bold]: no rows" if title else "no rows")
         return
+    rows = _sorted_weights(rows)
     table = Table(title=title or None, title_justify="left", header_style="bold")
     columns: list[str] = []
     for row in rows:
@@ -195,9 +258,9 @@ def render_rows(title: str, rows: Sequence[dict[str, Any]]) -> None:
                 columns.append(key)
     for col in columns:
         numeric = all(isinstance(r.get(col), int | float) for r in rows if r.get(col) is not None)
-        table.add_column(Text(str(col)), justify="right" if numeric else "left")
+        table.add_column(Text(str(col), overflow="fold"), justify="right" if numeric else "left", overflow="fold")
     for row in rows:  # data is text, never markup (a symbol named "[/x]" must print as itself)
-        table.add_row(*(Text(_fmt(row.get(c))) for c in columns))
+        table.add_row(*(Text(_cell(row, c)) for c in columns))
     console.print(table)
 
 
