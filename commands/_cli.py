@@ -9,6 +9,7 @@ its exit code (2 for bad input, 1 for a runtime failure). No heavy library is im
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import inspect
@@ -124,8 +125,8 @@ class Ctx:
             _stderr_console().print(message, highlight=False)
 
     def progress(self, items: Iterable[T], *, total: int | None = None, description: str = "working") -> Iterator[T]:
-        """Iterate with a progress bar on stderr, shown only when stderr is a terminal."""
-        if not sys.stderr.isatty():
+        """Iterate with a progress bar on stderr, shown only when stderr is a terminal (never under --json)."""
+        if self.json or not is_terminal():
             yield from items
             return
         from rich.progress import Progress
@@ -136,6 +137,29 @@ class Ctx:
                 yield item
                 bar.advance(task)
 
+    @contextlib.contextmanager
+    def progress_bar(self, description: str, *, spinner_only: bool = False) -> Iterator[Any]:
+        """A live progress line on stderr for long library work, or None off a terminal and under --json.
+
+        Yields ``advance(stage, done, total)``, the callback library functions take as ``progress``
+        (e.g. ``monte_carlo(progress=advance)``): a spinner and the elapsed time from the start, then
+        a bar of ``done``/``total`` naming the last finished stage. ``spinner_only`` (when the library
+        draws its own bar, as over several PRISM runs) yields None and shows nothing.
+        """
+        if self.json or spinner_only or not is_terminal():
+            yield None
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, TimeElapsedColumn(), console=_stderr_console(), transient=True) as bar:
+            task = bar.add_task(description, total=None)
+
+            def advance(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=f"{description} ({stage} done)", completed=done, total=total)
+
+            yield advance
+
     def tracking_run(self, name: str, **kw: Any) -> Any:
         """An MLflow run context (a no-op one under ``--no-track``)."""
         from trade2026 import tracking
@@ -143,6 +167,11 @@ class Ctx:
         if not self.track:
             return tracking.null_run()
         return tracking.start_run(name, settings=self.settings, **kw)
+
+
+def is_terminal() -> bool:
+    """Whether stderr is a terminal: progress is drawn only there."""
+    return sys.stderr.isatty()
 
 
 @functools.cache

@@ -128,14 +128,16 @@ def _run(
         "symbol": cfg.symbol,
         "config_file": str(config) if config else None,
     }
-    with ctx.tracking_run("sim-prism", params=params) as run:
+    several = len(seed_list) > 1  # a bar over the runs; one run gets a spinner with the elapsed time
+    label = f"PRISM: {cfg.days} session(s) of {cfg.session_hours:g} h, {cfg.n_agents} agents"
+    with ctx.tracking_run("sim-prism", params=params) as run, ctx.progress_bar(label, spinner_only=several):
         report = simulate_runs(
             cfg,
             seed_list,
             lake=ctx.lake if write else None,
             executor=ex,
             ray_address=ray_address or ctx.settings.ray_address,
-            progress=True,
+            progress=several and not ctx.json,
         )
         run.log_metrics(report.tracking_metrics())
         run.log_dict(report.tracking_artifact(), "prism.json")
@@ -324,7 +326,6 @@ def mc(
         "executor": executor or ctx.settings.executor,
         "ray_address": ray_address or ctx.settings.ray_address,
         "prism_days": prism_days,
-        "progress": True,
         **prism_kw,
     }
     if plot is not None and plot.is_dir():  # before the simulation, not after it
@@ -358,8 +359,8 @@ def mc(
         **({"where": where} if where else {}),
         **{k: v for k, v in {**prism_kw, "prism_days": prism_days}.items() if v is not None},
     }
-    with ctx.tracking_run("sim-mc", params=params) as run:
-        report = monte_carlo(**source, table=src, **kw)
+    with ctx.tracking_run("sim-mc", params=params) as run, ctx.progress_bar("Monte Carlo") as advance:
+        report = monte_carlo(**source, table=src, progress=advance or False, **kw)
         run.log_params({"methods": [r.method for r in report.results]})
         run.log_metrics(report.tracking_metrics())
         data = report.to_dict()
