@@ -207,6 +207,9 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     from typer.testing import CliRunner
 
+    from commands import _cli
+    from trade2026 import dumps
+
     cwd, home = tmp_path / "work", tmp_path / "home"
     cwd.mkdir()
     write_inputs(cwd)
@@ -219,6 +222,15 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
     runner = CliRunner()
     port, venue, failures = _free_port(), None, []
+    results: list[tuple[str, Any]] = []  # every command's --json document, for the vocabulary
+    human = _cli.render
+
+    def render_both(out: Any, *, as_json: bool) -> None:
+        results.append((current, json.loads(dumps(out.data))))  # exactly what --json prints
+        human(out, as_json=as_json)
+
+    monkeypatch.setattr(_cli, "render", render_both)
+    current = ""
     try:
         for kind, text in steps():
             text = text.replace("7001", str(port))
@@ -232,6 +244,7 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                 if "RUN_ID" in tokens:
                     runs = json.loads(runner.invoke(app, ["runs", "ls", "--json"]).stdout)
                     tokens[tokens.index("RUN_ID")] = runs[0]["run_id"]
+                current = " ".join(tokens)
                 res = runner.invoke(app, tokens)
                 ok, out = res.exit_code == 0, f"{res.stdout}\n{res.stderr}"
             else:
@@ -244,3 +257,68 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             venue.terminate()
             venue.wait(timeout=30)
     assert not failures, f"{len(failures)} README example(s) failed:\n" + "\n\n".join(failures)
+    problems = [p for where, data in results for p in vocabulary_problems(where, data)]
+    assert len(results) > 60 and not problems, "\n".join(sorted(set(problems)))
+
+
+# --- the JSON vocabulary (README "JSON vocabulary"), checked on every result the examples produce ---
+
+# Keys whose children are data names (symbols, tables, parameters, dates), not vocabulary.
+MAPPINGS = {
+    "weights", "risk_contributions", "per_symbol", "tables", "params", "best_params", "search", "lake_rows",
+    "risk_limits", "agents", "prism_agents", "kurtosis_by_horizon", "excess_kurtosis_by_horizon", "transition",
+    "tags", "settings", "constraints", "definition", "aliases", "grid", "baselines", "facts_by_symbol",
+    "exposures", "quadrants", "returns", "classification", "current", "positions", "sectors",
+}  # fmt: skip
+_SNAKE = re.compile(r"^[a-z_][a-z0-9_]*$")
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_STAMP_OK = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,6})?\+00:00)?$")
+
+
+def vocabulary() -> tuple[dict[str, str], set[str]]:
+    """(synonym -> the name to use, names kept where the README documented them) from the README."""
+    text = README.read_text(encoding="utf-8").split("## JSON vocabulary", 1)[1].split("\n## ", 1)[0]
+    never: dict[str, str] = {}
+    for line in text.splitlines():
+        cells = line.split("|")
+        if len(cells) == 5 and cells[1].strip().startswith("`"):
+            names = re.findall(r"`([a-z_0-9]+)`", cells[1])
+            for bad in re.findall(r"`([a-z_0-9]+)`", cells[3]):
+                never[bad] = names[0]
+    kept_text = text.split("Kept where", 1)[1].split("Renamed:", 1)[0]
+    kept = set(re.findall(r"`([a-z_]+)` \(", kept_text))
+    return never, kept
+
+
+def vocabulary_problems(where: str, data: Any) -> list[str]:
+    never, kept = vocabulary()
+    out: list[str] = []
+
+    def walk(value: Any, parent: str | None) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                if parent not in MAPPINGS:
+                    if not _SNAKE.match(str(key)):
+                        out.append(f"{where}: key {key!r} is not snake_case")
+                    elif key in never and key not in kept:
+                        out.append(f"{where}: key {key!r} should be {never[key]!r}")
+                    if key == "symbols" and not isinstance(sub, list | type(None)) and "symbols" not in kept:
+                        out.append(f"{where}: 'symbols' is {type(sub).__name__}, not a list")
+                walk(sub, str(key))
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, parent)
+        elif isinstance(value, str) and _STAMP.match(value) and not _STAMP_OK.match(value):
+            out.append(f"{where}: timestamp {value!r} is not YYYY-MM-DD or ISO 8601 UTC")
+
+    walk(data, None)
+    return out
+
+
+def test_vocabulary_checker_catches_stragglers() -> None:
+    never, kept = vocabulary()
+    assert never["tstat"] == "t_stat" and never["vol_ann"] == "ann_vol" and "tstat" in kept
+    assert not vocabulary_problems("ok", {"t_stat": 1, "symbols": ["A"], "ts": "2024-01-02T00:00:00+00:00"})
+    bad = {"nobs": 3, "Sharpe": 1, "symbols": ["A"], "start": "2024-01-02 00:00:00", "weights": {"ACC": 1}}
+    found = vocabulary_problems("x", bad)
+    assert len(found) == 3 and any("'n_obs'" in p for p in found) and any("timestamp" in p for p in found)
