@@ -114,6 +114,8 @@ def steps() -> list[tuple[str, str]]:
             continue
         for line in block.replace("\\\n", " ").splitlines():
             line = re.split(r"\s#\s", line)[0].strip()
+            if line.startswith("pip install"):
+                continue  # installing is what the test environment already did
             if line and not line.startswith("#"):
                 out.append(("t26" if line.startswith("t26 ") else "shell", line))
     return out
@@ -204,6 +206,7 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
     import subprocess
     import sys
+    import time
 
     from typer.testing import CliRunner
 
@@ -223,6 +226,7 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
     port, venue, failures = _free_port(), None, []
     results: list[tuple[str, Any]] = []  # every command's --json document, for the vocabulary
+    timings: list[tuple[float, str]] = []
     human = _cli.render
 
     def render_both(out: Any, *, as_json: bool) -> None:
@@ -245,7 +249,9 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                     runs = json.loads(runner.invoke(app, ["runs", "ls", "--json"]).stdout)
                     tokens[tokens.index("RUN_ID")] = runs[0]["run_id"]
                 current = " ".join(tokens)
+                began = time.monotonic()
                 res = runner.invoke(app, tokens)
+                timings.append((time.monotonic() - began, current))
                 ok, out = res.exit_code == 0, f"{res.stdout}\n{res.stderr}"
             else:
                 proc = subprocess.run(text, shell=True, cwd=cwd, env=env, capture_output=True, text=True)
@@ -256,6 +262,8 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if venue is not None:
             venue.terminate()
             venue.wait(timeout=30)
+    for seconds, what in sorted(timings, reverse=True)[:12]:
+        print(f"{seconds:6.1f} s  t26 {what}")  # shown with -s: where the run's time goes
     assert not failures, f"{len(failures)} README example(s) failed:\n" + "\n\n".join(failures)
     problems = [p for where, data in results for p in vocabulary_problems(where, data)]
     assert len(results) > 60 and not problems, "\n".join(sorted(set(problems)))

@@ -24,6 +24,20 @@ def _series_keys(df: Any, column: str) -> list[str]:
     return [c for c in candidates if varying[c].max() > 1]
 
 
+def _picking(df: Any, keys: list[str]) -> dict[str, Any]:
+    """The fewest ``key=value`` pairs (in ``keys`` order) that leave one row per timestamp."""
+    import polars as pl
+
+    picked: dict[str, Any] = {}
+    for key in keys:
+        value = df[key].drop_nulls().sort()[0]
+        picked[key] = value
+        df = df.filter(pl.col(key) == value)
+        if df["ts"].n_unique() == df.height:
+            break
+    return picked
+
+
 def returns_series(
     frame: Any, column: str = "return", *, where: Mapping[str, Any] | None = None, table: str | None = None
 ) -> tuple[Any, Any]:
@@ -82,7 +96,7 @@ def returns_series(
                 f"{k}: {', '.join(map(str, sorted(df[k].unique().drop_nulls().cast(pl.String).to_list())[:6]))}"
                 for k in keys
             )
-            example = ", ".join(f"{k}={df[k].drop_nulls()[0]}" for k in keys)
+            example = ", ".join(f"{k}={v}" for k, v in _picking(df, keys).items())
             msg = (
                 f"{name} holds several series (timestamps repeat across its key column(s) {', '.join(keys)}: "
                 f"{shown}); pick one with where={{{example}}}"
