@@ -87,6 +87,7 @@ def ingest(
         list[str] | None,
         typer.Option(
             "--map",
+            rich_help_panel="Columns and keys",
             metavar="FIELD=SOURCE",
             help="Column mapping (bars/ticks fields: symbol ts open high low close volume adj_close price size side; "
             "any column name for other tables). Repeatable.",
@@ -95,6 +96,7 @@ def ingest(
     kind: Annotated[
         str | None,
         typer.Option(
+            rich_help_panel="Columns and keys",
             help="For a table that is not bars_*/ticks*: signals (keys symbol,ts), returns (ts, a 'return' column) "
             "or factors (ts, a column per factor).",
             show_default=False,
@@ -103,6 +105,7 @@ def ingest(
     keys: Annotated[
         str | None,
         typer.Option(
+            rich_help_panel="Columns and keys",
             help="Key columns of such a table, comma-separated (e.g. method,ts); overrides --kind's.",
             show_default=False,
         ),
@@ -111,21 +114,33 @@ def ingest(
         bool,
         typer.Option(
             "--adjust",
+            rich_help_panel="Columns and keys",
             help="Bars: store the Adj Close column as close and scale open/high/low by adj_close/close "
             "(dividend- and split-adjusted, as Yahoo's auto_adjust); volume is kept.",
         ),
     ] = False,
-    symbol: Annotated[str | None, typer.Option(help="Symbol for single-symbol files.")] = None,
+    symbol: Annotated[
+        str | None, typer.Option(rich_help_panel="Columns and keys", help="Symbol for single-symbol files.")
+    ] = None,
     tz: Annotated[
-        str, typer.Option(help="Time zone of naive timestamps (date-only values stay at midnight UTC).")
+        str,
+        typer.Option(
+            rich_help_panel="Text format", help="Time zone of naive timestamps (date-only values stay at midnight UTC)."
+        ),
     ] = "UTC",
     date_format: Annotated[
-        str | None, typer.Option(help="strftime format of the ts column, or epoch_s / epoch_ms / epoch_us.")
+        str | None,
+        typer.Option(
+            rich_help_panel="Text format", help="strftime format of the ts column, or epoch_s / epoch_ms / epoch_us."
+        ),
     ] = None,
-    delimiter: Annotated[str, typer.Option(help="CSV field delimiter.")] = ",",
-    encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+    delimiter: Annotated[str, typer.Option(rich_help_panel="Text format", help="CSV field delimiter.")] = ",",
+    encoding: Annotated[str, typer.Option(rich_help_panel="Text format", help="Text encoding of CSV files.")] = "utf-8",
     decimal: Annotated[
-        str, typer.Option(help="Decimal mark of numbers in text files: '.' (1,234.5) or ',' (1.234,5).")
+        str,
+        typer.Option(
+            rich_help_panel="Text format", help="Decimal mark of numbers in text files: '.' (1,234.5) or ',' (1.234,5)."
+        ),
     ] = ".",
 ) -> Out:
     """Ingest CSV/Parquet files: map columns, parse times, validate, merge on the table's keys.

@@ -14,8 +14,14 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-ExecutorOpt = Annotated[str | None, typer.Option("--executor", help="serial | processes | ray (default: settings).")]
-RayOpt = Annotated[str | None, typer.Option("--ray-address", help="Ray cluster address (with --executor ray).")]
+ExecutorOpt = Annotated[
+    str | None,
+    typer.Option("--executor", help="serial | processes | ray (default: settings).", rich_help_panel="Execution"),
+]
+RayOpt = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="Ray cluster address (with --executor ray).", rich_help_panel="Execution"),
+]
 
 
 def _facts_rows(facts: dict[str, Any]) -> list[dict[str, Any]]:
@@ -215,20 +221,28 @@ def _facts(ctx: Ctx, table: str | None, symbols: str | None) -> Out:
 def mc(
     ctx: Ctx,
     strategy: Annotated[
-        str | None, typer.Option(help="Strategy spec to backtest and validate, e.g. sma_cross:fast=20,slow=50.")
+        str | None,
+        typer.Option(
+            rich_help_panel="Source", help="Strategy spec to backtest and validate, e.g. sma_cross:fast=20,slow=50."
+        ),
     ] = None,
-    table: Annotated[str, typer.Option(help="Bars table for --strategy.")] = "bars_1d",
+    table: Annotated[str, typer.Option(rich_help_panel="Source", help="Bars table for --strategy.")] = "bars_1d",
     symbol: Annotated[
-        str | None, typer.Option(help="The symbol to backtest (needed when the table has several).")
+        str | None,
+        typer.Option(rich_help_panel="Source", help="The symbol to backtest (needed when the table has several)."),
     ] = None,
     returns_table: Annotated[
-        str | None, typer.Option(help="Validate a returns column of this table instead of a strategy.")
+        str | None,
+        typer.Option(rich_help_panel="Source", help="Validate a returns column of this table instead of a strategy."),
     ] = None,
-    column: Annotated[str, typer.Option(help="With --returns-table: the simple-returns column.")] = "return",
+    column: Annotated[
+        str, typer.Option(rich_help_panel="Source", help="With --returns-table: the simple-returns column.")
+    ] = "return",
     where: Annotated[
         list[str] | None,
         typer.Option(
             "--where",
+            rich_help_panel="Source",
             metavar="COLUMN=VALUE",
             help="With --returns-table: keep the rows where COLUMN equals VALUE, to pick one series of a long "
             "table (e.g. --where method=hrp); repeatable.",
@@ -237,41 +251,65 @@ def mc(
     methods: Annotated[
         str | None,
         typer.Option(
+            rich_help_panel="Methods and paths",
             help="Comma-separated: bootstrap, reshuffle, gbm, garch, regime, prism "
-            "(default: all that apply except prism, which runs only when named)."
+            "(default: all that apply except prism, which runs only when named).",
         ),
     ] = None,
-    paths: Annotated[int, typer.Option(min=10, help="Bootstrap / reshuffle paths.")] = 1000,
+    paths: Annotated[
+        int, typer.Option(rich_help_panel="Methods and paths", min=10, help="Bootstrap / reshuffle paths.")
+    ] = 1000,
     synthetic_paths: Annotated[
         int,
         typer.Option(
-            min=1, help="Synthetic price paths rerun through the backtest engine (per model, prism included)."
+            rich_help_panel="Methods and paths",
+            min=1,
+            help="Synthetic price paths rerun through the backtest engine (per model, prism included).",
         ),
     ] = 200,
     prism_agents: Annotated[
         str | None,
-        typer.Option(help="prism: agent counts per path, e.g. mm=2,noise=8,value=4 (default: PRISM's 40 agents)."),
+        typer.Option(
+            rich_help_panel="PRISM paths",
+            help="prism: agent counts per path, e.g. mm=2,noise=8,value=4 (default: PRISM's 40 agents).",
+        ),
     ] = None,
     prism_session: Annotated[
-        str | None, typer.Option(help="prism: length of each simulated session, e.g. 30m (default), 1h, 900s.")
+        str | None,
+        typer.Option(
+            rich_help_panel="PRISM paths", help="prism: length of each simulated session, e.g. 30m (default), 1h, 900s."
+        ),
     ] = None,
     prism_days: Annotated[
         int | None,
-        typer.Option(min=1, help="prism: sessions per path (default: enough to match the observed bars, at most 252)."),
+        typer.Option(
+            rich_help_panel="PRISM paths",
+            min=1,
+            help="prism: sessions per path (default: enough to match the observed bars, at most 252).",
+        ),
     ] = None,
     ruin_limit: Annotated[
         float,
-        typer.Option(min=0, max=1, help="Ruin = equity below 1 - this fraction of the start, at any time."),
+        typer.Option(
+            rich_help_panel="Methods and paths",
+            min=0,
+            max=1,
+            help="Ruin = equity below 1 - this fraction of the start, at any time.",
+        ),
     ] = 0.3,
     periods_per_year: Annotated[
         float | None,
         typer.Option(
-            help="Bars per year for annualising (default: inferred from the bars' spacing and calendar; see README)."
+            rich_help_panel="Methods and paths",
+            help="Bars per year for annualising (default: inferred from the bars' spacing and calendar; see README).",
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option(rich_help_panel="Methods and paths", min=0, help="Random seed.")] = 0,
     plot: Annotated[
-        Path | None, typer.Option(help="Write a PNG of the distributions here (also logged to MLflow).")
+        Path | None,
+        typer.Option(
+            rich_help_panel="Methods and paths", help="Write a PNG of the distributions here (also logged to MLflow)."
+        ),
     ] = None,
     executor: ExecutorOpt = None,
     ray_address: RayOpt = None,

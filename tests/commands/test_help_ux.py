@@ -54,3 +54,17 @@ def test_help_examples_use_symbols_of_the_sample() -> None:
     words.add("SPY")  # data ingest --symbol SPY names the symbol of the user's own file
     unknown = {tok: where for tok, where in used.items() if tok not in symbols | words}
     assert not unknown and used, unknown
+
+
+@pytest.mark.parametrize(
+    ("path", "panels"),
+    [
+        (("sim", "mc"), ["Source", "Methods and paths", "PRISM paths", "Execution"]),
+        (("data", "ingest"), ["Columns and keys", "Text format"]),
+    ],
+)
+def test_long_option_lists_are_grouped(path: tuple[str, ...], panels: list[str]) -> None:
+    text = _help(path)
+    found = re.findall(r"╭─ (.+?) ─", text)
+    assert [p for p in found if p in panels] == panels
+    assert "--prism-days" in text.split("PRISM paths")[-1] if "PRISM paths" in panels else "--tz" in text
