@@ -51,7 +51,7 @@ def _help_type(self: Any, ctx: Any) -> str | None:
 def _patch_help_types() -> None:
     from typer import core
 
-    core._TyperParameter.display_type = _help_type  # type: ignore[method-assign]
+    core._TyperParameter.display_type = _help_type  # type: ignore[method-assign,assignment]
     core.TyperOption.display_type_rich = _help_type  # type: ignore[method-assign]
     core.TyperArgument.display_type_rich = _help_type  # type: ignore[method-assign]
 
