@@ -234,7 +234,7 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         human(out, as_json=as_json)
 
     monkeypatch.setattr(_cli, "render", render_both)
-    current = ""
+    current, last_serve = "", 0
     try:
         for kind, text in steps():
             text = text.replace("7001", str(port))
@@ -249,6 +249,12 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                     runs = json.loads(runner.invoke(app, ["runs", "ls", "--json"]).stdout)
                     tokens[tokens.index("RUN_ID")] = runs[0]["run_id"]
                 current = " ".join(tokens)
+                if tokens[0] == "serve" and "--run-id" not in tokens:
+                    # the default run id is the UTC second (trade2026.live default_run_id): two runs
+                    # within one second collide, so a new run starts in a new second
+                    while int(time.time()) == last_serve:
+                        time.sleep(0.05)
+                    last_serve = int(time.time())
                 began = time.monotonic()
                 res = runner.invoke(app, tokens)
                 timings.append((time.monotonic() - began, current))
@@ -264,9 +270,11 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             venue.wait(timeout=30)
     for seconds, what in sorted(timings, reverse=True)[:12]:
         print(f"{seconds:6.1f} s  t26 {what}")  # shown with -s: where the run's time goes
-    assert not failures, f"{len(failures)} README example(s) failed:\n" + "\n\n".join(failures)
-    problems = [p for where, data in results for p in vocabulary_problems(where, data)]
-    assert len(results) > 60 and not problems, "\n".join(sorted(set(problems)))
+    problems = sorted({p for where, data in results for p in vocabulary_problems(where, data)})
+    assert not failures and not problems and len(results) > 60, (
+        f"{len(failures)} README example(s) failed:\n" + "\n\n".join(failures) + "\n\nJSON vocabulary:\n"
+        + "\n".join(problems)
+    )  # fmt: skip
 
 
 # --- the JSON vocabulary (README "JSON vocabulary"), checked on every result the examples produce ---
