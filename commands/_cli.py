@@ -241,7 +241,7 @@ def _fmt(value: Any) -> str:
             return value.date().isoformat()
         return value.isoformat(sep=" ")
     if isinstance(value, dict):
-        if value and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()):
+        if len(value) >= 3 and all(isinstance(v, float) for v in value.values()):  # weights, not parameters
             return _weights(value)
         return ", ".join(f"{k}={_fmt(v)}" for k, v in value.items())
     if isinstance(value, list):

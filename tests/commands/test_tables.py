@@ -62,6 +62,7 @@ def test_returns_are_percentages_and_ratios_are_not(screen: io.StringIO) -> None
 
 def test_weights_largest_first_zeros_folded(screen: io.StringIO) -> None:
     assert _cli._fmt({"AAA": 0.1, "BBB": 0.0, "CCC": -0.5, "DDD": 0.0}) == "CCC=-0.5, AAA=0.1, 2 at 0"
+    assert _cli._fmt({"fast": 20, "slow": 50}) == "fast=20, slow=50"  # parameters keep their order
     rows = [{"symbol": s, "weight": w} for s, w in [("A", 0.1), ("B", 0.0), ("C", 0.6), ("D", 0.3)]]
     _cli.render_rows("weights", rows)
     out = screen.getvalue()
