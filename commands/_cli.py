@@ -9,6 +9,7 @@ its exit code (2 for bad input, 1 for a runtime failure). No heavy library is im
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import inspect
@@ -29,6 +30,37 @@ from trade2026.errors import T26Error
 
 T = TypeVar("T")
 
+# Help shows what a value looks like, never a Python type: TEXT, INTEGER, NUMBER, PATH, A|B choices,
+# "TEXT ..." for a repeatable option or a list of arguments, and nothing after a flag (no <bool>).
+_HELP_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "Path": "PATH", "bool": "BOOLEAN"}
+
+
+def _help_type(self: Any, ctx: Any) -> str | None:
+    if getattr(self, "is_flag", False):
+        return None
+    if getattr(self, "metavar", None) is not None:
+        return str(self.metavar)
+    label = _ORIGINAL_DISPLAY_TYPE(self, ctx).strip("<>")
+    listed = label.startswith("list[") and label.endswith("]")
+    label = label[5:-1] if listed else label
+    label = "|".join(_HELP_TYPES.get(part, part.upper() if part.isidentifier() else part) for part in label.split("|"))
+    many = listed or getattr(self, "nargs", 1) != 1
+    return f"{label} ..." if many else label
+
+
+def _patch_help_types() -> None:
+    from typer import core
+
+    core._TyperParameter.display_type = _help_type  # type: ignore[method-assign,assignment]
+    core.TyperOption.display_type_rich = _help_type  # type: ignore[method-assign]
+    core.TyperArgument.display_type_rich = _help_type  # type: ignore[method-assign]
+
+
+from typer import core as _typer_core  # noqa: E402  (typer is imported above; this is its core module)
+
+_ORIGINAL_DISPLAY_TYPE = _typer_core._TyperParameter.display_type
+_patch_help_types()
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON result on stdout.")]
 HomeOpt = Annotated[
     Path | None,
@@ -42,7 +74,7 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback
 NoTrackOpt = Annotated[bool, typer.Option("--no-track", help="Do not log this run to MLflow.")]
 UniverseOpt = Annotated[
     str | None,
-    typer.Option("--universe", help='Instead of --symbols: "AAA,BBB" or "sector:NAME" (from the symbols table).'),
+    typer.Option("--universe", help='Instead of --symbols: "ACC,ACZV" or "sector:NAME" (from the symbols table).'),
 ]
 # One --periods-per-year for every command that annualises (checked by core.check_periods_per_year).
 PeriodsOpt = Annotated[
@@ -102,8 +134,8 @@ class Ctx:
             _stderr_console().print(message, highlight=False)
 
     def progress(self, items: Iterable[T], *, total: int | None = None, description: str = "working") -> Iterator[T]:
-        """Iterate with a progress bar on stderr, shown only when stderr is a terminal."""
-        if not sys.stderr.isatty():
+        """Iterate with a progress bar on stderr, shown only when stderr is a terminal (never under --json)."""
+        if self.json or not is_terminal():
             yield from items
             return
         from rich.progress import Progress
@@ -114,6 +146,29 @@ class Ctx:
                 yield item
                 bar.advance(task)
 
+    @contextlib.contextmanager
+    def progress_bar(self, description: str, *, spinner_only: bool = False) -> Iterator[Any]:
+        """A live progress line on stderr for long library work, or None off a terminal and under --json.
+
+        Yields ``advance(stage, done, total)``, the callback library functions take as ``progress``
+        (e.g. ``monte_carlo(progress=advance)``): a spinner and the elapsed time from the start, then
+        a bar of ``done``/``total`` naming the last finished stage. ``spinner_only`` (when the library
+        draws its own bar, as over several PRISM runs) yields None and shows nothing.
+        """
+        if self.json or spinner_only or not is_terminal():
+            yield None
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, TimeElapsedColumn(), console=_stderr_console(), transient=True) as bar:
+            task = bar.add_task(description, total=None)
+
+            def advance(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=f"{description} ({stage} done)", completed=done, total=total)
+
+            yield advance
+
     def tracking_run(self, name: str, **kw: Any) -> Any:
         """An MLflow run context (a no-op one under ``--no-track``)."""
         from trade2026 import tracking
@@ -121,6 +176,11 @@ class Ctx:
         if not self.track:
             return tracking.null_run()
         return tracking.start_run(name, settings=self.settings, **kw)
+
+
+def is_terminal() -> bool:
+    """Whether stderr is a terminal: progress is drawn only there."""
+    return sys.stderr.isatty()
 
 
 @functools.cache
@@ -137,27 +197,89 @@ def _stdout_console() -> Any:
     return Console()
 
 
+# Quantities shown as percentages in tables (the JSON keeps fractions): returns, volatilities,
+# drawdowns, probabilities and rates. A column is one by its name; a row of a metric table
+# (``metric``/``field`` naming one) has its numbers shown so.
+PERCENT = frozenset(
+    {
+        "total_return", "cagr", "ann_return", "ann_vol", "ann_mean", "vol_ann", "max_drawdown", "return",
+        "mean_return", "mean_ret", "excess", "hit_rate", "prob_loss", "risk_of_ruin", "prob_drawdown_breach",
+        "volatility", "expected_return", "tracking_error", "win_rate", "share",
+    }
+)  # fmt: skip
+
+
+def _number(value: float) -> str:
+    """A float without scientific notation for ordinary magnitudes (1e-9 < |x| < 1e15)."""
+    if not math.isfinite(value):
+        return str(value)
+    mag = abs(value)
+    if value == 0:
+        return "0"
+    if mag >= 1e15 or mag < 1e-9:
+        return f"{value:.4g}"
+    if mag >= 1e4:
+        return f"{value:,.0f}" if mag >= 1e6 else f"{value:,.2f}".rstrip("0").rstrip(".")
+    if mag >= 1e-4:
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    digits = min(12, 2 - math.floor(math.log10(mag)))  # three significant digits
+    return f"{value:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def _percent(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return _fmt(value)
+    return f"{value * 100:,.2f}%"
+
+
+def _weights(value: dict[str, Any]) -> str:
+    """Weights largest first (by size), the zeros folded into a count."""
+    nonzero = sorted(((k, v) for k, v in value.items() if v), key=lambda kv: -abs(kv[1]))
+    zeros = len(value) - len(nonzero)
+    text = ", ".join(f"{k}={_number(float(v))}" for k, v in nonzero)
+    return f"{text}{', ' if text and zeros else ''}{f'{zeros} at 0' if zeros else ''}"
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        if value != 0 and (abs(value) >= 1e7 or abs(value) < 1e-4):
-            return f"{value:.4g}"
-        return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) < 1e7 else f"{value:.4g}"
+        return _number(value)
     if isinstance(value, _dt.datetime):
         if value.hour == value.minute == value.second == value.microsecond == 0:
             return value.date().isoformat()
         return value.isoformat(sep=" ")
     if isinstance(value, dict):
+        if len(value) >= 3 and all(isinstance(v, float) for v in value.values()):  # weights, not parameters
+            return _weights(value)
         return ", ".join(f"{k}={_fmt(v)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(_fmt(v) for v in value)
     return str(value)
 
 
+def _cell(row: dict[str, Any], col: str) -> str:
+    value = row.get(col)
+    named = row.get("metric", row.get("field"))
+    if col in PERCENT or (isinstance(named, str) and named in PERCENT and col not in ("metric", "field")):
+        return _percent(value)
+    return _fmt(value)
+
+
+def _sorted_weights(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A table of weights (a ``weight`` column) largest first, rows at zero folded into one line."""
+    if not rows or any(not isinstance(r.get("weight"), int | float) for r in rows):
+        return list(rows)
+    nonzero = sorted((r for r in rows if r["weight"]), key=lambda r: -abs(r["weight"]))
+    zeros = len(rows) - len(nonzero)
+    if zeros:
+        first = next(iter(rows[0]))
+        nonzero.append({first: f"({zeros} more at 0)"})
+    return nonzero
+
+
 def render_rows(title: str, rows: Sequence[dict[str, Any]]) -> None:
+    """One table of row objects; headers and cells fold instead of being cut at narrow widths."""
     from rich.table import Table
     from rich.text import Text
 
@@ -165,6 +287,7 @@ def render_rows(title: str, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         console.print(f"[bold]{title}[/bold]: no rows" if title else "no rows")
         return
+    rows = _sorted_weights(rows)
     table = Table(title=title or None, title_justify="left", header_style="bold")
     columns: list[str] = []
     for row in rows:
@@ -173,9 +296,9 @@ def render_rows(title: str, rows: Sequence[dict[str, Any]]) -> None:
                 columns.append(key)
     for col in columns:
         numeric = all(isinstance(r.get(col), int | float) for r in rows if r.get(col) is not None)
-        table.add_column(Text(str(col)), justify="right" if numeric else "left")
+        table.add_column(Text(str(col), overflow="fold"), justify="right" if numeric else "left", overflow="fold")
     for row in rows:  # data is text, never markup (a symbol named "[/x]" must print as itself)
-        table.add_row(*(Text(_fmt(row.get(c))) for c in columns))
+        table.add_row(*(Text(_cell(row, c)) for c in columns))
     console.print(table)
 
 
@@ -184,7 +307,7 @@ def render(out: Out, *, as_json: bool) -> None:
         sys.stdout.write(dumps(out.data) + "\n")
         return
     tables = list(out.tables)
-    if not tables:
+    if not tables and not (out.lines and out.data in ([], {}, None)):  # an empty result the lines explain
         data = out.data
         if isinstance(data, list):
             tables = [("", data)]

@@ -36,7 +36,8 @@ def sample(
 ) -> Out:
     """Write the built-in synthetic universe (bars_1d, bars_1m, ticks, symbols) to the lake.
 
-    The recipe behind it is datasets/sample.toml. Example: t26 data sample --symbols 60 --years 12 --seed 0
+    The recipe behind it is datasets/sample.toml. It also copies the example saved screens to
+    <home>/screens.toml when there is none. Example: t26 data sample --symbols 60 --years 12 --seed 0
     """
     from trade2026.datasets import SampleSpec, generate, write_sample
 
@@ -47,7 +48,13 @@ def sample(
     data = generate(spec)
     written = write_sample(ctx.lake, data, force=force)
     rows = [{"table": t, "rows": w["rows"], "version": w["version"]} for t, w in written.items()]
-    return Out(rows, lines=[f"[dim]lake: {ctx.lake.root}[/dim]"])
+    lines = [f"[dim]lake: {ctx.lake.root}[/dim]"]
+    from trade2026.screener import write_example_screens
+
+    screens = write_example_screens(Path(ctx.settings.home) / "screens.toml")  # never over the user's file
+    if screens is not None:
+        lines.append(f"[dim]example saved screens: {screens} (t26 screen --list)[/dim]")
+    return Out(rows, lines=lines)
 
 
 @command(app, "build")
@@ -68,34 +75,81 @@ def build(
     return Out(rows)
 
 
-@command(app, "ingest", flags={"columns": "--map"})
+@command(app, "ingest", flags={"columns": "--map"})  # kind, keys, adjust: same names
 def ingest(
     ctx: Ctx,
     files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files or folders.")],
-    table: Annotated[str, typer.Option(help="Target table: bars_* (merged on symbol, ts) or ticks.")] = "bars_1d",
+    table: Annotated[
+        str,
+        typer.Option(help="Target table: bars_* (merged on symbol, ts), ticks*, or any other name with --kind/--keys."),
+    ] = "bars_1d",
     map_: Annotated[
         list[str] | None,
         typer.Option(
-            "--map", help="Column mapping FIELD=SOURCE (fields: symbol ts open high low close volume price size side)."
+            "--map",
+            rich_help_panel="Columns and keys",
+            metavar="FIELD=SOURCE",
+            help="Column mapping (bars/ticks fields: symbol ts open high low close volume adj_close price size side; "
+            "any column name for other tables). Repeatable.",
         ),
     ] = None,
-    symbol: Annotated[str | None, typer.Option(help="Symbol for single-symbol files.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            rich_help_panel="Columns and keys",
+            help="For a table that is not bars_*/ticks*: signals (keys symbol,ts), returns (ts, a 'return' column) "
+            "or factors (ts, a column per factor).",
+            show_default=False,
+        ),
+    ] = None,
+    keys: Annotated[
+        str | None,
+        typer.Option(
+            rich_help_panel="Columns and keys",
+            help="Key columns of such a table, comma-separated (e.g. method,ts); overrides --kind's.",
+            show_default=False,
+        ),
+    ] = None,
+    adjust: Annotated[
+        bool,
+        typer.Option(
+            "--adjust",
+            rich_help_panel="Columns and keys",
+            help="Bars: store the Adj Close column as close and scale open/high/low by adj_close/close "
+            "(dividend- and split-adjusted, as Yahoo's auto_adjust); volume is kept.",
+        ),
+    ] = False,
+    symbol: Annotated[
+        str | None, typer.Option(rich_help_panel="Columns and keys", help="Symbol for single-symbol files.")
+    ] = None,
     tz: Annotated[
-        str, typer.Option(help="Time zone of naive timestamps (date-only values stay at midnight UTC).")
+        str,
+        typer.Option(
+            rich_help_panel="Text format", help="Time zone of naive timestamps (date-only values stay at midnight UTC)."
+        ),
     ] = "UTC",
     date_format: Annotated[
-        str | None, typer.Option(help="strftime format of the ts column, or epoch_s / epoch_ms / epoch_us.")
+        str | None,
+        typer.Option(
+            rich_help_panel="Text format", help="strftime format of the ts column, or epoch_s / epoch_ms / epoch_us."
+        ),
     ] = None,
-    delimiter: Annotated[str, typer.Option(help="CSV field delimiter.")] = ",",
-    encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+    delimiter: Annotated[str, typer.Option(rich_help_panel="Text format", help="CSV field delimiter.")] = ",",
+    encoding: Annotated[str, typer.Option(rich_help_panel="Text format", help="Text encoding of CSV files.")] = "utf-8",
     decimal: Annotated[
-        str, typer.Option(help="Decimal mark of numbers in text files: '.' (1,234.5) or ',' (1.234,5).")
+        str,
+        typer.Option(
+            rich_help_panel="Text format", help="Decimal mark of numbers in text files: '.' (1,234.5) or ',' (1.234,5)."
+        ),
     ] = ".",
 ) -> Out:
-    """Ingest CSV/Parquet files: map columns, parse times, validate, merge on (symbol, ts).
+    """Ingest CSV/Parquet files: map columns, parse times, validate, merge on the table's keys.
 
-    Nothing is written unless every row validates. Example:
-    t26 data ingest prices.csv --table bars_1d --map ts=Date --map close="Adj Close" --symbol SPY
+    Bars merge on (symbol, ts), ticks replace each (symbol, date); other tables (signals, return
+    series, factor returns) merge on the keys of --kind or --keys. Nothing is written unless every
+    row validates. Examples:
+    t26 data ingest prices.csv --table bars_1d --map ts=Date --symbol SPY --adjust ;
+    t26 data ingest my_returns.csv --table my_returns --kind returns
     """
     from trade2026.lake import IngestOptions
     from trade2026.lake import ingest as do_ingest
@@ -110,9 +164,10 @@ def ingest(
         delimiter="\t" if delimiter == "\\t" else delimiter,
         encoding=encoding,
         decimal=decimal,
+        adjust=adjust,
     )
     _check_tz(tz)
-    res = do_ingest(ctx.lake, files, table=table, options=opts)
+    res = do_ingest(ctx.lake, files, table=table, options=opts, kind=kind, keys=split_list(keys) or None)
     return Out(res.to_dict())
 
 
@@ -179,21 +234,23 @@ def ls(ctx: Ctx) -> Out:
 def show(
     ctx: Ctx,
     table: Annotated[str, typer.Argument(help="Table name.")],
-    symbol: Annotated[str | None, typer.Option(help="Only this symbol (comma-separated for several).")] = None,
+    symbols: Annotated[str | None, typer.Option(help="Only these symbols (comma-separated).")] = None,
+    symbol: Annotated[str | None, typer.Option("--symbol", hidden=True, help="Old spelling of --symbols.")] = None,
     start: Annotated[str | None, typer.Option(help="First ts (inclusive), YYYY-MM-DD or ISO.")] = None,
     end: Annotated[str | None, typer.Option(help="Last ts (inclusive), YYYY-MM-DD or ISO.")] = None,
-    limit: Annotated[int, typer.Option(help="Rows to show (0 = all).")] = 20,
+    limit: Annotated[int, typer.Option(help="Rows to show (0 = all); the output says when rows were left out.")] = 20,
     tail: Annotated[bool, typer.Option(help="Show the last rows instead of the first.")] = False,
     version: Annotated[int | None, typer.Option(help="Read an earlier Delta version (time travel).")] = None,
 ) -> Out:
     """Show rows of a table, filtered by symbol and time.
 
-    Example: t26 data show bars_1d --symbol ACC --start 2024-01-01 --limit 5
+    Example: t26 data show bars_1d --symbols ACC --start 2024-01-01 --limit 5
     """
     import polars as pl
 
     if limit < 0:
         raise InputError(f"--limit must be >= 0 (0 shows all rows), got {limit}")
+    symbol = ",".join(x for x in (symbols, symbol) if x)
     lf = ctx.lake.scan(table, version=version)
     cols = lf.collect_schema().names()
     if symbol:
@@ -210,10 +267,17 @@ def show(
     order = [c for c in ("symbol", "ts") if c in cols]
     if order:
         lf = lf.sort(order)
-    if limit:
-        lf = lf.tail(limit) if tail else lf.head(limit)
+    if limit:  # one row more than shown tells whether rows were left out
+        lf = lf.tail(limit + 1) if tail else lf.head(limit + 1)
     df = lf.collect()
-    return Out(df.to_dicts(), lines=[] if df.height else ["no rows match"])
+    more = bool(limit) and df.height > limit
+    if more:
+        df = df.tail(limit) if tail else df.head(limit)
+    lines = [] if df.height else ["no rows match"]
+    if more:
+        which = "last" if tail else "first"
+        lines.append(f"showing the {which} {limit} rows; more match (--limit N shows N, --limit 0 all)")
+    return Out(df.to_dicts(), lines=lines)
 
 
 @command(app, "history")

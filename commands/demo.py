@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -85,6 +86,18 @@ def register(app: typer.Typer) -> None:
                 "result": f"{picked.matched} of {picked.universe} symbols above their 200-day SMA on {picked.date}",
             }
         )
+        from trade2026.screener import write_example_screens
+
+        screens_file = Path(ctx.settings.home) / "screens.toml"
+        wrote = write_example_screens(screens_file)
+        steps.append(
+            {
+                "step": "saved screens",
+                "result": f"example screens written to {screens_file} (t26 screen --list)"
+                if wrote
+                else f"keeping your {screens_file}",
+            }
+        )
         leader = top[0]["symbol"] if top else bars["symbol"][0]
         ctx.log(f"5/7 fractional differentiation of {leader}: smallest d that passes ADF (AFML ch. 5)")
         series = bars.filter(pl.col("symbol") == leader).sort("ts")["close"].log()
@@ -132,6 +145,7 @@ def register(app: typer.Typer) -> None:
             "sectors": sectors,
             "dollar_bars": built.height,
             "screen": {"date": picked.date, "matched": picked.matched, "universe": picked.universe, "top": top},
+            "screens_file": str(screens_file),
             "fracdiff": {"symbol": leader, "d": d_star},
             "backtest": {
                 "symbol": leader,

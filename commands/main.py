@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from commands import (
     backtest,
@@ -25,8 +26,24 @@ from commands import (
     sql,
 )
 
+# The order `t26 --help` lists commands in: what a newcomer needs first (the demo, the data, SQL over
+# it), then research from screens to portfolios and simulation, then trading and the runs' record.
+ORDER = (
+    "demo", "data", "sql", "screen", "regime", "factors", "features", "fracdiff", "label", "metalabel",
+    "models", "backtest", "portfolio", "sim", "rl", "serve", "runs",
+)  # fmt: skip
+
+
+class _Ordered(TyperGroup):
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(ORDER)}
+        return sorted(names, key=lambda n: (rank.get(n, len(ORDER)), n))
+
+
 app = typer.Typer(
     name="t26",
+    cls=_Ordered,
     help="Trade2026: a quant research toolkit over a local Delta Lake. "
     "Every command takes --json for machine-readable output and --home to pick the lake.",
     no_args_is_help=True,
@@ -35,8 +52,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# Every command module registers itself the same way, in the order `t26 --help` lists them.
-_MODULES = (data, sql, screen, regime, factors, features, fml, models, backtest, portfolio, sim, rl, serve, runs, demo)
+# Every command module registers itself the same way (`t26 --help` lists them in ORDER).
+_MODULES = (demo, data, sql, screen, regime, factors, features, fml, models, backtest, portfolio, sim, rl, serve, runs)
 for _module in _MODULES:
     _module.register(app)
 

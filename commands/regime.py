@@ -25,7 +25,7 @@ Examples:
 
   t26 regime
 
-  t26 regime AAPL --k 3 --start 2015-01-01
+  t26 regime ACC --k 3 --start 2015-01-01
 
   t26 regime --model autoregression --order 2 --json
 """
@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         universe: Annotated[
             str | None,
             typer.Option(
-                "--universe", help='Index members "AAA,BBB" or "sector:NAME" (default: all).', show_default=False
+                "--universe", help='Index members "ACC,ACZV" or "sector:NAME" (default: all).', show_default=False
             ),
         ] = None,
         table: Annotated[str, typer.Option("--table", help="Daily bars table.")] = "bars_1d",

@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         universe: Annotated[
             str | None,
-            typer.Option("--universe", help='Symbols "AAA,BBB" or "sector:NAME" (default: all).', show_default=False),
+            typer.Option("--universe", help='Symbols "ACC,ACZV" or "sector:NAME" (default: all).', show_default=False),
         ] = None,
         benchmark: Annotated[
             str | None,
@@ -122,6 +122,11 @@ def register(app: typer.Typer) -> None:
 
         if list_saved:
             path = _config_path(ctx, config)
+            if not path.exists():
+                from trade2026.screener import EXAMPLE_SCREENS
+
+                line = f"no saved screens: {path} does not exist (example: {EXAMPLE_SCREENS})"
+                return Out([], lines=[line])
             rows = [s.to_dict() for s in load_screens(path).values()]
             return Out(rows, tables=[(f"Screens in {path}", rows)])
         if saved is not None and (condition is not None or rank is not None):
@@ -159,6 +164,10 @@ def register(app: typer.Typer) -> None:
         shown = result.rows if result.rank else result.rows.drop("score")
         what = result.condition or "all symbols"
         lines = [f"{result.matched} of {result.universe} symbols match {what!r} on {result.date}"]
+        if date is not None and str(result.date) != date.strip()[:10]:
+            lines.append(f"--date {date} has no bars: screened the last bar before it, {result.date}")
+        elif date is None:
+            lines.append(f"{result.date} is the last bar (--date screens an earlier day)")
         shown_top = top if top is not None else (spec.top if spec else None)
         if shown_top is not None and result.matched > shown_top:
             lines.append(f"showing the top {shown_top}")

@@ -14,8 +14,14 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-ExecutorOpt = Annotated[str | None, typer.Option("--executor", help="serial | processes | ray (default: settings).")]
-RayOpt = Annotated[str | None, typer.Option("--ray-address", help="Ray cluster address (with --executor ray).")]
+ExecutorOpt = Annotated[
+    str | None,
+    typer.Option("--executor", help="serial | processes | ray (default: settings).", rich_help_panel="Execution"),
+]
+RayOpt = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="Ray cluster address (with --executor ray).", rich_help_panel="Execution"),
+]
 
 
 def _facts_rows(facts: dict[str, Any]) -> list[dict[str, Any]]:
@@ -128,14 +134,16 @@ def _run(
         "symbol": cfg.symbol,
         "config_file": str(config) if config else None,
     }
-    with ctx.tracking_run("sim-prism", params=params) as run:
+    several = len(seed_list) > 1  # a bar over the runs; one run gets a spinner with the elapsed time
+    label = f"PRISM: {cfg.days} session(s) of {cfg.session_hours:g} h, {cfg.n_agents} agents"
+    with ctx.tracking_run("sim-prism", params=params) as run, ctx.progress_bar(label, spinner_only=several):
         report = simulate_runs(
             cfg,
             seed_list,
             lake=ctx.lake if write else None,
             executor=ex,
             ray_address=ray_address or ctx.settings.ray_address,
-            progress=True,
+            progress=several and not ctx.json,
         )
         run.log_metrics(report.tracking_metrics())
         run.log_dict(report.tracking_artifact(), "prism.json")
@@ -179,6 +187,19 @@ def _run(
     return Out(report.to_dict(), tables=tables, lines=lines)
 
 
+def _parse_where(items: list[str] | None) -> dict[str, str]:
+    from trade2026.errors import InputError
+
+    out: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            msg = f"bad --where {item!r}; use COLUMN=VALUE, e.g. --where method=hrp"
+            raise InputError(msg)
+        out[key.strip()] = value.strip()
+    return out
+
+
 def _facts(ctx: Ctx, table: str | None, symbols: str | None) -> Out:
     from trade2026.errors import InputError, NotFoundError
     from trade2026.sim import stylized_facts
@@ -192,7 +213,7 @@ def _facts(ctx: Ctx, table: str | None, symbols: str | None) -> Out:
     rep = stylized_facts(ctx.lake.read_bars(table, symbols=split_list(symbols) or None, columns=["close", "volume"]))
     data = {"table": table, **rep.to_dict()}
     title = f"Stylized facts of {table}: {rep.n_passed}/{len(rep.facts)} pass ({rep.n_returns:,} returns)"
-    kurt = ", ".join(f"{h} bars: {k:.2f}" for h, k in rep.kurtosis_by_horizon.items())
+    kurt = ", ".join(f"{h} bars: {k:.2f}" for h, k in rep.excess_kurtosis_by_horizon.items())
     return Out(data, tables=[(title, _facts_rows(data))], lines=[f"excess kurtosis by horizon: {kurt}"])
 
 
@@ -200,54 +221,95 @@ def _facts(ctx: Ctx, table: str | None, symbols: str | None) -> Out:
 def mc(
     ctx: Ctx,
     strategy: Annotated[
-        str | None, typer.Option(help="Strategy spec to backtest and validate, e.g. sma_cross:fast=20,slow=50.")
+        str | None,
+        typer.Option(
+            rich_help_panel="Source", help="Strategy spec to backtest and validate, e.g. sma_cross:fast=20,slow=50."
+        ),
     ] = None,
-    table: Annotated[str, typer.Option(help="Bars table for --strategy.")] = "bars_1d",
+    table: Annotated[str, typer.Option(rich_help_panel="Source", help="Bars table for --strategy.")] = "bars_1d",
     symbol: Annotated[
-        str | None, typer.Option(help="The symbol to backtest (needed when the table has several).")
+        str | None,
+        typer.Option(rich_help_panel="Source", help="The symbol to backtest (needed when the table has several)."),
     ] = None,
     returns_table: Annotated[
-        str | None, typer.Option(help="Validate a returns column of this table instead of a strategy.")
+        str | None,
+        typer.Option(rich_help_panel="Source", help="Validate a returns column of this table instead of a strategy."),
     ] = None,
-    column: Annotated[str, typer.Option(help="With --returns-table: the simple-returns column.")] = "return",
+    column: Annotated[
+        str, typer.Option(rich_help_panel="Source", help="With --returns-table: the simple-returns column.")
+    ] = "return",
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where",
+            rich_help_panel="Source",
+            metavar="COLUMN=VALUE",
+            help="With --returns-table: keep the rows where COLUMN equals VALUE, to pick one series of a long "
+            "table (e.g. --where method=hrp); repeatable.",
+        ),
+    ] = None,
     methods: Annotated[
         str | None,
         typer.Option(
+            rich_help_panel="Methods and paths",
             help="Comma-separated: bootstrap, reshuffle, gbm, garch, regime, prism "
-            "(default: all that apply except prism, which runs only when named)."
+            "(default: all that apply except prism, which runs only when named).",
         ),
     ] = None,
-    paths: Annotated[int, typer.Option(min=10, help="Bootstrap / reshuffle paths.")] = 1000,
+    paths: Annotated[
+        int, typer.Option(rich_help_panel="Methods and paths", min=10, help="Bootstrap / reshuffle paths.")
+    ] = 1000,
     synthetic_paths: Annotated[
         int,
         typer.Option(
-            min=1, help="Synthetic price paths rerun through the backtest engine (per model, prism included)."
+            rich_help_panel="Methods and paths",
+            min=1,
+            help="Synthetic price paths rerun through the backtest engine (per model, prism included).",
         ),
     ] = 200,
     prism_agents: Annotated[
         str | None,
-        typer.Option(help="prism: agent counts per path, e.g. mm=2,noise=8,value=4 (default: PRISM's 40 agents)."),
+        typer.Option(
+            rich_help_panel="PRISM paths",
+            help="prism: agent counts per path, e.g. mm=2,noise=8,value=4 (default: PRISM's 40 agents).",
+        ),
     ] = None,
     prism_session: Annotated[
-        str | None, typer.Option(help="prism: length of each simulated session, e.g. 30m (default), 1h, 900s.")
+        str | None,
+        typer.Option(
+            rich_help_panel="PRISM paths", help="prism: length of each simulated session, e.g. 30m (default), 1h, 900s."
+        ),
     ] = None,
     prism_days: Annotated[
         int | None,
-        typer.Option(min=1, help="prism: sessions per path (default: enough to match the observed bars, at most 252)."),
+        typer.Option(
+            rich_help_panel="PRISM paths",
+            min=1,
+            help="prism: sessions per path (default: enough to match the observed bars, at most 252).",
+        ),
     ] = None,
     ruin_limit: Annotated[
         float,
-        typer.Option(min=0, max=1, help="Ruin = equity below 1 - this fraction of the start, at any time."),
+        typer.Option(
+            rich_help_panel="Methods and paths",
+            min=0,
+            max=1,
+            help="Ruin = equity below 1 - this fraction of the start, at any time.",
+        ),
     ] = 0.3,
     periods_per_year: Annotated[
         float | None,
         typer.Option(
-            help="Bars per year for annualising (default: inferred from the bars' spacing and calendar; see README)."
+            rich_help_panel="Methods and paths",
+            help="Bars per year for annualising (default: inferred from the bars' spacing and calendar; see README).",
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option(rich_help_panel="Methods and paths", min=0, help="Random seed.")] = 0,
     plot: Annotated[
-        Path | None, typer.Option(help="Write a PNG of the distributions here (also logged to MLflow).")
+        Path | None,
+        typer.Option(
+            rich_help_panel="Methods and paths", help="Write a PNG of the distributions here (also logged to MLflow)."
+        ),
     ] = None,
     executor: ExecutorOpt = None,
     ray_address: RayOpt = None,
@@ -265,17 +327,23 @@ def mc(
     A path of 252 30-minute sessions with the 40 default agents takes ~4 s:
     keep --synthetic-paths modest or use --executor processes.
 
-    Examples: t26 sim mc --strategy sma_cross:fast=20,slow=50 --symbol AAA ;
-    t26 sim mc --strategy sma_cross:fast=20,slow=50 --symbol AAA --methods prism --synthetic-paths 20 ;
-    t26 sim mc --returns-table backtest_returns --column return --paths 5000
+    A --returns-table with several series (timestamps repeating across key columns, such as
+    portfolio_backtest_returns' method) exits 2 naming them; --where picks one.
+
+    Examples: t26 sim mc --strategy sma_cross:fast=20,slow=50 --symbol ACC ;
+    t26 sim mc --strategy sma_cross:fast=20,slow=50 --symbol ACC --methods prism --synthetic-paths 20 ;
+    t26 sim mc --returns-table portfolio_backtest_returns --where method=hrp --paths 5000
     """
     from dataclasses import replace
 
     from trade2026.errors import InputError, NotFoundError
-    from trade2026.sim import METRICS, monte_carlo
+    from trade2026.sim import METRICS, monte_carlo, returns_series
 
     if (strategy is None) == (returns_table is None):
         msg = "give exactly one of --strategy (with --table/--symbol) or --returns-table"
+        raise InputError(msg)
+    if where and strategy:
+        msg = "--where picks a series of --returns-table; with --strategy use --symbol"
         raise InputError(msg)
     method_list = split_list(methods) or None
     prism_kw: dict[str, Any] = {}
@@ -296,7 +364,6 @@ def mc(
         "executor": executor or ctx.settings.executor,
         "ray_address": ray_address or ctx.settings.ray_address,
         "prism_days": prism_days,
-        "progress": True,
         **prism_kw,
     }
     if plot is not None and plot.is_dir():  # before the simulation, not after it
@@ -317,14 +384,8 @@ def mc(
             ctx.log(f"prism: {synthetic_paths} PRISM run(s), each rerun through the backtest engine")
         source: dict[str, Any] = {"bars": bars, "strategy": strategy}
     else:
-        frame = ctx.lake.read(src)
-        if column not in frame.columns:
-            msg = f"{src!r} has no column {column!r}; columns: {', '.join(frame.columns)}"
-            raise InputError(msg)
-        has_ts = "ts" in frame.columns
-        ordered = frame.sort("ts") if has_ts else frame
-        dated = has_ts and frame.schema["ts"].is_temporal()  # timestamps to infer periods_per_year from
-        source = {"returns": ordered[column], "ts": ordered["ts"] if dated else None}
+        returns, stamps = returns_series(ctx.lake.read(src), column, where=_parse_where(where), table=src)
+        source = {"returns": returns, "ts": stamps}
     params = {
         "strategy": strategy,
         "table": src,
@@ -333,10 +394,11 @@ def mc(
         "synthetic_paths": synthetic_paths,
         "ruin_limit": ruin_limit,
         "seed": seed,
+        **({"where": where} if where else {}),
         **{k: v for k, v in {**prism_kw, "prism_days": prism_days}.items() if v is not None},
     }
-    with ctx.tracking_run("sim-mc", params=params) as run:
-        report = monte_carlo(**source, table=src, **kw)
+    with ctx.tracking_run("sim-mc", params=params) as run, ctx.progress_bar("Monte Carlo") as advance:
+        report = monte_carlo(**source, table=src, progress=advance or False, **kw)
         run.log_params({"methods": [r.method for r in report.results]})
         run.log_metrics(report.tracking_metrics())
         data = report.to_dict()

@@ -201,3 +201,17 @@ def test_rust_panics_become_one_line_errors(cli: Any, monkeypatch: pytest.Monkey
     r = cli("data", "ls")
     assert r.exit_code == 1 and "the storage engine failed: called `Option::unwrap()`" in r.output
     assert "Traceback" not in r.output
+
+
+def test_show_says_when_rows_are_left_out(cli: Any, sample_lake: Lake) -> None:
+    sym = sample_lake.read("symbols")["symbol"][0]
+    capped = cli("data", "show", "bars_1d", "--symbol", sym)
+    assert capped.exit_code == 0 and "showing the first 20 rows; more match" in capped.stdout
+    assert len(json.loads(cli("data", "show", "bars_1d", "--symbol", sym, "--json").stdout)) == 20
+    tail = cli("data", "show", "bars_1d", "--symbol", sym, "--limit", "3", "--tail")
+    assert "showing the last 3 rows" in tail.stdout
+    whole = cli("data", "show", "symbols", "--limit", "0")
+    assert whole.exit_code == 0 and "more match" not in whole.stdout
+    n = sample_lake.count("symbols")
+    exact = cli("data", "show", "symbols", "--limit", str(n))
+    assert "more match" not in exact.stdout  # exactly the rows there are: nothing left out

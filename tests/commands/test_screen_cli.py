@@ -173,3 +173,35 @@ def test_json_is_the_library_report(cli: Any, sample_lake: Any, tmp_path: Path) 
         ["--history", "close > sma_50", "--start", "2014-01-01", "--end", "2014-06-30", "--horizons", "1,5"],
         screen_history_report(twin, "close > sma_50", start="2014-01-01", end="2014-06-30", horizons=[1, 5]),
     )
+
+
+def test_date_used_is_said_and_list_without_file(cli: Any, sample_lake: Any, tmp_path: Path) -> None:
+    import datetime as dt
+
+    ts = sample_lake.read("bars_1d")["ts"]
+    days = {t.date() for t in ts.to_list()}
+    holiday = next(d for d in (min(days) + dt.timedelta(i) for i in range(10, 40)) if d not in days)
+    before = max(d for d in days if d < holiday)
+    r = cli("screen", "close > 0", "--date", holiday.isoformat())
+    assert r.exit_code == 0, r.output
+    assert f"--date {holiday} has no bars: screened the last bar before it, {before}" in r.stdout
+    out = _json(cli("screen", "close > 0", "--date", holiday.isoformat(), "--json"))
+    assert out["date"] == before.isoformat()
+    late = cli("screen", "close > 0", "--date", (max(days) + dt.timedelta(days=5)).isoformat())
+    assert late.exit_code == 2  # after the last bar: refused, never the last bar in silence
+    missing = tmp_path / "none.toml"
+    r = cli("screen", "--list", "--config", str(missing))
+    assert r.exit_code == 0 and "no saved screens" in r.stdout and str(missing) in r.stdout.replace("\n", "")
+    assert _json(cli("screen", "--list", "--config", str(missing), "--json")) == []
+
+
+def test_shipped_example_screens_run(cli: Any, sample_lake: Any, tmp_path: Path) -> None:
+    from trade2026.screener import EXAMPLE_SCREENS, load_screens, write_example_screens
+
+    path = tmp_path / "screens.toml"
+    assert write_example_screens(path) == path and write_example_screens(path) is None  # never overwritten
+    assert path.read_text() == EXAMPLE_SCREENS.read_text()
+    listed = _json(cli("screen", "--list", "--config", str(path), "--json"))
+    assert [s["name"] for s in listed] == list(load_screens(EXAMPLE_SCREENS)) and "momentum" in load_screens(path)
+    out = _json(cli("screen", "--saved", "momentum", "--config", str(path), "--changes", "--json"))
+    assert out["screen"] == "momentum" and out["written"]["table"] == "screens"

@@ -33,7 +33,16 @@ def test_regime_json_shape(cli: Any, sample_lake: Any) -> None:
     } <= set(out)
     assert out["series"] == "universe" and out["run_id"]
     assert [g["regime"] for g in out["regimes"]] == ["bear", "bull"]
-    assert set(out["regimes"][0]) == {"regime", "mean", "vol", "ann_mean", "ann_vol", "expected_duration", "share"}
+    assert set(out["regimes"][0]) == {
+        "regime",
+        "mean",
+        "vol",
+        "ann_mean",
+        "ann_return",
+        "ann_vol",
+        "expected_duration",
+        "share",
+    }
     assert len(out["transition"]) == 2 and len(out["probabilities"]) == 2
     assert set(out["rules"]) == {"current", "quadrants"}
     assert out["rules"]["current"]["regime"] in ("bull", "bear")

@@ -162,3 +162,66 @@ def test_mc_bad_input(home: Path, args: list[str], needle: str) -> None:
     res = t26(home, *[a.replace("{sym}", sym) for a in args])
     assert res.exit_code == 2, res.stdout
     assert needle in res.stderr
+
+
+def test_mc_long_returns_table_needs_one_series(home: Path) -> None:
+    """Stacked series (portfolio_backtest_returns' methods) are never compounded as one series."""
+    import datetime as dt
+
+    from trade2026.sim import monte_carlo
+
+    rng = np.random.default_rng(1)
+    ts = [dt.datetime(2020, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=i) for i in range(120)]
+    series = {"hrp": rng.normal(0.001, 0.01, 120), "ew": rng.normal(-0.001, 0.02, 120)}
+    frame = pl.concat(
+        pl.DataFrame({"backtest_id": "bt1", "method": m, "ts": ts, "return": r}) for m, r in series.items()
+    )
+    Lake(home).write("long_returns", frame)
+    res = t26(home, "--returns-table", "long_returns", "--paths", "20")
+    assert res.exit_code == 2, res.stdout
+    assert "several series" in res.stderr and "method" in res.stderr and "--where" in res.stderr
+    assert "backtest_id" not in res.stderr.split("pick one")[0]  # constant across rows: not a key
+    picked = t26(home, "--returns-table", "long_returns", "--where", "method=hrp", "--paths", "20", "--json")
+    assert picked.exit_code == 0, picked.stdout + picked.stderr
+    data = json.loads(picked.stdout)
+    assert data["observed"]["total_return"] == pytest.approx(float(np.prod(1 + series["hrp"]) - 1), rel=1e-12)
+    want = monte_carlo(returns=series["hrp"], ts=pl.Series(ts), n_paths=20, table="long_returns")
+    assert data == library_json(want)
+    for args, needle in [(["--where", "method=nope"], "no row"), (["--where", "nosuch=1"], "no column 'nosuch'")]:
+        bad = t26(home, "--returns-table", "long_returns", *args)
+        assert bad.exit_code == 2 and needle in bad.stderr, bad.stderr
+
+
+def test_mc_reports_progress_per_stage(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library calls progress(stage, done, total) as it goes; the CLI draws it only on a terminal."""
+    from commands import _cli
+    from trade2026.sim import monte_carlo
+
+    bars = Lake(home).read_bars("bars_1d", symbols=[Lake(home).read("bars_1d")["symbol"][0]])
+    calls: list[tuple[str, int, int]] = []
+    methods = ["bootstrap", "gbm", "reshuffle"]
+    kw: dict[str, Any] = {"methods": methods, "n_paths": 20, "synthetic_paths": 2}
+    quiet = monte_carlo(bars, "sma_cross:fast=5,slow=20", **kw)
+    report = monte_carlo(bars, "sma_cross:fast=5,slow=20", progress=lambda *a: calls.append(a), **kw)
+    assert [c[0] for c in calls] == ["backtest", "bootstrap", "reshuffle", "gbm"]
+    assert [c[1] for c in calls] == [1, 2, 3, 4] and {c[2] for c in calls} == {4}
+    assert library_json(report) == library_json(quiet)  # progress changes nothing in the result
+    sym = str(bars["symbol"][0])
+    args = ["--strategy", "sma_cross:fast=5,slow=20", "--symbol", sym, "--paths", "20", "--synthetic-paths", "2"]
+    monkeypatch.setattr(_cli, "is_terminal", lambda: True)
+    drawn: list[str] = []
+    real = _cli.Ctx.progress_bar
+
+    def spy(self: Any, description: str, **k: Any) -> Any:
+        drawn.append(f"{description} json={self.json}")
+        return real(self, description, **k)
+
+    monkeypatch.setattr(_cli.Ctx, "progress_bar", spy)
+    assert t26(home, *args, "--methods", "bootstrap").exit_code == 0
+    assert t26(home, *args, "--methods", "bootstrap", "--json").exit_code == 0
+    assert drawn == ["Monte Carlo json=False", "Monte Carlo json=True"]
+    with _cli.Ctx(json=True).progress_bar("x") as advance:
+        assert advance is None  # never under --json
+    with _cli.Ctx().progress_bar("x") as advance:
+        assert callable(advance)
+        advance("bootstrap", 1, 2)

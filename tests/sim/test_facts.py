@@ -92,3 +92,22 @@ def test_default_market_shows_every_stylized_fact() -> None:
     failed = [(f.name, f.value) for f in rep.facts if not f.passed]
     assert not failed
     assert rep.n_returns > 1500
+
+
+def test_kurtosis_is_named_by_its_definition() -> None:
+    """One definition of ``kurtosis`` (Pearson, normal = 3, as in backtests); excess is named so."""
+    from trade2026.core import returns_metrics
+
+    rng = np.random.default_rng(3)
+    r = rng.standard_t(5, 4000) * 0.01
+    rep = stylized_facts(_bars(100 * np.exp(np.cumsum(r)), minutes=False))  # daily: one segment
+    x = np.diff(np.log(100 * np.exp(np.cumsum(r))))
+    xc = x - x.mean()
+    pearson = float(np.mean(xc**4) / np.mean(xc**2) ** 2)  # independent loop-free oracle
+    assert rep.kurtosis_by_horizon[1] == pytest.approx(pearson, rel=1e-9)
+    assert rep.excess_kurtosis_by_horizon[1] == pytest.approx(pearson - 3, rel=1e-9)
+    assert returns_metrics(x, 252)["kurtosis"] == pytest.approx(pearson, rel=1e-9)  # the backtests' kurtosis
+    d = rep.to_dict()
+    assert d["kurtosis_by_horizon"]["1"] == pytest.approx(d["excess_kurtosis_by_horizon"]["1"] + 3)
+    heavy = next(f for f in d["facts"] if f["name"] == "heavy_tails")
+    assert "excess kurtosis" in heavy["statistic"] and heavy["value"] == pytest.approx(pearson - 3, rel=1e-9)

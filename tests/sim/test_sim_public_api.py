@@ -7,7 +7,7 @@ import trade2026.sim.prism
 def test_public_names() -> None:
     assert trade2026.sim.__all__ == [
         "ALL_METHODS", "Fact", "FactsReport", "Garch11", "METHODS", "METRICS", "MODELS", "McReport", "McResult",
-        "fit_garch", "monte_carlo", "reshuffle_trades", "risk_of_ruin", "risk_of_ruin_closed_form",
+        "fit_garch", "monte_carlo", "reshuffle_trades", "returns_series", "risk_of_ruin", "risk_of_ruin_closed_form",
         "stylized_facts", "synthetic_returns", "trades_per_year",
     ]  # fmt: skip
     assert trade2026.sim.prism.__all__ == [

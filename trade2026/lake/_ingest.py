@@ -35,6 +35,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "low": ("low", "l"),
     "close": ("close", "c", "last"),
     "volume": ("volume", "vol", "v"),
+    "adj_close": ("adj close", "adj_close", "adjclose", "adjusted close", "adjusted_close"),
     "price": ("price", "px", "trade_price"),
     "size": ("size", "qty", "quantity", "amount"),
     "side": ("side", "aggressor"),
@@ -51,6 +52,9 @@ class IngestOptions:
     the decimal mark of numbers written as text: ``"."`` (commas may group thousands, ``1,234.5``) or
     ``","`` (``1.234,5``; dots group thousands). A comma that is not a valid thousands group under
     ``"."`` (``10,5``), or any comma in a file not delimited by commas, is ambiguous and an error.
+    ``adjust`` (bars) reads an adjusted close (``Adj Close``, or ``adj_close`` mapped) and stores it as
+    ``close``, scaling ``open``, ``high`` and ``low`` by ``adj_close / close`` on each row (dividends
+    and splits adjusted as Yahoo Finance's ``auto_adjust`` does; ``volume`` is left as reported).
     """
 
     columns: Mapping[str, str] = field(default_factory=dict)
@@ -60,6 +64,7 @@ class IngestOptions:
     delimiter: str = ","
     encoding: str = "utf-8"
     decimal: str = "."
+    adjust: bool = False
 
 
 @dataclass(frozen=True)
@@ -343,6 +348,11 @@ def read_files(
 
     opts = options or IngestOptions()
     wanted = list(BAR_COLUMNS if kind == "bars" else TICK_COLUMNS)
+    if opts.adjust:
+        if kind != "bars":
+            msg = "adjust applies to bars (it scales open, high, low and close by adj_close / close)"
+            raise InputError(msg, option="adjust")
+        wanted.append("adj_close")
     frames = []
     for path in _expand(paths):
         df = _read_file(path, opts)
@@ -354,6 +364,9 @@ def read_files(
         if kind == "ticks" and "side" not in df.columns:
             df = df.with_columns(pl.lit(0).alias("side"))
         missing = [c for c in wanted if c not in df.columns]
+        if missing == ["adj_close"]:
+            msg = f"{path}: adjust needs an adjusted close column (Adj Close); map it with adj_close=SOURCE_COLUMN"
+            raise DataError(msg, option="columns")
         if missing:
             hint = "map them to source columns (FIELD=SOURCE_COLUMN)"
             if "symbol" in missing:
@@ -375,11 +388,25 @@ def read_files(
                     )
                     raise DataError(msg)
                 df = df.with_columns(conv.alias(c))
+        if opts.adjust:
+            factor = pl.col("adj_close") / pl.col("close")
+            df = df.with_columns([(pl.col(c) * factor).alias(c) for c in ("open", "high", "low")])
+            df = df.with_columns(pl.col("adj_close").alias("close")).drop("adj_close")
         frames.append(df.with_columns(pl.col("symbol").cast(pl.String)))
     df = pl.concat(frames, how="vertical_relaxed")
     if kind == "bars":
         df = to_bars_schema(df)
-        validate_bars(df)
+        try:
+            validate_bars(df)
+        except DataError as exc:
+            adjusted = opts.columns.get("close", "").lower().strip() in ALIASES["adj_close"]
+            if not adjusted:
+                raise
+            msg = (
+                f"{exc}\nclose is mapped to an adjusted close while open/high/low are not adjusted: "
+                "set adjust instead of mapping close, to scale them by adj_close / close"
+            )
+            raise DataError(msg, option="adjust") from None
     else:
         df = to_ticks_schema(df)
         validate_ticks(df)
@@ -392,18 +419,32 @@ def ingest(
     *,
     table: str = "bars_1d",
     options: IngestOptions | None = None,
+    kind: str | None = None,
+    keys: Sequence[str] | None = None,
 ) -> IngestResult:
     """Ingest files into ``table``; nothing is written unless every file validates.
 
     Bars tables are merged on (symbol, ts): re-ingesting the same file changes nothing and a
     corrected file updates the rows that differ. Ticks tables have no unique key: the rows of each
     (symbol, date) present in the input replace what the table held for that symbol and date.
+    Any other table is generic: ``kind`` (``signals``: keys symbol, ts; ``returns``: ts, with a
+    numeric ``return``; ``factors``: ts, a column per factor) or explicit ``keys`` name its key
+    columns, and rows merge on them (see :mod:`trade2026.lake._generic`).
     """
     check_table_name(table)
+    if table_kind(table) == "generic":
+        from trade2026.lake._generic import ingest_table, table_keys
+
+        table_keys_ = table_keys(table, kind, keys)
+        opts = options or IngestOptions()
+        if opts.adjust:
+            msg = "adjust applies to bars tables (bars_*), not to a generic table"
+            raise InputError(msg, option="adjust")
+        return ingest_table(lake, _expand(paths), table=table, keys=table_keys_, kind=kind, options=opts)
+    if kind is not None or keys:
+        msg = f"{table!r} is a {table_kind(table)} table with canonical keys; kind and keys are for other tables"
+        raise InputError(msg, option="kind" if kind is not None else "keys")
     kind = table_kind(table)
-    if kind == "generic":
-        msg = f"ingest writes bars_* or ticks* tables, not {table!r}; name the table e.g. bars_1d or ticks"
-        raise InputError(msg)
     files = _expand(paths)
     df = read_files(files, kind=kind, options=options)
     if kind == "bars":

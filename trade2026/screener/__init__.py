@@ -26,7 +26,15 @@ from trade2026.screener._reports import (
     screen_report,
 )
 from trade2026.screener._rules import market_index, rule_regimes
-from trade2026.screener._saved import SavedScreen, changes, get_screen, load_screens, record
+from trade2026.screener._saved import (
+    EXAMPLE_SCREENS,
+    SavedScreen,
+    changes,
+    get_screen,
+    load_screens,
+    record,
+    write_example_screens,
+)
 from trade2026.screener._screen import (
     HistoryResult,
     ScreenResult,
@@ -38,6 +46,7 @@ from trade2026.screener._screen import (
 
 __all__ = [
     "Compiled",
+    "EXAMPLE_SCREENS",
     "ExpressionError",
     "FUNCTIONS",
     "HistoryResult",
@@ -66,4 +75,5 @@ __all__ = [
     "screen_history_report",
     "screen_report",
     "tokenize",
+    "write_example_screens",
 ]

@@ -210,6 +210,7 @@ def fit_markov(
                 "mean": mean,
                 "vol": vol,
                 "ann_mean": mean * ppy,
+                "ann_return": mean * ppy,  # the vocabulary's name; ann_mean is kept (documented)
                 "ann_vol": vol * math.sqrt(ppy),
                 "expected_duration": float(durations[i]),
                 "share": float((argmax == i).mean()),
@@ -258,7 +259,7 @@ def quadrant_summary(rules: pl.DataFrame, *, periods_per_year: float | None = No
                 "quadrant": q,
                 "days": int(known.filter(pl.col("quadrant") == q).height),
                 "share": known.filter(pl.col("quadrant") == q).height / known.height,
-                "next_day_ann_mean": float(mean) * ppy if isinstance(mean, float) else None,
+                "next_day_ann_return": float(mean) * ppy if isinstance(mean, float) else None,
                 "next_day_ann_vol": float(std) * math.sqrt(ppy) if isinstance(std, float) else None,
             }
         )

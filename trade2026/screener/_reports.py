@@ -119,10 +119,18 @@ def screen_report(
     if rank:
         compile_expression(rank, want=NUM, role="the rank expression")
     symbols, exclude = _members(lake, universe, benchmark, table)
-    bars = lake.read_bars(table, symbols=symbols, end=day_end(date, "date"), columns=BAR_COLUMNS, missing="ignore")
+    end = day_end(date, "date")
+    bars = lake.read_bars(table, symbols=symbols, end=end, columns=BAR_COLUMNS, missing="ignore")
+    if end is not None and bars.height and bars["ts"].max() < end and _bars_after(lake, table, end):
+        date = bars["ts"].max().date()  # a day without bars inside the data (a holiday): its last bar before
     result = screen(bars, condition, rank=rank, date=date, top=top, benchmark=benchmark, exclude=exclude)
     diff = screen_changes(lake, name, result.date, result.rows["symbol"].to_list()) if changes and name else None
     return ScreenReport(result, name=name, changes=diff)
+
+
+def _bars_after(lake: Any, table: str, end: Any) -> bool:
+    """Whether ``table`` has any bar after ``end`` (a date inside the data, not after its last bar)."""
+    return lake.scan(table).filter(pl.col("ts") > end).select("ts").head(1).collect().height > 0
 
 
 def screen_history_report(

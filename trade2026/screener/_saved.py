@@ -28,6 +28,7 @@ import polars as pl
 from trade2026.errors import ConfigError, NotFoundError
 
 TABLE = "screens"
+EXAMPLE_SCREENS = Path(__file__).with_name("screens.toml")  # shipped example screens (momentum, oversold, ...)
 _KEYS = {"condition", "rank", "top", "universe", "benchmark", "description"}
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
@@ -59,7 +60,10 @@ def load_screens(path: str | Path) -> dict[str, SavedScreen]:
     """Read and validate every screen in a TOML file (``[screens.NAME]`` tables)."""
     p = Path(path)
     if not p.exists():
-        msg = f"screens file {p} does not exist; create it with [screens.NAME] tables (see `t26 screen --help`)"
+        msg = (
+            f"screens file {p} does not exist; create it with [screens.NAME] tables "
+            f"(an example: {EXAMPLE_SCREENS}, which `t26 demo` copies to the home)"
+        )
         raise NotFoundError(msg)
     if not p.is_file():
         msg = f"screens file {p} is a directory; give a TOML file of [screens.NAME] tables"
@@ -105,6 +109,19 @@ def load_screens(path: str | Path) -> dict[str, SavedScreen]:
                     raise ConfigError(msg) from None
         out[name] = SavedScreen(name=name, **spec)
     return out
+
+
+def write_example_screens(path: str | Path) -> Path | None:
+    """Copy the shipped example screens file (:data:`EXAMPLE_SCREENS`) to ``path`` unless a file is there.
+
+    Returns the path written, or None when ``path`` already existed (it is never overwritten).
+    """
+    p = Path(path)
+    if p.exists():
+        return None
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(EXAMPLE_SCREENS.read_text(encoding="utf-8"), encoding="utf-8")
+    return p
 
 
 def get_screen(path: str | Path, name: str) -> SavedScreen:

@@ -10,6 +10,7 @@ from trade2026.sim._facts import Fact, FactsReport, stylized_facts
 from trade2026.sim._garch import Garch11, fit_garch
 from trade2026.sim._mc import ALL_METHODS, METHODS, McReport, monte_carlo
 from trade2026.sim._resample import reshuffle_trades, risk_of_ruin, risk_of_ruin_closed_form, trades_per_year
+from trade2026.sim._series import returns_series
 from trade2026.sim._summary import METRICS, McResult
 from trade2026.sim._synthetic import MODELS, synthetic_returns
 
@@ -26,6 +27,7 @@ __all__ = [
     "fit_garch",
     "monte_carlo",
     "reshuffle_trades",
+    "returns_series",
     "risk_of_ruin",
     "risk_of_ruin_closed_form",
     "stylized_facts",

@@ -24,7 +24,7 @@ formula ``((1 - p) / p) ** capital`` (:func:`risk_of_ruin_closed_form`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -125,7 +125,7 @@ def monte_carlo(
     prism_session_hours: float | None = None,
     prism_days: int | None = None,
     table: str | None = None,
-    progress: bool = False,
+    progress: bool | Callable[[str, int, int], None] = False,
 ) -> McReport:
     """Monte Carlo validation of a strategy on one symbol's bars, or of a returns series.
 
@@ -173,8 +173,11 @@ def monte_carlo(
         (default: the observed bar count, at most 252). See ``prism_plan``.
     table : str, optional
         Where the bars or returns came from, recorded in the report.
-    progress : bool
-        A progress bar over the PRISM paths on stderr (when it is a terminal).
+    progress : bool or callable
+        True: a progress bar over the PRISM paths on stderr (when it is a terminal). A callable
+        ``progress(stage, done, total)`` is called instead as the work advances: after the strategy's
+        backtest (stage ``"backtest"``) and after each method (stage = the method's name), ``done``
+        of ``total`` steps; the CLI draws it as its progress bar.
 
     Returns
     -------
@@ -211,6 +214,8 @@ def monte_carlo(
 
         r = as_array(returns, ndim=1)
         boot = _bootstrap(r, n_paths, block_length, seed, **kw)
+        if callable(progress):
+            progress("bootstrap", 1, 1)
         return McReport(returns_metrics(r, periods_per_year), (boot,), ruin_limit, table=table, observed_returns=r)
     assert strategy is not None
     return _strategy(
@@ -268,6 +273,19 @@ def _bootstrap(returns: np.ndarray, n_paths: int, block_length: float | None, se
     return summarize("bootstrap", paths, info={"block_length": b}, **kw)
 
 
+def _stepper(progress: Any, total: int) -> Callable[[str], None]:
+    """``step(stage)``: one more of ``total`` steps done, reported to a ``progress`` callable (if any)."""
+    done = 0
+
+    def step(stage: str) -> None:
+        nonlocal done
+        done += 1
+        if callable(progress):
+            progress(stage, done, total)
+
+    return step
+
+
 def _strategy(
     bars: Any,
     strategy: str,
@@ -283,7 +301,7 @@ def _strategy(
     costs: dict[str, Any],
     prism_days: int | None,
     table: str | None,
-    progress: bool,
+    progress: bool | Callable[[str, int, int], None],
     periods_per_year: float,
     ruin_limit: float,
 ) -> McReport:
@@ -306,19 +324,27 @@ def _strategy(
     res = run_backtest(df, strategy_positions(name, df, **params), **rerun.settings)
     rets = res.returns["return"].to_numpy()
     kw = {"periods_per_year": periods_per_year, "ruin_limit": ruin_limit}
+    total = 1 + len(methods)
+    step = _stepper(progress, total)
+    step("backtest")
     results: list[McResult] = []
     if "bootstrap" in methods:
         results.append(_bootstrap(rets, n_paths, block_length, seed, **kw))
-    if "reshuffle" in methods and res.trades.height >= 2:
-        shuffled = reshuffle_trades(res.trades["return"].to_numpy(), n_paths, seed=seed + 1)
-        tpy = trades_per_year(periods_per_year, shuffled.shape[1], int(np.isfinite(rets).sum()))
-        info = {"n_trades": int(shuffled.shape[1]), "trades_per_year": tpy}
-        results.append(summarize("reshuffle", shuffled, periods_per_year=tpy, ruin_limit=ruin_limit, info=info))
+        step("bootstrap")
+    if "reshuffle" in methods:
+        if res.trades.height >= 2:
+            shuffled = reshuffle_trades(res.trades["return"].to_numpy(), n_paths, seed=seed + 1)
+            tpy = trades_per_year(periods_per_year, shuffled.shape[1], int(np.isfinite(rets).sum()))
+            info = {"n_trades": int(shuffled.shape[1]), "trades_per_year": tpy}
+            results.append(summarize("reshuffle", shuffled, periods_per_year=tpy, ruin_limit=ruin_limit, info=info))
+        step("reshuffle")
     models = [m for m in methods if m in MODELS]
     if models:
-        results.extend(_synthetic(df, rerun, models, n_synthetic, seed, executor, ray_address, **kw))
+        results.extend(_synthetic(df, rerun, models, n_synthetic, seed, executor, ray_address, step, **kw))
     if base is not None:
-        results.append(_prism(df, rerun, base, prism_days, n_synthetic, seed, executor, ray_address, progress, **kw))
+        bar = progress is True
+        results.append(_prism(df, rerun, base, prism_days, n_synthetic, seed, executor, ray_address, bar, **kw))
+        step("prism")
     return McReport(
         dict(res.metrics), tuple(results), ruin_limit, strategy=strategy, table=table, symbol=symbol,
         observed_returns=rets,
@@ -333,6 +359,7 @@ def _synthetic(
     seed: int,
     executor: str,
     ray_address: str | None,
+    step: Callable[[str], None],
     **kw: Any,
 ) -> list[McResult]:
     from trade2026.parallel import run_tasks
@@ -353,6 +380,7 @@ def _synthetic(
         parts = run_tasks(rerun_synthetic, tasks, executor=executor, ray_address=ray_address)
         strat = stack([row for part in parts for row in part])
         out.append(summarize(model, strat, info={"underlying_model": model}, **kw))
+        step(model)
     return out
 
 
