@@ -16,6 +16,7 @@ import inspect
 import math
 import os
 import sys
+import time
 import traceback
 import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -109,6 +110,7 @@ class Ctx:
     json: bool = False
     debug: bool = False
     track: bool = True
+    started: float = field(default_factory=time.time)  # when the command began: a run's start (its duration)
     _settings: Any = field(default=None, repr=False)
     _lake: Any = field(default=None, repr=False)
 
@@ -170,11 +172,13 @@ class Ctx:
             yield advance
 
     def tracking_run(self, name: str, **kw: Any) -> Any:
-        """An MLflow run context (a no-op one under ``--no-track``)."""
+        """An MLflow run context (a no-op one under ``--no-track``), dated from the command's start so
+        its duration covers the work even when the run is opened after it."""
         from trade2026 import tracking
 
         if not self.track:
             return tracking.null_run()
+        kw.setdefault("start_time", self.started)
         return tracking.start_run(name, settings=self.settings, **kw)
 
 

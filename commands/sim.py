@@ -308,7 +308,8 @@ def mc(
     plot: Annotated[
         Path | None,
         typer.Option(
-            rich_help_panel="Methods and paths", help="Write a PNG of the distributions here (also logged to MLflow)."
+            rich_help_panel="Methods and paths",
+            help="Write fan charts of the equity paths here: a .html report or .png figures (also logged to MLflow).",
         ),
     ] = None,
     executor: ExecutorOpt = None,

@@ -95,3 +95,13 @@ def test_compare_metrics_side_by_side_and_equity_of_logged_returns(home: Path, c
     for bad in ([r1.run_id], [r1.run_id, r1.run_id[:9]]):
         r = cli("runs", "compare", *bad)
         assert r.exit_code == 2
+
+
+def test_a_command_run_is_dated_from_the_command_start(home: Path) -> None:
+    """The reproduction: a two-minute `sim mc` logged duration_s 0.08 (its run opened after the work)."""
+    from commands._cli import Ctx
+
+    ctx = Ctx(started=time.time() - 120.0)
+    with ctx.tracking_run("late") as run:
+        pass
+    assert tracking.get_run(run.run_id)["duration_s"] >= 120.0
