@@ -107,6 +107,56 @@ def test_prism_seeds_monte_carlo_and_portfolio_equal_serial(cluster: str, bars: 
     assert dumps(a.metrics) == dumps(b.metrics)
 
 
+def _where(call: tuple[Any, Any]) -> tuple[str, Any]:
+    fn, task = call
+    return ray.get_runtime_context().get_node_id(), fn(task)
+
+
+def test_workers_read_the_lake_themselves(cluster: str, bars: pl.DataFrame, tmp_path: Any) -> None:
+    """A sweep of a LakeSlice: every task carries the table, version and filter, the workers on every
+    node read the bars from the lake, and the result is the serial sweep of the frame, bit for bit."""
+    from trade2026.backtest import run_sweep
+    from trade2026.backtest._sweep import SweepChunk, _sweep_chunk
+    from trade2026.lake import Lake, LakeSlice
+    from trade2026.parallel import run_tasks
+
+    lake = Lake(root=str(tmp_path / "lake"))
+    lake.write("bars_1d", bars, mode="overwrite")
+    source = LakeSlice.of(lake, "bars_1d")
+    grid = "fast=2:100,slow=2:100"
+    serial = run_sweep(lake.read_bars("bars_1d"), "sma_cross", grid)
+    remote = run_sweep(source, "sma_cross", grid, executor="ray", ray_address=cluster)
+    np.testing.assert_array_equal(remote.returns, serial.returns)
+    tasks = [
+        SweepChunk(None, "sma_cross", serial.params[i : i + 50], serial.config, False, source)
+        for i in range(0, 600, 50)
+    ]
+    out = run_tasks(_where, [(_sweep_chunk, t) for t in tasks], executor="ray", ray_address=cluster)
+    assert len({node for node, _ in out}) >= 2
+    np.testing.assert_array_equal(np.concatenate([r[0] for _, r in out], axis=1), serial.returns[:, :600])
+
+
+def test_cpcv_folds_of_a_meta_labeling_model_equal_serial(cluster: str, bars: pl.DataFrame) -> None:
+    from trade2026.labeling import metalabel_cpcv
+    from trade2026.labeling._meta import FoldFit, fit_fold, prepare_bets
+    from trade2026.parallel import run_tasks
+    from trade2026.validation import CombinatorialPurgedCV
+
+    one = bars.filter(pl.col("symbol") == bars["symbol"][0])
+    kw: dict[str, Any] = {"model": "rf", "n_groups": 6, "n_test_groups": 2, "model_params": {"n_estimators": 25}}
+    a = metalabel_cpcv(one, "sma_cross:fast=10,slow=40", **kw)
+    b = metalabel_cpcv(one, "sma_cross:fast=10,slow=40", executor="ray", ray_address=cluster, **kw)
+    assert a.n_splits == 15 and a.n_paths == 5
+    assert dumps(a.to_dict()) == dumps(b.to_dict())
+    np.testing.assert_array_equal(a.probabilities, b.probabilities)
+    bets = prepare_bets(one, "sma_cross:fast=10,slow=40", pt=1.0, sl=1.0, vertical=10, cusum=1.0, min_bets=12)
+    cv = CombinatorialPurgedCV(6, 2, t1=bets.events)
+    fits = [FoldFit("rf", 0, {"n_estimators": 25}, bets.train_data(), tr, te) for tr, te in cv.split(bets.X)]
+    out = run_tasks(_where, [(fit_fold, f) for f in fits], executor="ray", ray_address=cluster)
+    assert len({node for node, _ in out}) >= 2  # the folds ran on more than one node
+    np.testing.assert_array_equal(cv.reassemble([p for _, p in out]), a.probabilities)
+
+
 def test_a_worker_node_killed_mid_run_changes_nothing(bars: pl.DataFrame) -> None:
     """SIGKILL one worker node's processes while a sweep runs: Ray reruns its tasks on the remaining
     nodes, and the result is the serial one (or, if the cluster cannot recover, an error; never a
