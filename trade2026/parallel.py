@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from trade2026.errors import ConfigError, DependencyError
+from trade2026.errors import ConfigError, DependencyError, T26Error
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -181,16 +181,39 @@ def _ray(fn: Callable[[T], R], items: Sequence[T], address: str | None, max_work
         index = {ref: i for i, ref in enumerate(refs)}
         results: list[Any] = [None] * len(items)
         pending = list(refs)
+        finished = 0
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             for ref in done:
-                results[index[ref]] = ray.get(ref)
+                try:
+                    results[index[ref]] = ray.get(ref)
+                except ray.exceptions.RayTaskError as exc:  # the task itself raised: as it would serially
+                    if isinstance(exc.cause, Exception):
+                        raise exc.cause from exc
+                    raise
+                except ray.exceptions.RayError as exc:  # the cluster lost the task beyond Ray's retries
+                    for other in pending:
+                        ray.cancel(other, force=True)
+                    raise _lost(exc, finished, len(items), address) from exc
+                finished += 1
                 if bar:
                     bar[0].advance(bar[1])
         return results
     finally:
         if started:
             ray.shutdown()
+
+
+def _lost(exc: BaseException, finished: int, total: int, address: str | None) -> T26Error:
+    """The one-line error for work a Ray cluster lost (a node or worker died, an object was lost)."""
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    where = f"the Ray cluster at {address}" if address else "the local Ray"
+    msg = (
+        f"{where} lost a task ({type(exc).__name__}: {first}) after {finished} of {total} tasks finished; "
+        "no result was returned or written. Rerun (Ray already retried the task), check the cluster's "
+        "nodes (`ray status`), or use another executor"
+    )
+    return T26Error(msg)
 
 
 __all__ = ["EXECUTORS", "run_tasks"]
