@@ -273,8 +273,9 @@ def metalabel(
 
     hyper = dict(model_params or {})
     make_model(model, **hyper)  # validate the name before the work
-    bets = prepare_bets(bars, primary, pt=pt, sl=sl, vertical=vertical, cusum=cusum, min_bets=2 * n_splits,
-                        features=features)  # fmt: skip
+    bets = prepare_bets(
+        bars, primary, pt=pt, sl=sl, vertical=vertical, cusum=cusum, min_bets=2 * n_splits, features=features
+    )
     tb, X, y, w = bets.events, bets.X, bets.y, bets.w
     cv = PurgedKFold(n_splits=n_splits, t1=tb, embargo=embargo)
     fits = [FoldFit(model, random_state, hyper, bets.train_data(), train, test) for train, test in cv.split(X)]

@@ -73,7 +73,11 @@ class LakeSlice:
         end: dt.datetime | None = None,
         version: int | None = None,
     ) -> LakeSlice:
-        """The slice of ``lake``'s ``table``, pinned at ``version`` (default: the current one)."""
+        """The slice of ``lake``'s ``table``, pinned at ``version`` (default: the current one).
+
+        ``lake.storage_options``, when it has explicit ones, travel with the slice (and so inside every
+        task); a lake configured from the environment (``Lake()``, the CLI's) ships none.
+        """
         opts = tuple(sorted((lake.storage_options or {}).items()))
         syms = None if symbols is None else tuple(symbols)
         out = cls(str(lake.root), table, version, syms, tuple(columns), start, end, opts)
