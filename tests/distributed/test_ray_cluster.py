@@ -108,7 +108,10 @@ def test_prism_seeds_monte_carlo_and_portfolio_equal_serial(cluster: str, bars: 
 
 
 def _where(call: tuple[Any, Any]) -> tuple[str, Any]:
+    """The node a task ran on, and its result; each holds its CPU a moment (as ``_node`` does) so the
+    head's raylet spills the rest to the other nodes instead of finishing quick tasks alone."""
     fn, task = call
+    time.sleep(0.3)
     return ray.get_runtime_context().get_node_id(), fn(task)
 
 
