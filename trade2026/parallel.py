@@ -6,6 +6,7 @@ Parameter sweeps, walk-forward windows, CV folds and simulation seeds all go thr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -172,7 +173,8 @@ def _ray(fn: Callable[[T], R], items: Sequence[T], address: str | None, max_work
                     raise
                 except ray.exceptions.RayError as exc:  # the cluster lost the task beyond Ray's retries
                     for other in pending:
-                        ray.cancel(other, force=True)
+                        with contextlib.suppress(Exception):  # the error below is what matters
+                            ray.cancel(other, force=True)
                     raise _lost(exc, finished, len(items), address) from exc
                 finished += 1
                 if bar:
