@@ -17,6 +17,7 @@ def test_lake_public_names() -> None:
         "IngestOptions",
         "IngestResult",
         "Lake",
+        "LakeSlice",
         "TICK_COLUMNS",
         "WriteResult",
         "bars_from_ticks",

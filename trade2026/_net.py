@@ -17,3 +17,20 @@ def unreachable(host: str, port: int, *, timeout: float = CONNECT_TIMEOUT_S) -> 
             return None
     except OSError as exc:
         return exc.strerror or str(exc) or type(exc).__name__
+
+
+def silent(url: str, *, timeout: float = CONNECT_TIMEOUT_S) -> str | None:
+    """``None`` when an HTTP server at ``url`` answers a GET within ``timeout`` seconds (any status:
+    a 404 or 401 is an answer), else why not: a server that accepts connections but never replies
+    would otherwise hold a client that retries it for minutes."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            return None
+    except urllib.error.HTTPError:
+        return None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return str(reason) or type(exc).__name__

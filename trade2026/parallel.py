@@ -6,12 +6,14 @@ Parameter sweeps, walk-forward windows, CV folds and simulation seeds all go thr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from trade2026.errors import ConfigError, DependencyError
+from trade2026.errors import ConfigError, DependencyError, T26Error
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -148,49 +150,82 @@ def _ray(fn: Callable[[T], R], items: Sequence[T], address: str | None, max_work
         raise DependencyError(msg) from exc
     if address and not ray.is_initialized():
         _check_reachable(address)
-    started = False
-    old: str | None = None
-    if not ray.is_initialized():
-        kwargs: dict[str, Any] = {
-            "ignore_reinit_error": True,
-            "include_dashboard": False,
-            "log_to_driver": False,
-            "logging_level": "ERROR",
-        }
-        if address:
-            kwargs["address"] = address
-        else:
-            kwargs["num_cpus"] = max_workers or os.cpu_count() or 1
-            # Workers of a local Ray inherit the environment: give them the driver's import path
-            # so functions from scripts, notebooks' folders and test modules resolve there too.
-            paths = [p for p in sys.path if p and os.path.isdir(p)]
-            old = os.environ.get("PYTHONPATH")
-            os.environ["PYTHONPATH"] = os.pathsep.join([*paths, *([old] if old else [])])
-        try:
-            ray.init(**kwargs)
-        finally:
-            if not address:
-                if old is None:
-                    os.environ.pop("PYTHONPATH", None)
-                else:
-                    os.environ["PYTHONPATH"] = old
-        started = True
+    with _RAY_LOCK:  # fan-outs from several threads share one Ray session; the last one out ends it
+        if not ray.is_initialized():
+            _init_ray(ray, address, max_workers)
+            _RAY_STATE["owned"] = True
+        _RAY_STATE["users"] += 1
     try:
         remote = ray.remote(fn)
         refs = [remote.remote(item) for item in items]
         index = {ref: i for i, ref in enumerate(refs)}
         results: list[Any] = [None] * len(items)
         pending = list(refs)
+        finished = 0
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             for ref in done:
-                results[index[ref]] = ray.get(ref)
+                try:
+                    results[index[ref]] = ray.get(ref)
+                except ray.exceptions.RayTaskError as exc:  # the task itself raised: as it would serially
+                    if isinstance(exc.cause, Exception):
+                        raise exc.cause from exc
+                    raise
+                except ray.exceptions.RayError as exc:  # the cluster lost the task beyond Ray's retries
+                    for other in pending:
+                        with contextlib.suppress(Exception):  # the error below is what matters
+                            ray.cancel(other, force=True)
+                    raise _lost(exc, finished, len(items), address) from exc
+                finished += 1
                 if bar:
                     bar[0].advance(bar[1])
         return results
     finally:
-        if started:
-            ray.shutdown()
+        with _RAY_LOCK:
+            _RAY_STATE["users"] -= 1
+            if _RAY_STATE["users"] == 0 and _RAY_STATE["owned"]:
+                _RAY_STATE["owned"] = False
+                ray.shutdown()
+
+
+_RAY_LOCK = threading.Lock()
+_RAY_STATE = {"users": 0, "owned": False}  # run_tasks calls on Ray now, and whether they started it
+
+
+def _init_ray(ray: Any, address: str | None, max_workers: int | None) -> None:
+    kwargs: dict[str, Any] = {
+        "ignore_reinit_error": True,
+        "include_dashboard": False,
+        "log_to_driver": False,
+        "logging_level": "ERROR",
+    }
+    if address:
+        ray.init(address=address, **kwargs)
+        return
+    # Workers of a local Ray inherit the environment: give them the driver's import path
+    # so functions from scripts, notebooks' folders and test modules resolve there too.
+    paths = [p for p in sys.path if p and os.path.isdir(p)]
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([*paths, *([old] if old else [])])
+    try:
+        ray.init(num_cpus=max_workers or os.cpu_count() or 1, **kwargs)
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
+
+
+def _lost(exc: BaseException, finished: int, total: int, address: str | None) -> T26Error:
+    """The one-line error for work a Ray cluster lost (a node or worker died, an object was lost)."""
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    where = f"the Ray cluster at {address}" if address else "the local Ray"
+    msg = (
+        f"{where} lost a task ({type(exc).__name__}: {first}) after {finished} of {total} tasks finished; "
+        "no result was returned or written. Rerun (Ray already retried the task), check the cluster's "
+        "nodes (`ray status`), or use another executor"
+    )
+    return T26Error(msg)
 
 
 __all__ = ["EXECUTORS", "run_tasks"]

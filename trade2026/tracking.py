@@ -35,10 +35,11 @@ def _check_store(settings: Settings, *, write: bool = True) -> None:
 
     uri = settings.tracking_uri
     if uri.startswith(("http://", "https://")):
-        from trade2026._net import unreachable
+        from trade2026._net import silent, unreachable
 
         parts = urlsplit(uri)
         why = unreachable(parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme == "https" else 80))
+        why = why or silent(uri.rstrip("/") + "/health")  # connected, but does it answer?
         if why:
             msg = (
                 f"the MLflow tracking server at {uri} does not answer ({why}); start it, point "

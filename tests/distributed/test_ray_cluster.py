@@ -107,13 +107,99 @@ def test_prism_seeds_monte_carlo_and_portfolio_equal_serial(cluster: str, bars: 
     assert dumps(a.metrics) == dumps(b.metrics)
 
 
-def test_a_worker_node_killed_mid_run_changes_nothing(bars: pl.DataFrame) -> None:
-    """SIGKILL one worker node's processes while a sweep runs: Ray reruns its tasks on the remaining
-    nodes, and the result is the serial one (or, if the cluster cannot recover, an error; never a
-    partial result)."""
+def _where(call: tuple[Any, Any]) -> tuple[str, Any]:
+    """The node a task ran on, and its result; each holds its CPU a moment (as ``_node`` does) so the
+    head's raylet spills the rest to the other nodes instead of finishing quick tasks alone."""
+    fn, task = call
+    time.sleep(0.3)
+    return ray.get_runtime_context().get_node_id(), fn(task)
+
+
+def test_workers_read_the_lake_themselves(cluster: str, bars: pl.DataFrame, tmp_path: Any) -> None:
+    """A sweep of a LakeSlice: every task carries the table, version and filter, the workers on every
+    node read the bars from the lake, and the result is the serial sweep of the frame, bit for bit."""
+    from trade2026.backtest import run_sweep
+    from trade2026.backtest._sweep import SweepChunk, _sweep_chunk
+    from trade2026.lake import Lake, LakeSlice
+    from trade2026.parallel import run_tasks
+
+    lake = Lake(root=str(tmp_path / "lake"))
+    lake.write("bars_1d", bars, mode="overwrite")
+    source = LakeSlice.of(lake, "bars_1d")
+    grid = "fast=2:100,slow=2:100"
+    serial = run_sweep(lake.read_bars("bars_1d"), "sma_cross", grid)
+    remote = run_sweep(source, "sma_cross", grid, executor="ray", ray_address=cluster)
+    np.testing.assert_array_equal(remote.returns, serial.returns)
+    tasks = [
+        SweepChunk(None, "sma_cross", serial.params[i : i + 50], serial.config, False, source)
+        for i in range(0, 600, 50)
+    ]
+    out = run_tasks(_where, [(_sweep_chunk, t) for t in tasks], executor="ray", ray_address=cluster)
+    assert len({node for node, _ in out}) >= 2
+    np.testing.assert_array_equal(np.concatenate([r[0] for _, r in out], axis=1), serial.returns[:, :600])
+
+
+def test_cpcv_folds_of_a_meta_labeling_model_equal_serial(cluster: str, bars: pl.DataFrame) -> None:
+    from trade2026.labeling import metalabel_cpcv
+    from trade2026.labeling._meta import FoldFit, fit_fold, prepare_bets
+    from trade2026.parallel import run_tasks
+    from trade2026.validation import CombinatorialPurgedCV
+
+    one = bars.filter(pl.col("symbol") == bars["symbol"][0])
+    kw: dict[str, Any] = {"model": "rf", "n_groups": 6, "n_test_groups": 2, "model_params": {"n_estimators": 25}}
+    a = metalabel_cpcv(one, "sma_cross:fast=10,slow=40", **kw)
+    b = metalabel_cpcv(one, "sma_cross:fast=10,slow=40", executor="ray", ray_address=cluster, **kw)
+    assert a.n_splits == 15 and a.n_paths == 5
+    assert dumps(a.to_dict()) == dumps(b.to_dict())
+    np.testing.assert_array_equal(a.probabilities, b.probabilities)
+    bets = prepare_bets(one, "sma_cross:fast=10,slow=40", pt=1.0, sl=1.0, vertical=10, cusum=1.0, min_bets=12)
+    cv = CombinatorialPurgedCV(6, 2, t1=bets.events)
+    fits = [FoldFit("rf", 0, {"n_estimators": 25}, bets.train_data(), tr, te) for tr, te in cv.split(bets.X)]
+    out = run_tasks(_where, [(fit_fold, f) for f in fits], executor="ray", ray_address=cluster)
+    assert len({node for node, _ in out}) >= 2  # the folds ran on more than one node
+    np.testing.assert_array_equal(cv.reassemble([p for _, p in out]), a.probabilities)
+
+
+def _refuse(x: int) -> int:
+    from trade2026.errors import DataError
+
+    if x == 3:
+        msg = f"item {x} is refused"
+        raise DataError(msg)
+    return x
+
+
+def _die(x: int) -> int:
+    if x == 1:
+        os._exit(1)  # the worker process dies, every time Ray retries it
+    return x
+
+
+def test_task_errors_are_the_serial_errors_and_lost_tasks_one_clear_error(cluster: str) -> None:
+    from trade2026.errors import DataError, T26Error
+    from trade2026.parallel import run_tasks
+
+    with pytest.raises(DataError) as serial:
+        run_tasks(_refuse, range(6))
+    with pytest.raises(DataError) as remote:
+        run_tasks(_refuse, range(6), executor="ray", ray_address=cluster)
+    assert str(remote.value) == str(serial.value)  # the task's own message, not a remote traceback
+    with pytest.raises(T26Error) as lost:
+        run_tasks(_die, range(4), executor="ray", ray_address=cluster)
+    assert type(lost.value) is T26Error and lost.value.exit_code == 1  # a runtime failure: exit 1
+    assert "lost a task" in str(lost.value) and "\n" not in str(lost.value)
+
+
+def test_a_worker_node_killed_mid_run_changes_nothing(bars: pl.DataFrame, tmp_path: Any) -> None:
+    """SIGKILL one worker node's processes while a sweep and a lake-writing PRISM fan-out run: Ray
+    reruns their tasks on the remaining nodes and the results are the serial ones (or, if the cluster
+    cannot recover, an error); the lake holds every run or none, never a partial result."""
     import threading
 
     from trade2026.backtest import run_sweep
+    from trade2026.lake import Lake
+    from trade2026.sim.prism import load_config, simulate_runs
+    from trade2026.sim.prism._persist import complete_runs
 
     if ray.is_initialized():
         ray.shutdown()
@@ -122,28 +208,53 @@ def test_a_worker_node_killed_mid_run_changes_nothing(bars: pl.DataFrame) -> Non
     c.add_node(num_cpus=1)
     c.wait_for_nodes()
     grid = "fast=2:100,slow=2:100"
+    cfg = load_config(days=1, session_hours=1.0)
+    seeds = list(range(40))
+    lake = Lake(root=str(tmp_path / "lake"))
     out: dict[str, Any] = {}
 
-    def work() -> None:
+    def sweep() -> None:
         try:
             out["sweep"] = run_sweep(bars, "sma_cross", grid, executor="ray", ray_address=c.address, max_workers=8)
         except Exception as exc:  # reported below
-            out["error"] = exc
+            out["sweep_error"] = exc
+
+    def prism() -> None:
+        try:
+            out["prism"] = simulate_runs(cfg, seeds, lake=lake, executor="ray", ray_address=c.address)
+        except Exception as exc:  # reported below
+            out["prism_error"] = exc
 
     try:
-        t = threading.Thread(target=work)
-        t.start()
+        threads = [threading.Thread(target=sweep), threading.Thread(target=prism)]
+        for t in threads:
+            t.start()
         time.sleep(2.0)
-        assert t.is_alive(), "the sweep ended before the kill: the test proves nothing"
+        assert all(t.is_alive() for t in threads), "the work ended before the kill: the test proves nothing"
         c.remove_node(doomed, allow_graceful=False)  # SIGKILL its raylet and workers
-        t.join(240)
-        assert not t.is_alive(), "the sweep hung after a node was killed"
+        for t in threads:
+            t.join(300)
+        assert not any(t.is_alive() for t in threads), "the work hung after a node was killed"
     finally:
         if ray.is_initialized():
             ray.shutdown()
         c.shutdown()
     serial = run_sweep(bars, "sma_cross", grid)
-    if "error" in out:  # the cluster could not recover: a clear error, no partial result
-        assert str(out["error"]) and "sweep" not in out
+    if "sweep_error" in out:  # the cluster could not recover: a clear error, no partial result
+        assert str(out["sweep_error"]) and "sweep" not in out
     else:
         np.testing.assert_array_equal(out["sweep"].returns, serial.returns)
+    runs = complete_runs(lake)
+    if "prism_error" in out:  # nothing written: no table, or not one complete run
+        assert runs.height == 0
+    else:
+        one = simulate_runs(cfg, seeds).to_dict()
+        many = out["prism"].to_dict()
+        for d in (one, many):
+            for run in d.get("runs", []):
+                run.pop("sim_seconds", None)
+            d.pop("sim_seconds", None)
+        assert dumps({k: v for k, v in many.items() if k != "tables"}) == dumps(
+            {k: v for k, v in one.items() if k != "tables"}
+        )
+        assert sorted(runs["seed"].to_list()) == seeds  # every run, completely written

@@ -164,3 +164,70 @@ def test_prism_runs_are_one_transaction_on_the_object_store(s3: dict[str, str], 
     keys = [o["Key"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="lake-prism/").get("Contents", [])]
     assert any("/_delta_log/" in k for k in keys)
     assert not [k for k in keys if "/_t26_txn/" in k and k.endswith(".json")]
+
+
+def test_research_commands_and_lake_slices_read_the_object_store(s3: dict[str, str], tmp_path: Path) -> None:
+    """Commands that read the lake work there too, and sweep workers (spawned processes) read a
+    LakeSlice of an s3:// lake with the storage options from their own environment."""
+    env = {**s3, "T26_LAKE": f"s3://{BUCKET}/lake-c"}
+    home = tmp_path / "home"
+    args = ("data", "sample", "--symbols", "3", "--years", "2", "--intraday-symbols", "0")
+    assert t26(env, home, *args).returncode == 0
+    r = t26(env, home, "backtest", "sma_cross:fast=5,slow=20", "--grid", "fast=5:10:5,slow=20:40:20", "--no-track",
+            "--json")  # fmt: skip
+    assert r.returncode == 0 and json.loads(r.stdout)["n_bars"] > 400, r.stderr
+    r = t26(env, home, "screen", "close > 0", "--json")
+    assert r.returncode == 0 and len(json.loads(r.stdout)["rows"]) == 3, r.stderr
+
+    # In a process of its own: deltalake holds the GIL while it calls the moto server's thread in this one.
+    code = """if True:
+        import os, numpy as np
+        from trade2026.backtest import run_sweep
+        from trade2026.lake import Lake, LakeSlice
+        lake = Lake(root=os.environ["T26_LAKE"])
+        source = LakeSlice.of(lake, "bars_1d")
+        assert source.storage_options == ()  # no credential inside the task: the workers' environment has them
+        grid = "fast=5:30:5,slow=20:80:20"
+        serial = run_sweep(lake.read_bars("bars_1d"), "sma_cross", grid)
+        remote = run_sweep(source, "sma_cross", grid, executor="processes", max_workers=2)
+        np.testing.assert_array_equal(remote.returns, serial.returns)
+        print("equal", serial.n_trials)
+    """
+    full = {**os.environ, **env, "T26_HOME": str(home)}
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-c", code], env=full, cwd=root, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.split() == ["equal", "21"], r.stderr[-2000:]
+
+
+def test_bad_credentials_exit_2_naming_the_keys(tmp_path: Path) -> None:
+    """A server that checks keys (moto with authentication on, its own process): wrong keys are a
+    one-line exit 2 naming AWS_ACCESS_KEY_ID, for reads, listings and writes alike."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        env = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ALLOW_HTTP": "true",
+               "AWS_ACCESS_KEY_ID": "wrong", "AWS_SECRET_ACCESS_KEY": "wrong", "AWS_REGION": "us-east-1",
+               "T26_LAKE": f"s3://{BUCKET}/lake"}  # fmt: skip
+        sample = ("data", "sample", "--symbols", "2", "--years", "1", "--intraday-symbols", "0")
+        for args in (("data", "ls"), ("data", "show", "bars_1d"), ("sql", "SELECT 1 AS x FROM bars_1d"), sample):
+            r = t26(env, tmp_path / "home", *args)
+            err = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+            assert r.returncode == 2 and len(err) == 1 and "AWS_ACCESS_KEY_ID" in err[0], (args, r.stderr)
+            assert "Traceback" not in r.stderr
+    finally:
+        srv.terminate()
+        srv.wait(30)

@@ -107,3 +107,21 @@ def test_runs_metrics_artifacts_and_models_land_on_the_server(server: str, tmp_p
         del os.environ["T26_MLFLOW_URI"]
     assert int(version["version"]) == 1
     assert client.get_model_version_by_alias("t26-server-check", "champion").run_id == mrun.run_id
+
+
+def test_a_server_that_accepts_but_never_answers_fails_in_seconds(tmp_path: Path) -> None:
+    """A TCP port that accepts connections and never replies (a hung server, a wrong service): the
+    connect check alone passes, and MLflow would wait and retry for minutes."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(8)  # the kernel completes the handshakes; nobody ever reads or writes
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+        home = tmp_path / "home"
+        assert (
+            t26(url, home, "data", "sample", "--symbols", "2", "--years", "1", "--intraday-symbols", "0").returncode
+            == 0
+        )
+        t0 = time.monotonic()
+        r = t26(url, home, "backtest", "sma_cross:fast=5,slow=20", "--json")
+        assert r.returncode == 2 and "T26_MLFLOW_URI" in r.stderr and "--no-track" in r.stderr, r.stderr
+        assert time.monotonic() - t0 < 60  # without the answer check: over a minute (a bound, not a timing claim)

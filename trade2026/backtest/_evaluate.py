@@ -34,6 +34,7 @@ from trade2026.backtest._strategies import (
 from trade2026.backtest._sweep import (
     SweepResult,
     WalkForwardResult,
+    as_panel,
     check_objective,
     check_windows,
     robustness,
@@ -44,6 +45,7 @@ from trade2026.backtest._sweep import walk_forward as run_walk_forward
 from trade2026.backtest._trades import save_trades, trade_summary
 from trade2026.core import Panel, bars_panel, benchmark_metrics, drawdown_table, risk_metrics
 from trade2026.errors import ConfigError
+from trade2026.lake import LakeSlice
 
 TOP_ROWS = 10  # parameter sets listed in the report's sweep table
 # the risk and benchmark metrics printed as tables (the JSON holds them all)
@@ -393,9 +395,10 @@ def evaluate(
 
     Parameters
     ----------
-    bars : polars or pandas DataFrame, or Panel
+    bars : polars or pandas DataFrame, Panel, or LakeSlice
         Long bars: symbol, ts, open, high, low, close (volume optional); for ``signal:COLUMN`` also
-        that column (see :func:`join_signal`).
+        that column (see :func:`join_signal`). A :class:`~trade2026.lake.LakeSlice` (table, version,
+        symbols) lets the sweep's workers read the bars from the lake instead of receiving them.
     strategy : str
         A spec ``NAME[:key=value,...]`` (``"sma_cross:fast=20,slow=50"``, ``"signal:pred"``); its
         parameters are the base the grid varies.
@@ -464,7 +467,12 @@ def evaluate(
         msg = "pbo needs at least 2 trials but the grid has one point; widen the grid"
         raise ConfigError(msg)
     extra = (base["column"],) if name == "signal" else ()
-    panel = bars if isinstance(bars, Panel) else bars_panel(bars, extra_columns=extra)
+    source = None
+    if isinstance(bars, LakeSlice):  # the sweep's workers read the bars from the lake themselves
+        source = bars if set(extra) <= set(bars.columns) else replace(bars, columns=(*bars.columns, *extra))
+        panel, source = as_panel(source)
+    else:
+        panel = bars if isinstance(bars, Panel) else bars_panel(bars, extra_columns=extra)
     cfg = make_config(cfg, bars=panel)  # an unset periods_per_year from the bars' spacing and calendar
     if walk_forward is not None:  # before the sweep, not after it
         check_windows(walk_forward.train, walk_forward.test, panel.n_bars)
@@ -481,7 +489,7 @@ def evaluate(
         chosen = sweep.params[best]
     elif len(params_list) > 1 or walk_forward is not None:
         sweep = run_sweep(
-            panel,
+            source or panel,
             name,
             params_list,
             config=cfg,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -27,6 +27,9 @@ from trade2026.backtest._stats import (
 from trade2026.backtest._strategies import Params, batch_positions, get_strategy, parse_grid
 from trade2026.core import Panel, bars_panel, metrics_columns, returns_metrics
 from trade2026.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from trade2026.lake import LakeSlice
 
 OBJECTIVES = ("sharpe", "sortino", "calmar", "total_return", "cagr", "max_drawdown")
 
@@ -147,19 +150,43 @@ def check_objective(objective: str) -> None:
 
 @dataclass(frozen=True)
 class SweepChunk:
-    """One task of a sweep: a slice of the parameter sets over the whole panel."""
+    """One task of a sweep: a slice of the parameter sets over the whole panel.
 
-    panel: Panel
+    The bars travel as ``panel`` (the data itself) or, for a sweep of lake bars, as ``source``: a
+    :class:`~trade2026.lake.LakeSlice` the worker reads itself (once per process), so a task is a few
+    hundred bytes however many bars and symbols it covers.
+    """
+
+    panel: Panel | None
     strategy: str
     params: list[Params]
     config: BacktestConfig
     cross_sectional: bool
+    source: LakeSlice | None = None
+
+    def bars(self) -> Panel:
+        if self.panel is not None:
+            return self.panel
+        assert self.source is not None
+        return self.source.panel()
 
 
 def _sweep_chunk(task: SweepChunk) -> tuple[np.ndarray, ...]:
-    targets = batch_positions(task.strategy, task.panel, task.params)
-    sim = simulate(task.panel, targets, task.config, cross_sectional=task.cross_sectional)
+    panel = task.bars()
+    targets = batch_positions(task.strategy, panel, task.params)
+    sim = simulate(panel, targets, task.config, cross_sectional=task.cross_sectional)
     return sim.take_returns(), sim.turnover, sim.exposure, sim.fills
+
+
+def as_panel(bars: Any) -> tuple[Panel, LakeSlice | None]:
+    """The panel of ``bars`` (long frame, Panel or LakeSlice) and, for a LakeSlice, the slice pinned
+    to its version (what the tasks carry instead of the panel)."""
+    from trade2026.lake import LakeSlice
+
+    if isinstance(bars, LakeSlice):
+        source = bars.pinned()
+        return source.panel(), source
+    return (bars if isinstance(bars, Panel) else bars_panel(bars)), None
 
 
 def run_sweep(
@@ -179,6 +206,8 @@ def run_sweep(
 
     Returns a :class:`SweepResult` whose ``returns`` has one column per parameter set (the book of
     all symbols). ``executor``/``ray_address`` fan the chunks out (see ``trade2026.parallel``).
+    ``bars`` is a long frame, a Panel or a :class:`~trade2026.lake.LakeSlice`; with a slice each
+    worker reads the bars from the lake itself instead of receiving them in every task.
     """
     from trade2026.parallel import run_tasks
 
@@ -187,7 +216,7 @@ def run_sweep(
     if not params:
         msg = "the parameter grid is empty"
         raise ConfigError(msg)
-    panel = bars if isinstance(bars, Panel) else bars_panel(bars)
+    panel, source = as_panel(bars)
     cfg = make_config(config, bars=panel, **settings)
     from trade2026.config import check_work
 
@@ -201,7 +230,7 @@ def run_sweep(
         workers = max_workers or 2
         chunk = min(chunk, max(1, math.ceil(len(params) / (4 * workers))))
     tasks = [
-        SweepChunk(panel, strat.name, params[i : i + chunk], cfg, strat.cross_sectional)
+        SweepChunk(None if source else panel, strat.name, params[i : i + chunk], cfg, strat.cross_sectional, source)
         for i in range(0, len(params), chunk)
     ]
     parts = run_tasks(
@@ -276,12 +305,12 @@ def walk_forward(
     Walk-forward efficiency = annualised OOS return / mean annualised IS return of the chosen sets.
     """
     check_objective(objective)
-    panel = bars if isinstance(bars, Panel) else bars_panel(bars)
+    panel, source = as_panel(bars)
     cfg = make_config(config, bars=panel, **settings)
     n = panel.n_bars
     check_windows(train, test, n)
     if sweep is None:
-        sweep = run_sweep(panel, strategy, grid, config=cfg, executor=executor, ray_address=ray_address)
+        sweep = run_sweep(source or panel, strategy, grid, config=cfg, executor=executor, ray_address=ray_address)
     strat = get_strategy(sweep.strategy)
     windows: list[dict[str, Any]] = []
     starts = list(range(train, n, test))

@@ -3,6 +3,7 @@ triple-barrier method, meta-labeling and bet sizing, sample uniqueness, return a
 decay and the sequential bootstrap."""
 
 from trade2026.labeling._barriers import triple_barrier
+from trade2026.labeling._cpcv import MetaLabelCPCVResult, metalabel_cpcv
 from trade2026.labeling._events import cusum_filter, daily_vol
 from trade2026.labeling._meta import MODEL_PARAMS, MODELS, MetaLabelResult, bet_size, meta_features, metalabel
 from trade2026.labeling._pipeline import EventLabels, label_events
@@ -29,6 +30,7 @@ __all__ = [
     "SEARCH_OBJECTIVES",
     "EventLabels",
     "LabelBarsResult",
+    "MetaLabelCPCVResult",
     "MetaLabelResult",
     "MetaModel",
     "PredictResult",
@@ -44,6 +46,7 @@ __all__ = [
     "meta_features",
     "metalabel",
     "metalabel_bars",
+    "metalabel_cpcv",
     "predict_bars",
     "return_attribution",
     "sequential_bootstrap",

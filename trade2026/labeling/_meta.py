@@ -269,84 +269,29 @@ def metalabel(
     """
     import polars as pl
 
-    from trade2026.backtest import strategy_positions
-    from trade2026.core import returns_metrics, to_polars
-    from trade2026.labeling._barriers import triple_barrier
-    from trade2026.labeling._events import cusum_filter, daily_vol
-    from trade2026.labeling._weights import average_uniqueness
     from trade2026.validation import PurgedKFold
 
     hyper = dict(model_params or {})
     make_model(model, **hyper)  # validate the name before the work
-    frame, _ = to_polars(bars, what="bars")
-    if "symbol" in frame.columns and frame["symbol"].n_unique() > 1:
-        msg = "metalabel works on one symbol's bars; filter the frame to one symbol"
-        raise DataError(msg)
-    frame = frame.sort("ts")
-    if frame.height < 200:
-        msg = f"only {frame.height} bars: meta-labeling needs at least 200 (a year of daily bars or more)"
-        raise DataError(msg)
-    pos = strategy_positions(primary, frame)
-    side_bar = np.sign(pos.sort("ts")["position"].to_numpy())
-    close = frame.select("ts", "close")
-    vol = daily_vol(close)["vol"].to_numpy()
-    logp = close.with_columns(pl.col("close").log())
-    ev = cusum_filter(logp, np.where(np.isnan(vol), np.nan, cusum * vol))
-    times = frame["ts"]
-    ev_pos = np.searchsorted(times.to_numpy(), ev.to_numpy())
-    on = side_bar[ev_pos] != 0
-    ev, ev_pos = ev.filter(pl.Series(on)), ev_pos[on]
-    if len(ev) < 2 * n_splits:
-        msg = (
-            f"the primary {primary!r} gives only {len(ev)} bets; use a longer history, a smaller "
-            "--cusum multiple, or fewer splits"
-        )
-        raise DataError(msg)
-    tb = triple_barrier(close, ev, pt=pt, sl=sl, vertical=vertical, target=vol, side=side_bar)
-    feats = meta_features(frame) if features is None else _bar_features(frame, features)
-    names = tuple(c for c in feats.columns if c != "ts")
-    X_all = feats.select(names).to_numpy()
-    t0_pos = np.searchsorted(times.to_numpy(), tb["t0"].cast(times.dtype).to_numpy())
-    X = np.column_stack([X_all[t0_pos], tb["side"].to_numpy()])
-    ok = np.isfinite(X).all(axis=1)
-    tb, X, t0_pos = tb.filter(pl.Series(ok)), X[ok], t0_pos[ok]
-    y = tb["label"].to_numpy().astype(int)
-    if len(np.unique(y)) < 2 or len(y) < 2 * n_splits:
-        msg = f"{len(y)} labelled bets with a single outcome: nothing to learn; use a longer history"
-        raise DataError(msg)
-    w = average_uniqueness(close, tb).to_numpy()
+    bets = prepare_bets(
+        bars, primary, pt=pt, sl=sl, vertical=vertical, cusum=cusum, min_bets=2 * n_splits, features=features
+    )
+    tb, X, y, w = bets.events, bets.X, bets.y, bets.w
     cv = PurgedKFold(n_splits=n_splits, t1=tb, embargo=embargo)
+    fits = [FoldFit(model, random_state, hyper, bets.train_data(), train, test) for train, test in cv.split(X)]
     prob = np.full(len(y), np.nan)
-    for train, test in cv.split(X):
-        if len(np.unique(y[train])) < 2:
-            prob[test] = float(y[train].mean())
-            continue
-        est = make_model(model, random_state=random_state, **hyper)
-        _fit(est, X[train], y[train], w[train])
-        prob[test] = est.predict_proba(X[test])[:, 1]
+    for fit, p in zip(fits, fit_folds(fits), strict=True):
+        prob[fit.test] = p
     pred = (prob > 0.5).astype(int)
     size = np.clip(bet_size(prob, step=step), 0.0, 1.0)
     classification = {
         "primary": _classification(y, np.ones_like(y), None),
         "meta": _classification(y, pred, prob),
     }
-    # bar-level returns of the bets: each held from its t0 close to its t1 close
-    t1_pos = np.searchsorted(times.to_numpy(), tb["t1"].cast(times.dtype).to_numpy())
-    cl = frame["close"].to_numpy()
-    bar_ret = np.zeros(len(cl))
-    bar_ret[1:] = cl[1:] / cl[:-1] - 1.0
-    sides = tb["side"].to_numpy().astype(float)
-    rets: dict[str, dict[str, float]] = {}
-    for variant, sz in (("primary", np.ones(len(y))), ("meta_filtered", pred.astype(float)), ("meta_sized", size)):
-        held = _active_size(len(cl), t0_pos, t1_pos, sz * sides)
-        strat = np.zeros(len(cl))
-        strat[1:] = held[:-1] * bar_ret[1:]
-        m = returns_metrics(strat, trade_pnls=(tb["ret"].to_numpy() * sz)[sz > 0])
-        rets[variant] = {
-            k: m.get(k, math.nan)
-            for k in ("total_return", "cagr", "ann_vol", "sharpe", "max_drawdown", "hit_rate", "trade_count")
-        }
-        rets[variant]["bets"] = int((sz > 0).sum())
+    rets = {
+        variant: bets.returns(sz)
+        for variant, sz in (("primary", np.ones(len(y))), ("meta_filtered", pred.astype(float)), ("meta_sized", size))
+    }
     final = make_model(model, random_state=random_state, **hyper)
     _fit(final, X, y, w)
     events = tb.select("t0", "t1", "barrier", "side", "ret", "label").with_columns(
@@ -365,7 +310,151 @@ def metalabel(
     }
     if hyper:
         params["model_params"] = hyper
-    return MetaLabelResult(events, classification, rets, params, final, (*names, "side"))
+    return MetaLabelResult(events, classification, rets, params, final, bets.feature_names)
+
+
+@dataclass(frozen=True)
+class Bets:
+    """The labelled bets of a primary strategy on one symbol (what :func:`prepare_bets` builds).
+
+    ``events`` (t0, t1, side, label, ret, ... per bet), the secondary model's inputs ``X`` of shape
+    (n_bets, n_features + 1) (the features at each bet's start, then its side), labels ``y`` (n_bets,)
+    in {0, 1}, sample weights ``w`` (average uniqueness), and the bar positions each bet is held
+    between (``t0_pos``, ``t1_pos``) over the closes ``close`` (n_bars,).
+    """
+
+    events: Any
+    X: np.ndarray = field(repr=False)
+    y: np.ndarray = field(repr=False)
+    w: np.ndarray = field(repr=False)
+    t0_pos: np.ndarray = field(repr=False)
+    t1_pos: np.ndarray = field(repr=False)
+    close: np.ndarray = field(repr=False)
+    feature_names: tuple[str, ...] = ()
+
+    def train_data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.X, self.y, self.w
+
+    def returns(self, size: np.ndarray) -> dict[str, float]:
+        """Metrics of the bets taken at ``size`` (n_bets,) in [0, 1], each held from its t0 close to its
+        t1 close at ``size * side`` (overlapping bets averaged, AFML 10.4); ``bets`` is how many were taken."""
+        from trade2026.core import returns_metrics
+
+        cl = self.close
+        bar_ret = np.zeros(len(cl))
+        bar_ret[1:] = cl[1:] / cl[:-1] - 1.0
+        sides = self.events["side"].to_numpy().astype(float)
+        held = _active_size(len(cl), self.t0_pos, self.t1_pos, size * sides)
+        strat = np.zeros(len(cl))
+        strat[1:] = held[:-1] * bar_ret[1:]
+        m = returns_metrics(strat, trade_pnls=(self.events["ret"].to_numpy() * size)[size > 0])
+        out = {
+            k: m.get(k, math.nan)
+            for k in ("total_return", "cagr", "ann_vol", "sharpe", "max_drawdown", "hit_rate", "trade_count")
+        }
+        out["bets"] = int((size > 0).sum())
+        return out
+
+
+def prepare_bets(
+    bars: Any,
+    primary: str,
+    *,
+    pt: float,
+    sl: float,
+    vertical: Any,
+    cusum: float,
+    min_bets: int,
+    features: Any = None,
+) -> Bets:
+    """Sample, label and describe the primary's bets on one symbol's bars (see :func:`metalabel`).
+
+    Raises DataError when the bars hold more than one symbol or fewer than 200 bars, or when there
+    are fewer than ``min_bets`` labelled bets or a single outcome.
+    """
+    import polars as pl
+
+    from trade2026.backtest import strategy_positions
+    from trade2026.core import to_polars
+    from trade2026.labeling._barriers import triple_barrier
+    from trade2026.labeling._events import cusum_filter, daily_vol
+    from trade2026.labeling._weights import average_uniqueness
+
+    frame, _ = to_polars(bars, what="bars")
+    if "symbol" in frame.columns and frame["symbol"].n_unique() > 1:
+        msg = "metalabel works on one symbol's bars; filter the frame to one symbol"
+        raise DataError(msg)
+    frame = frame.sort("ts")
+    if frame.height < 200:
+        msg = f"only {frame.height} bars: meta-labeling needs at least 200 (a year of daily bars or more)"
+        raise DataError(msg)
+    pos = strategy_positions(primary, frame)
+    side_bar = np.sign(pos.sort("ts")["position"].to_numpy())
+    close = frame.select("ts", "close")
+    vol = daily_vol(close)["vol"].to_numpy()
+    logp = close.with_columns(pl.col("close").log())
+    ev = cusum_filter(logp, np.where(np.isnan(vol), np.nan, cusum * vol))
+    times = frame["ts"]
+    ev_pos = np.searchsorted(times.to_numpy(), ev.to_numpy())
+    on = side_bar[ev_pos] != 0
+    ev, ev_pos = ev.filter(pl.Series(on)), ev_pos[on]
+    if len(ev) < min_bets:
+        msg = (
+            f"the primary {primary!r} gives only {len(ev)} bets; use a longer history, a smaller "
+            "--cusum multiple, or fewer splits"
+        )
+        raise DataError(msg)
+    tb = triple_barrier(close, ev, pt=pt, sl=sl, vertical=vertical, target=vol, side=side_bar)
+    feats = meta_features(frame) if features is None else _bar_features(frame, features)
+    names = tuple(c for c in feats.columns if c != "ts")
+    X_all = feats.select(names).to_numpy()
+    t0_pos = np.searchsorted(times.to_numpy(), tb["t0"].cast(times.dtype).to_numpy())
+    X = np.column_stack([X_all[t0_pos], tb["side"].to_numpy()])
+    ok = np.isfinite(X).all(axis=1)
+    tb, X, t0_pos = tb.filter(pl.Series(ok)), X[ok], t0_pos[ok]
+    y = tb["label"].to_numpy().astype(int)
+    if len(np.unique(y)) < 2 or len(y) < min_bets:
+        msg = f"{len(y)} labelled bets with a single outcome: nothing to learn; use a longer history"
+        raise DataError(msg)
+    w = average_uniqueness(close, tb).to_numpy()
+    t1_pos = np.searchsorted(times.to_numpy(), tb["t1"].cast(times.dtype).to_numpy())
+    return Bets(tb, X, y, w, t0_pos, t1_pos, frame["close"].to_numpy(), (*names, "side"))
+
+
+@dataclass(frozen=True)
+class FoldFit:
+    """One cross-validation fold of the secondary model: fit on ``train``, predict ``test`` (positions
+    into the bets). ``data`` is (X, y, w) of every bet (a few kB: bets, not bars)."""
+
+    model: str
+    random_state: int
+    params: dict[str, Any]
+    data: tuple[np.ndarray, np.ndarray, np.ndarray] = field(repr=False)
+    train: np.ndarray = field(repr=False)
+    test: np.ndarray = field(repr=False)
+
+
+def fit_fold(task: FoldFit) -> np.ndarray:
+    """The fold's out-of-sample probabilities that a bet pays, shape (len(test),); the training
+    labels' mean when the training fold holds one outcome only."""
+    X, y, w = task.data
+    train, test = task.train, task.test
+    if len(np.unique(y[train])) < 2:
+        return np.full(len(test), float(y[train].mean()))
+    est = make_model(task.model, random_state=task.random_state, **task.params)
+    _fit(est, X[train], y[train], w[train])
+    return np.asarray(est.predict_proba(X[test])[:, 1], dtype=float)
+
+
+def fit_folds(
+    fits: list[FoldFit], *, executor: str = "serial", ray_address: str | None = None, max_workers: int | None = None
+) -> list[np.ndarray]:
+    """:func:`fit_fold` of every fold through :func:`trade2026.parallel.run_tasks`, in fold order."""
+    from trade2026.parallel import run_tasks
+
+    return run_tasks(
+        fit_fold, fits, executor=executor, ray_address=ray_address, max_workers=max_workers, description="CV folds"
+    )
 
 
 def _bar_features(frame: Any, features: Any) -> Any:

@@ -11,6 +11,7 @@ from trade2026.lake._schema import (
     validate_bars,
     validate_ticks,
 )
+from trade2026.lake._slice import LakeSlice
 
 __all__ = [
     "BAR_COLUMNS",
@@ -19,6 +20,7 @@ __all__ = [
     "IngestOptions",
     "IngestResult",
     "Lake",
+    "LakeSlice",
     "TICK_COLUMNS",
     "WriteResult",
     "bars_from_ticks",

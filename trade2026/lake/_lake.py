@@ -758,8 +758,9 @@ def _store_error(root: str, exc: BaseException) -> Exception:
     """An object-store failure as a one-line error naming the setting to fix."""
     text = str(exc)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    low = text.lower()
-    if any(k in low for k in ("403", "forbidden", "invalidaccesskeyid", "signaturedoesnotmatch", "credential")):
+    low = text.lower().replace("_", "")  # pyarrow says INVALID_ACCESS_KEY_ID, deltalake InvalidAccessKeyId
+    refused = ("403", "forbidden", "invalidaccesskeyid", "signaturedoesnotmatch", "credential", "accessdenied")
+    if any(k in low for k in refused):
         msg = (
             f"the object store refused the lake {root} ({first}); check AWS_ACCESS_KEY_ID, "
             "AWS_SECRET_ACCESS_KEY and AWS_REGION (or the credentials in the storage options)"

@@ -131,9 +131,11 @@ def monte_carlo(
 
     Parameters
     ----------
-    bars : polars or pandas DataFrame, optional
+    bars : polars or pandas DataFrame, or LakeSlice, optional
         Canonical bars (symbol, ts, open, high, low, close[, volume]) of one symbol; with
-        ``strategy``, backtested once for the observed metrics and the paths to resample.
+        ``strategy``, backtested once for the observed metrics and the paths to resample. A
+        :class:`~trade2026.lake.LakeSlice` of one symbol lets the reruns' workers read the bars'
+        times from the lake instead of receiving them in every task.
     strategy : str, optional
         A strategy spec (``"sma_cross:fast=20,slow=50"``; see ``trade2026.backtest.parse_strategy``).
     returns : array-like of shape (n_obs,), optional
@@ -183,6 +185,10 @@ def monte_carlo(
     -------
     McReport
     """
+    source = None
+    if _is_slice(bars):  # the reruns' workers read the bars' times from the lake themselves
+        source = bars.pinned()
+        bars = source.frame()
     has_returns = returns is not None
     if has_returns == (bars is not None) or has_returns == (strategy is not None):
         msg = "pass bars with a strategy, or a returns series, to monte_carlo (one of the two)"
@@ -233,8 +239,15 @@ def monte_carlo(
         prism_days=prism_days,
         table=table,
         progress=progress,
+        source=source,
         **kw,
     )
+
+
+def _is_slice(obj: Any) -> bool:
+    from trade2026.lake import LakeSlice
+
+    return isinstance(obj, LakeSlice)
 
 
 def _check(
@@ -302,6 +315,7 @@ def _strategy(
     prism_days: int | None,
     table: str | None,
     progress: bool | Callable[[str, int, int], None],
+    source: Any,
     periods_per_year: float,
     ruin_limit: float,
 ) -> McReport:
@@ -340,10 +354,10 @@ def _strategy(
         step("reshuffle")
     models = [m for m in methods if m in MODELS]
     if models:
-        results.extend(_synthetic(df, rerun, models, n_synthetic, seed, executor, ray_address, step, **kw))
+        results.extend(_synthetic(df, rerun, models, n_synthetic, seed, executor, ray_address, step, source, **kw))
     if base is not None:
         bar = progress is True
-        results.append(_prism(df, rerun, base, prism_days, n_synthetic, seed, executor, ray_address, bar, **kw))
+        results.append(_prism(df, rerun, base, prism_days, n_synthetic, seed, executor, ray_address, bar, source, **kw))
         step("prism")
     return McReport(
         dict(res.metrics), tuple(results), ruin_limit, strategy=strategy, table=table, symbol=symbol,
@@ -360,6 +374,7 @@ def _synthetic(
     executor: str,
     ray_address: str | None,
     step: Callable[[str], None],
+    source: Any,
     **kw: Any,
 ) -> list[McResult]:
     from trade2026.parallel import run_tasks
@@ -374,7 +389,9 @@ def _synthetic(
         syn = synthetic_returns(model, under, n_paths, len(under), seed=seed + 10 + j)
         syn = np.concatenate([np.zeros((n_paths, 1)), syn], axis=1)  # the first bar has no return
         tasks = [
-            SyntheticTask(rerun, syn[i : i + chunk], df["ts"], str(df["symbol"][0]), float(closes[0]))
+            SyntheticTask(
+                rerun, syn[i : i + chunk], None if source else df["ts"], str(df["symbol"][0]), float(closes[0]), source
+            )
             for i in range(0, n_paths, chunk)
         ]
         parts = run_tasks(rerun_synthetic, tasks, executor=executor, ray_address=ray_address)
@@ -394,6 +411,7 @@ def _prism(
     executor: str,
     ray_address: str | None,
     progress: bool,
+    source: Any,
     **kw: Any,
 ) -> McResult:
     from trade2026.config import check_work
@@ -408,9 +426,9 @@ def _prism(
     what = f"{n_paths:,} PRISM path(s) of {plan.config.days:,} day(s)"
     check_work("prism_events", n_paths * plan.config.events(), what)
     symbol = str(df["symbol"][0])
-    ts = df["ts"] if plan.every is None else None
+    ts = df["ts"] if plan.every is None and source is None else None
     tasks = [
-        PrismTask(rerun, replace(plan.config, seed=s, symbol=symbol), plan.every, plan.n_bars, plan.scale, ts)
+        PrismTask(rerun, replace(plan.config, seed=s, symbol=symbol), plan.every, plan.n_bars, plan.scale, ts, source)
         for s in prism_seeds(seed, n_paths)
     ]
     announce_compile()

@@ -4,9 +4,20 @@ methods hand to :func:`trade2026.parallel.run_tasks` (small, picklable, frozen).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from trade2026.lake import LakeSlice
+
+
+def stamps(ts: Any, source: LakeSlice | None) -> Any:
+    """The bar times a task carries, or those of its lake slice (read in the worker, cached per
+    process): the observed bars' ``ts`` either way."""
+    if source is None:
+        return ts
+    return source.frame().sort("ts")["ts"]
 
 
 @dataclass(frozen=True)
@@ -28,18 +39,22 @@ class Rerun:
 
 @dataclass(frozen=True)
 class SyntheticTask:
-    """A block of synthetic return paths (n_paths, n_bars) to turn into bars and rerun."""
+    """A block of synthetic return paths (n_paths, n_bars) to turn into bars and rerun, stamped
+    ``ts`` or, when the observed bars came from the lake, the times of ``source`` (the worker
+    reads them)."""
 
     rerun: Rerun
     paths: np.ndarray = field(repr=False)
     ts: Any = field(repr=False)
     symbol: str = ""
     start_price: float = 1.0
+    source: LakeSlice | None = None
 
 
 @dataclass(frozen=True)
 class PrismTask:
-    """One PRISM path: a run of ``config`` turned into bars (see ``prism_bars``) and rerun."""
+    """One PRISM path: a run of ``config`` turned into bars (see ``prism_bars``) and rerun; one bar
+    per session is stamped ``ts`` (or the times of ``source``, read by the worker) when given."""
 
     rerun: Rerun
     config: Any
@@ -47,6 +62,7 @@ class PrismTask:
     n_bars: int
     scale: float
     ts: Any = field(default=None, repr=False)
+    source: LakeSlice | None = None
 
 
 def stack(rows: list[np.ndarray]) -> np.ndarray:
@@ -60,9 +76,8 @@ def rerun_synthetic(task: SyntheticTask) -> np.ndarray:
     """The strategy's returns on each path of the task, shape (n_paths, n_bars)."""
     from trade2026.sim._synthetic import bars_from_returns
 
-    return stack(
-        [task.rerun.returns(bars_from_returns(row, task.ts, task.symbol, task.start_price)) for row in task.paths]
-    )
+    ts = stamps(task.ts, task.source)
+    return stack([task.rerun.returns(bars_from_returns(row, ts, task.symbol, task.start_price)) for row in task.paths])
 
 
 def rerun_prism(task: PrismTask) -> np.ndarray:
@@ -70,5 +85,6 @@ def rerun_prism(task: PrismTask) -> np.ndarray:
     from trade2026.sim._prism_paths import prism_bars
 
     cfg = task.config
-    bars = prism_bars(cfg, task.every, task.n_bars, symbol=cfg.symbol, ts=task.ts, scale=task.scale)
+    ts = stamps(task.ts, task.source) if task.every is None else None
+    bars = prism_bars(cfg, task.every, task.n_bars, symbol=cfg.symbol, ts=ts, scale=task.scale)
     return task.rerun.returns(bars)
