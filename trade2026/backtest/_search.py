@@ -25,6 +25,8 @@ from trade2026.core import Panel, returns_metrics
 from trade2026.errors import ConfigError
 
 SEARCHES = ("optuna", "random")
+#: how a search whose trials report intermediate values stops bad ones (``none``: never)
+PRUNERS = ("median", "none")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,13 @@ class SearchSpec:
     Optuna storage URL (``sqlite:///<home>/optuna.db`` from the CLI, so ``optuna-dashboard`` opens
     it; None keeps the study in memory); ``study`` its name (default ``backtest-<random>``);
     ``batch`` the suggestions evaluated together in one sweep.
+
+    ``pruner`` stops trials that report bad intermediate values: ``"median"`` (Optuna's
+    ``MedianPruner``: a trial below the median of the earlier trials at the same step, after
+    ``prune_startup`` complete trials and from step ``prune_warmup`` on) or ``"none"``. It applies
+    where a trial is evaluated step by step: a meta-label search's trials report each purged CV
+    fold. A backtest search has nothing to prune: a trial's in-sample period is one column of a
+    batched sweep, evaluated in the same kernel call as its batch.
     """
 
     method: str = "optuna"
@@ -44,6 +53,9 @@ class SearchSpec:
     storage: str | None = None
     study: str | None = None
     batch: int = 8
+    pruner: str = "median"
+    prune_startup: int = 5
+    prune_warmup: int = 1
 
     def __post_init__(self) -> None:
         if self.method not in SEARCHES:
@@ -54,6 +66,12 @@ class SearchSpec:
             raise ConfigError(msg)
         if self.batch < 1:
             msg = f"batch must be >= 1, got {self.batch!r}"
+            raise ConfigError(msg)
+        if self.pruner not in PRUNERS:
+            msg = f"unknown pruner {self.pruner!r}; choose one of {', '.join(PRUNERS)}"
+            raise ConfigError(msg)
+        if self.prune_startup < 0 or self.prune_warmup < 0:
+            msg = f"prune_startup and prune_warmup must be >= 0, got {self.prune_startup} and {self.prune_warmup}"
             raise ConfigError(msg)
 
 
@@ -338,4 +356,4 @@ def walk_forward_choices(
     )
 
 
-__all__ = ["SEARCHES", "SearchResult", "SearchSpec", "run_search", "walk_forward_choices", "window_starts"]
+__all__ = ["PRUNERS", "SEARCHES", "SearchResult", "SearchSpec", "run_search", "walk_forward_choices", "window_starts"]

@@ -267,17 +267,76 @@ def metalabel(
     -------
     MetaLabelResult
     """
+    hyper = dict(model_params or {})
+    make_model(model, **hyper)  # validate the name before the work
+    bets = prepare_bets(
+        bars,
+        primary,
+        pt=pt,
+        sl=sl,
+        vertical=vertical,
+        cusum=cusum,
+        n_splits=n_splits,
+        embargo=embargo,
+        features=features,
+    )
+    prob = oos_probs(bets, model=model, hyper=hyper, random_state=random_state)
+    return bets_result(bets, prob, model=model, hyper=hyper, step=step, random_state=random_state)
+
+
+@dataclass(frozen=True, eq=False)
+class Bets:
+    """A primary's labelled bets, their features and purged CV folds: what every meta model of them shares.
+
+    ``X`` (n_bets, n_features + 1) holds the features at each bet's start and its side; ``y`` the
+    labels (1: the bet paid); ``w`` the average-uniqueness sample weights; ``folds`` the purged
+    k-fold (train, test) index pairs, test folds in time order; ``t0_pos``/``t1_pos`` the bar
+    positions of each bet's start and end in ``frame``. Built by :func:`prepare_bets`.
+    """
+
+    frame: Any = field(repr=False)
+    tb: Any = field(repr=False)
+    X: np.ndarray = field(repr=False)
+    y: np.ndarray = field(repr=False)
+    w: np.ndarray = field(repr=False)
+    t0_pos: np.ndarray = field(repr=False)
+    t1_pos: np.ndarray = field(repr=False)
+    folds: tuple[tuple[np.ndarray, np.ndarray], ...] = field(repr=False)
+    names: tuple[str, ...]
+    params: dict[str, Any]
+
+    @property
+    def n_bets(self) -> int:
+        return len(self.y)
+
+    @property
+    def n_folds(self) -> int:
+        return len(self.folds)
+
+
+def prepare_bets(
+    bars: Any,
+    primary: str,
+    *,
+    pt: float,
+    sl: float,
+    vertical: Any,
+    cusum: float,
+    n_splits: int,
+    embargo: float,
+    features: Any,
+) -> Bets:
+    """The primary's CUSUM-sampled, triple-barrier-labelled bets with their features and CV folds
+    (the settings as in :func:`metalabel`)."""
     import polars as pl
 
     from trade2026.backtest import strategy_positions
-    from trade2026.core import returns_metrics, to_polars
+    from trade2026.core import to_polars
     from trade2026.labeling._barriers import triple_barrier
     from trade2026.labeling._events import cusum_filter, daily_vol
     from trade2026.labeling._weights import average_uniqueness
     from trade2026.validation import PurgedKFold
 
-    hyper = dict(model_params or {})
-    make_model(model, **hyper)  # validate the name before the work
     frame, _ = to_polars(bars, what="bars")
     if "symbol" in frame.columns and frame["symbol"].n_unique() > 1:
         msg = "metalabel works on one symbol's bars; filter the frame to one symbol"
@@ -316,56 +375,103 @@ def metalabel(
         raise DataError(msg)
     w = average_uniqueness(close, tb).to_numpy()
     cv = PurgedKFold(n_splits=n_splits, t1=tb, embargo=embargo)
-    prob = np.full(len(y), np.nan)
-    for train, test in cv.split(X):
-        if len(np.unique(y[train])) < 2:
-            prob[test] = float(y[train].mean())
-            continue
-        est = make_model(model, random_state=random_state, **hyper)
-        _fit(est, X[train], y[train], w[train])
-        prob[test] = est.predict_proba(X[test])[:, 1]
-    pred = (prob > 0.5).astype(int)
-    size = np.clip(bet_size(prob, step=step), 0.0, 1.0)
-    classification = {
-        "primary": _classification(y, np.ones_like(y), None),
-        "meta": _classification(y, pred, prob),
-    }
-    # bar-level returns of the bets: each held from its t0 close to its t1 close
+    folds = tuple(cv.split(X))
     t1_pos = np.searchsorted(times.to_numpy(), tb["t1"].cast(times.dtype).to_numpy())
-    cl = frame["close"].to_numpy()
-    bar_ret = np.zeros(len(cl))
-    bar_ret[1:] = cl[1:] / cl[:-1] - 1.0
-    sides = tb["side"].to_numpy().astype(float)
-    rets: dict[str, dict[str, float]] = {}
-    for variant, sz in (("primary", np.ones(len(y))), ("meta_filtered", pred.astype(float)), ("meta_sized", size)):
-        held = _active_size(len(cl), t0_pos, t1_pos, sz * sides)
-        strat = np.zeros(len(cl))
-        strat[1:] = held[:-1] * bar_ret[1:]
-        m = returns_metrics(strat, trade_pnls=(tb["ret"].to_numpy() * sz)[sz > 0])
-        rets[variant] = {
-            k: m.get(k, math.nan)
-            for k in ("total_return", "cagr", "ann_vol", "sharpe", "max_drawdown", "hit_rate", "trade_count")
-        }
-        rets[variant]["bets"] = int((sz > 0).sum())
-    final = make_model(model, random_state=random_state, **hyper)
-    _fit(final, X, y, w)
-    events = tb.select("t0", "t1", "barrier", "side", "ret", "label").with_columns(
-        pl.Series("prob", prob), pl.Series("size", size)
-    )
     params = {
         "primary": primary,
-        "model": model,
         "pt": pt,
         "sl": sl,
         "vertical": vertical,
         "cusum": cusum,
         "n_splits": n_splits,
         "embargo": embargo,
-        "step": step,
     }
+    return Bets(frame, tb, X, y, w, t0_pos, t1_pos, folds, names, params)
+
+
+def fold_probs(bets: Bets, prob: np.ndarray, k: int, *, model: str, hyper: dict[str, Any], random_state: int) -> None:
+    """Fit the secondary model on fold ``k``'s training bets; write its probabilities of the test bets into ``prob``."""
+    train, test = bets.folds[k]
+    y = bets.y
+    if len(np.unique(y[train])) < 2:
+        prob[test] = float(y[train].mean())
+        return
+    est = make_model(model, random_state=random_state, **hyper)
+    _fit(est, bets.X[train], y[train], bets.w[train])
+    prob[test] = est.predict_proba(bets.X[test])[:, 1]
+
+
+def oos_probs(bets: Bets, *, model: str, hyper: dict[str, Any], random_state: int) -> np.ndarray:
+    """Out-of-sample probabilities of every bet, shape (n_bets,): each from the fold that tests it."""
+    prob = np.full(bets.n_bets, np.nan)
+    for k in range(bets.n_folds):
+        fold_probs(bets, prob, k, model=model, hyper=hyper, random_state=random_state)
+    return prob
+
+
+def sized_returns(bets: Bets, size: np.ndarray) -> np.ndarray:
+    """Bar returns of the bets held at ``size`` (each from its t0 close to its t1 close, AFML 10.4)."""
+    cl = bets.frame["close"].to_numpy()
+    bar_ret = np.zeros(len(cl))
+    bar_ret[1:] = cl[1:] / cl[:-1] - 1.0
+    held = _active_size(len(cl), bets.t0_pos, bets.t1_pos, size * bets.tb["side"].to_numpy().astype(float))
+    strat = np.zeros(len(cl))
+    strat[1:] = held[:-1] * bar_ret[1:]
+    return strat
+
+
+def bets_result(
+    bets: Bets,
+    prob: np.ndarray,
+    *,
+    model: str,
+    hyper: dict[str, Any],
+    step: float,
+    random_state: int,
+    refit: bool = True,
+) -> MetaLabelResult:
+    """The out-of-sample figures of the probabilities ``prob`` of every bet, and (``refit``) the model
+    refitted on every bet."""
+    import polars as pl
+
+    from trade2026.core import returns_metrics
+
+    y, tb = bets.y, bets.tb
+    pred = (prob > 0.5).astype(int)
+    size = np.clip(bet_size(prob, step=step), 0.0, 1.0)
+    classification = {
+        "primary": _classification(y, np.ones_like(y), None),
+        "meta": _classification(y, pred, prob),
+    }
+    rets: dict[str, dict[str, float]] = {}
+    for variant, sz in (("primary", np.ones(len(y))), ("meta_filtered", pred.astype(float)), ("meta_sized", size)):
+        m = returns_metrics(sized_returns(bets, sz), trade_pnls=(tb["ret"].to_numpy() * sz)[sz > 0])
+        rets[variant] = {
+            k: m.get(k, math.nan)
+            for k in ("total_return", "cagr", "ann_vol", "sharpe", "max_drawdown", "hit_rate", "trade_count")
+        }
+        rets[variant]["bets"] = int((sz > 0).sum())
+    final = None
+    if refit:
+        final = make_model(model, random_state=random_state, **hyper)
+        _fit(final, bets.X, y, bets.w)
+    events = tb.select("t0", "t1", "barrier", "side", "ret", "label").with_columns(
+        pl.Series("prob", prob), pl.Series("size", size)
+    )
+    p = bets.params
+    params = {"primary": p["primary"], "model": model, **{k: v for k, v in p.items() if k != "primary"}, "step": step}
     if hyper:
         params["model_params"] = hyper
-    return MetaLabelResult(events, classification, rets, params, final, (*names, "side"))
+    return MetaLabelResult(events, classification, rets, params, final, (*bets.names, "side"))
+
+
+def refit(res: MetaLabelResult, bets: Bets, *, random_state: int) -> MetaLabelResult:
+    """``res`` with its model refitted on every bet (a search refits only its best trial)."""
+    import dataclasses
+
+    final = make_model(res.params["model"], random_state=random_state, **res.params.get("model_params", {}))
+    _fit(final, bets.X, bets.y, bets.w)
+    return dataclasses.replace(res, model=final)
 
 
 def _bar_features(frame: Any, features: Any) -> Any:

@@ -1,17 +1,19 @@
 """Searching a meta-label model's hyperparameters with Optuna (TPE) or random sampling.
 
 Each trial meta-labels the same bets with other hyperparameters and scores the out-of-sample
-(purged k-fold) figures; the best trial's result is returned with the search recorded in it. The
-best score is the maximum over every trial, so it is optimistic: ``search["n_trials"]`` says by how
-many trials it was selected.
+(purged k-fold) figures, fold by fold, so a pruner can stop a trial that is doing badly after a few
+folds; the best trial's result is returned with the search recorded in it. The best score is the
+maximum over every trial, so it is optimistic: ``search["n_trials"]`` says by how many trials it was
+selected (pruned ones included: they were looked at too).
 """
 
 from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from trade2026.errors import ConfigError
 
@@ -41,39 +43,97 @@ def _suggest(trial: Any, model: str) -> dict[str, Any]:
     return {"C": trial.suggest_float("C", 1e-3, 1e2, log=True)}
 
 
+def check_objective(objective: str) -> None:
+    """Refuse an objective a meta-label search cannot maximise (ConfigError naming the choices)."""
+    if objective not in OBJECTIVES:
+        msg = f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}"
+        raise ConfigError(msg)
+
+
 def score(res: Any, objective: str) -> float:
     """The ``objective`` figure of a :class:`MetaLabelResult` (NaN when undefined)."""
     a, b, c = OBJECTIVES[objective]
     return float(getattr(res, a)[b][c])
 
 
+def partial_score(bets: Any, prob: np.ndarray, objective: str, *, step: float) -> float:
+    """The ``objective`` over the bets whose out-of-sample probability is known so far (the test
+    folds done, which cover the history from its start): a trial's intermediate value for the pruner.
+
+    Classification objectives score those bets; ``sharpe`` is the meta-sized bets' Sharpe ratio up
+    to the last of them ends (the later bets not yet sized).
+    """
+    from trade2026.core import returns_metrics
+    from trade2026.labeling._meta import _classification, bet_size, sized_returns
+
+    done = np.isfinite(prob)
+    if objective == "sharpe":
+        size = np.where(done, np.clip(bet_size(np.nan_to_num(prob, nan=0.5), step=step), 0.0, 1.0), 0.0)
+        end = int(bets.t1_pos[done].max()) + 1
+        return float(returns_metrics(sized_returns(bets, size)[:end])["sharpe"])
+    y = bets.y[done]
+    p = prob[done]
+    return float(_classification(y, (p > 0.5).astype(int), p)[OBJECTIVES[objective][2]])
+
+
+def _pruner(spec: Any) -> Any:
+    import optuna
+
+    if spec.pruner == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=spec.prune_startup, n_warmup_steps=spec.prune_warmup)
+    return optuna.pruners.NopPruner()
+
+
 def search_hyperparameters(
-    run: Callable[[dict[str, Any]], Any], model: str, spec: Any, *, objective: str = "roc_auc"
+    bets: Any,
+    model: str,
+    spec: Any,
+    *,
+    objective: str = "roc_auc",
+    step: float = 0.1,
+    random_state: int = 0,
 ) -> tuple[Any, dict[str, Any]]:
-    """Run ``spec.trials`` trials of ``run(model_params)``; the best result and the search's record.
+    """Run ``spec.trials`` trials of the secondary model on the same bets; the best result and the search's record.
+
+    Each trial fits its hyperparameters fold by fold (purged k-fold, test folds in time order) and
+    reports the objective over the folds done so far (:func:`partial_score`) after each fold but the
+    last; the pruner (``spec.pruner``, Optuna's median rule by default) stops a trial whose
+    intermediate value falls below the median of earlier trials' at the same fold. A pruned trial
+    was still looked at: it counts in ``n_trials``, with ``n_pruned`` saying how many stopped early.
 
     Parameters
     ----------
-    run : callable
-        ``model_params -> MetaLabelResult`` (the same bets, labels and CV every time).
+    bets : Bets
+        From :func:`trade2026.labeling._meta.prepare_bets` (the same bets, labels and folds every trial).
     model : {"rf", "gb", "logit"}
     spec : trade2026.backtest.SearchSpec
         ``method`` optuna (TPE) or random (Optuna's random sampler), ``trials``, ``seed``, ``storage``,
-        ``study``.
+        ``study``, ``pruner`` ("median" or "none"), ``prune_startup``, ``prune_warmup``.
     objective : str
         One of :data:`OBJECTIVES`, maximised.
+    step, random_state
+        The bet-size step and the classifier's seed (as in :func:`metalabel`).
 
     Returns
     -------
     (MetaLabelResult, dict)
-        The best trial's result and ``{"method", "objective", "n_trials", "best_value", "best_params",
-        "trials": [{"params", "value"}], "storage", "study"}``.
+        The best complete trial's result (its model refitted on every bet) and ``{"method",
+        "objective", "pruner", "n_trials", "n_complete", "n_pruned", "n_failed", "best_value",
+        "best_params", "trials": [{"number", "params", "state", "folds", "value"}], "storage",
+        "study", "optuna_version"}`` (``value`` is the last intermediate value of a pruned trial).
+
+    Notes
+    -----
+    Median pruning: Optuna's ``MedianPruner`` (the median stopping rule of Golovin et al. 2017,
+    Google Vizier), with ``n_startup_trials`` = ``spec.prune_startup`` and ``n_warmup_steps`` =
+    ``spec.prune_warmup``.
     """
     import optuna
+    from optuna.trial import TrialState
 
-    if objective not in OBJECTIVES:
-        msg = f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}"
-        raise ConfigError(msg)
+    from trade2026.labeling._meta import bets_result, fold_probs, oos_probs, refit
+
+    check_objective(objective)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = (
         optuna.samplers.RandomSampler(seed=spec.seed)
@@ -82,35 +142,72 @@ def search_hyperparameters(
     )
     name = spec.study or f"metalabel-{model}-{uuid.uuid4().hex[:8]}"
     study = optuna.create_study(
-        study_name=name, storage=spec.storage, direction="maximize", sampler=sampler, load_if_exists=True
+        study_name=name,
+        storage=spec.storage,
+        direction="maximize",
+        sampler=sampler,
+        pruner=_pruner(spec),
+        load_if_exists=True,
     )
     best: Any = None
     best_value = -math.inf
     trials: list[dict[str, Any]] = []
+    last = bets.n_folds - 1
     for _ in range(spec.trials):
         trial = study.ask()
         params = _suggest(trial, model)
-        res = run(params)
-        value = score(res, objective)
-        trials.append({"params": params, "value": value})
-        if math.isfinite(value):
-            study.tell(trial, value)
-            if value > best_value:
-                best, best_value = res, value
-        else:
-            study.tell(trial, state=optuna.trial.TrialState.FAIL)
-            best = best if best is not None else res
+        prob = np.full(bets.n_bets, np.nan)
+        row: dict[str, Any] = {"number": trial.number, "params": params}
+        pruned = False
+        for k in range(bets.n_folds):
+            fold_probs(bets, prob, k, model=model, hyper=params, random_state=random_state)
+            if k == last:
+                break
+            inter = partial_score(bets, prob, objective, step=step)
+            if not math.isfinite(inter):
+                continue
+            trial.report(inter, k)
+            if trial.should_prune():
+                study.tell(trial, state=TrialState.PRUNED)
+                row.update(state="pruned", folds=k + 1, value=inter)
+                pruned = True
+                break
+        if not pruned:
+            res = bets_result(bets, prob, model=model, hyper=params, step=step, random_state=random_state, refit=False)
+            value = score(res, objective)
+            row.update(folds=bets.n_folds, value=value)
+            if math.isfinite(value):
+                study.tell(trial, value)
+                row["state"] = "complete"
+                if value > best_value:
+                    best, best_value = res, value
+            else:
+                study.tell(trial, state=TrialState.FAIL)
+                row["state"] = "failed"
+                best = best if best is not None else res
+        trials.append(row)
+    if best is None:  # every trial pruned (against an earlier run's trials of the same study): finish the best one
+        top = max(trials, key=lambda t: t["value"])["params"]
+        prob = oos_probs(bets, model=model, hyper=top, random_state=random_state)
+        best = bets_result(bets, prob, model=model, hyper=top, step=step, random_state=random_state, refit=False)
+    best = refit(best, bets, random_state=random_state)
+    states = [t["state"] for t in trials]
     info = {
         "method": spec.method,
         "objective": objective,
+        "pruner": spec.pruner,
         "n_trials": len(trials),
+        "n_complete": states.count("complete"),
+        "n_pruned": states.count("pruned"),
+        "n_failed": states.count("failed"),
         "best_value": best_value if math.isfinite(best_value) else math.nan,
         "best_params": dict(best.params.get("model_params", {})),
         "trials": trials,
         "storage": spec.storage,
         "study": name,
+        "optuna_version": optuna.__version__,
     }
     return best, info
 
 
-__all__ = ["OBJECTIVES", "score", "search_hyperparameters"]
+__all__ = ["OBJECTIVES", "check_objective", "partial_score", "score", "search_hyperparameters"]
