@@ -80,7 +80,8 @@ class SearchResult:
     """Every parameter set a search evaluated (``sweep``, one column each) and each search's pick.
 
     ``choices[i]`` indexes ``sweep.params``: the best in-sample set of search i (one search, or one
-    per walk-forward window); ``n_suggested`` counts the suggestions (repeats and invalid points
+    per walk-forward window); ``n_invalid`` the suggestions the strategy rejects (fast >= slow: told to
+    Optuna as pruned, no backtest run); ``n_suggested`` counts the suggestions (repeats and invalid points
     included), ``sweep.n_trials`` the distinct sets evaluated, which the statistics count.
     """
 
@@ -90,6 +91,7 @@ class SearchResult:
     choices: list[int]
     n_suggested: int
     studies: list[str]
+    n_invalid: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +99,7 @@ class SearchResult:
             "trials_per_search": self.spec.trials,
             "searches": len(self.choices),
             "n_suggested": self.n_suggested,
+            "n_invalid": self.n_invalid,
             "n_evaluated": self.sweep.n_trials,
             "space_size": self.space_size,
             "seed": self.spec.seed,
@@ -191,7 +194,7 @@ def _distributions(space: list[Params]) -> dict[str, Any]:
 
 def _optuna_search(
     pool: _Pool, space: list[Params], spec: SearchSpec, name: str, seed: int, lo: int, hi: int, obj: str
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     import optuna
     from optuna.trial import TrialState
 
@@ -211,7 +214,7 @@ def _optuna_search(
     def snap(k: str, v: Any) -> Any:  # a float step's 0.30000000000000004 is the grid's 0.3
         return min(levels[k], key=lambda lv: abs(lv - v)) if k in levels else v
 
-    best, best_val, told = -1, -math.inf, 0
+    best, best_val, told, invalid = -1, -math.inf, 0, 0
     while told < spec.trials:
         trials = [study.ask(dists) for _ in range(min(spec.batch, spec.trials - told))]
         sets: list[Params | None] = []
@@ -225,6 +228,7 @@ def _optuna_search(
             told += 1
             if chosen is None:  # a combination the strategy rejects (fast >= slow): not a backtest
                 study.tell(t, state=TrialState.PRUNED)
+                invalid += 1
                 continue
             i = next(it)
             v = float(vals[i])
@@ -238,7 +242,7 @@ def _optuna_search(
                     best = i
     if best < 0:  # every suggestion was invalid: fall back to the space's first point
         best = pool.evaluate([space[0]])[0]
-    return best, told
+    return best, told, invalid
 
 
 def run_search(
@@ -276,7 +280,7 @@ def run_search(
     base = spec.study or f"backtest-{strategy}-{uuid.uuid4().hex[:8]}"
     studies: list[str] = []
     choices: list[int] = []
-    suggested = 0
+    suggested = invalid = 0
     for i, (lo, hi) in enumerate(ranges):
         seed = spec.seed + i
         if spec.method == "random":
@@ -284,11 +288,12 @@ def run_search(
             suggested += min(spec.trials, len(space))
         else:
             name = base if len(ranges) == 1 else f"{base}-w{i}"
-            best, told = _optuna_search(pool, space, spec, name, seed, lo, hi, objective)
+            best, told, bad = _optuna_search(pool, space, spec, name, seed, lo, hi, objective)
             choices.append(best)
             suggested += told
+            invalid += bad
             studies.append(name)
-    return SearchResult(spec, len(space), pool.sweep(), choices, suggested, studies)
+    return SearchResult(spec, len(space), pool.sweep(), choices, suggested, studies, invalid)
 
 
 def window_starts(n_bars: int, train: int, test: int, anchored: bool) -> list[tuple[int, int, int]]:
