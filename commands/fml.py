@@ -293,6 +293,7 @@ def register(app: typer.Typer) -> None:
             features=features,
             search=spec,
             objective=objective,
+            progress=not ctx.json,
         )
         data = res.to_dict()
         with ctx.tracking_run("metalabel", params=res.run_params) as run:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -84,6 +85,53 @@ def _pruner(spec: Any) -> Any:
     return optuna.pruners.NopPruner()
 
 
+@dataclass(frozen=True)
+class _Trial:
+    """One trial of a search (the trials run one after another: each asks the study what to try next)."""
+
+    index: int
+
+
+def _run_trial(
+    study: Any, bets: Any, model: str, objective: str, *, step: float, random_state: int
+) -> tuple[dict[str, Any], Any]:
+    """Ask the study for hyperparameters, fit them fold by fold (reporting, maybe pruned), tell the outcome.
+
+    Returns the trial's row (number, params, state, folds, value) and its result (None when pruned).
+    """
+    from optuna.trial import TrialState
+
+    from trade2026.labeling._meta import bets_result, fold_probs
+
+    trial = study.ask()
+    params = _suggest(trial, model)
+    prob = np.full(bets.n_bets, np.nan)
+    row: dict[str, Any] = {"number": trial.number, "params": params}
+    last = bets.n_folds - 1
+    for k in range(bets.n_folds):
+        fold_probs(bets, prob, k, model=model, hyper=params, random_state=random_state)
+        if k == last:
+            break
+        inter = partial_score(bets, prob, objective, step=step)
+        if not math.isfinite(inter):
+            continue
+        trial.report(inter, k)
+        if trial.should_prune():
+            study.tell(trial, state=TrialState.PRUNED)
+            row.update(state="pruned", folds=k + 1, value=inter)
+            return row, None
+    res = bets_result(bets, prob, model=model, hyper=params, step=step, random_state=random_state, refit=False)
+    value = score(res, objective)
+    row.update(folds=bets.n_folds, value=value)
+    if math.isfinite(value):
+        study.tell(trial, value)
+        row["state"] = "complete"
+    else:
+        study.tell(trial, state=TrialState.FAIL)
+        row["state"] = "failed"
+    return row, res
+
+
 def search_hyperparameters(
     bets: Any,
     model: str,
@@ -92,6 +140,7 @@ def search_hyperparameters(
     objective: str = "roc_auc",
     step: float = 0.1,
     random_state: int = 0,
+    progress: bool = False,
 ) -> tuple[Any, dict[str, Any]]:
     """Run ``spec.trials`` trials of the secondary model on the same bets; the best result and the search's record.
 
@@ -113,6 +162,8 @@ def search_hyperparameters(
         One of :data:`OBJECTIVES`, maximised.
     step, random_state
         The bet-size step and the classifier's seed (as in :func:`metalabel`).
+    progress : bool
+        A progress bar of the trials on stderr (when it is a terminal).
 
     Returns
     -------
@@ -129,9 +180,8 @@ def search_hyperparameters(
     ``spec.prune_warmup``.
     """
     import optuna
-    from optuna.trial import TrialState
 
-    from trade2026.labeling._meta import bets_result, fold_probs, oos_probs, refit
+    from trade2026.labeling._meta import bets_result, oos_probs, refit
 
     check_objective(objective)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -149,44 +199,23 @@ def search_hyperparameters(
         pruner=_pruner(spec),
         load_if_exists=True,
     )
-    best: Any = None
-    best_value = -math.inf
-    trials: list[dict[str, Any]] = []
-    last = bets.n_folds - 1
-    for _ in range(spec.trials):
-        trial = study.ask()
-        params = _suggest(trial, model)
-        prob = np.full(bets.n_bets, np.nan)
-        row: dict[str, Any] = {"number": trial.number, "params": params}
-        pruned = False
-        for k in range(bets.n_folds):
-            fold_probs(bets, prob, k, model=model, hyper=params, random_state=random_state)
-            if k == last:
-                break
-            inter = partial_score(bets, prob, objective, step=step)
-            if not math.isfinite(inter):
-                continue
-            trial.report(inter, k)
-            if trial.should_prune():
-                study.tell(trial, state=TrialState.PRUNED)
-                row.update(state="pruned", folds=k + 1, value=inter)
-                pruned = True
-                break
-        if not pruned:
-            res = bets_result(bets, prob, model=model, hyper=params, step=step, random_state=random_state, refit=False)
-            value = score(res, objective)
-            row.update(folds=bets.n_folds, value=value)
-            if math.isfinite(value):
-                study.tell(trial, value)
-                row["state"] = "complete"
-                if value > best_value:
-                    best, best_value = res, value
-            else:
-                study.tell(trial, state=TrialState.FAIL)
-                row["state"] = "failed"
-                best = best if best is not None else res
-        trials.append(row)
-    if best is None:  # every trial pruned (against an earlier run's trials of the same study): finish the best one
+    from trade2026.parallel import run_tasks
+
+    def one(_: _Trial) -> tuple[dict[str, Any], Any]:
+        return _run_trial(study, bets, model, objective, step=step, random_state=random_state)
+
+    done = run_tasks(
+        one, [_Trial(i) for i in range(spec.trials)], progress=progress, description=f"{model} hyperparameter trials"
+    )
+    trials = [row for row, _ in done]
+    complete = [(row["value"], res) for row, res in done if row["state"] == "complete"]
+    failed = [res for row, res in done if row["state"] == "failed"]
+    best_value = math.nan
+    if complete:
+        best_value, best = max(complete, key=lambda vr: vr[0])  # the first of equal values
+    elif failed:
+        best = failed[0]
+    else:  # every trial pruned (against an earlier run's trials of the same study): finish the best one
         top = max(trials, key=lambda t: t["value"])["params"]
         prob = oos_probs(bets, model=model, hyper=top, random_state=random_state)
         best = bets_result(bets, prob, model=model, hyper=top, step=step, random_state=random_state, refit=False)
@@ -200,7 +229,7 @@ def search_hyperparameters(
         "n_complete": states.count("complete"),
         "n_pruned": states.count("pruned"),
         "n_failed": states.count("failed"),
-        "best_value": best_value if math.isfinite(best_value) else math.nan,
+        "best_value": best_value,
         "best_params": dict(best.params.get("model_params", {})),
         "trials": trials,
         "storage": spec.storage,

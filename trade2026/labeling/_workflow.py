@@ -198,6 +198,7 @@ def metalabel_bars(
     model_params: dict[str, Any] | None = None,
     search: Any = None,
     objective: str = "roc_auc",
+    progress: bool = False,
 ) -> MetaLabelResult:
     """Meta-label one symbol's bets from the lake (or a long bars frame) and optionally save them.
 
@@ -215,7 +216,8 @@ def metalabel_bars(
     ``search`` set (every trial, and how many; the best score is selected over all of them). The
     bets, labels, features and folds are prepared once for every trial; each trial reports its
     objective fold by fold, so ``search.pruner`` stops trials doing worse than the median of the
-    earlier ones (``search["n_pruned"]`` says how many).
+    earlier ones (``search["n_pruned"]`` says how many). ``progress``: a bar of the trials on stderr
+    (when it is a terminal).
 
     Returns
     -------
