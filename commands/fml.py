@@ -309,7 +309,9 @@ def register(app: typer.Typer) -> None:
             s = res.search
             lines.append(
                 f"searched {s['n_trials']} trials ({s['n_complete']} complete, {s['n_pruned']} pruned, "
-                f"{s['n_failed']} failed): best {s['objective']} {s['best_value']:.4g} with {s['best_params']}"
+                f"{s['n_failed']} failed): best {s['objective']} {s['best_value']:.4g} with {s['best_params']}; "
+                f"its meta-sized Sharpe deflated by all {s['statistics']['n_trials']}: DSR "
+                f"{s['statistics']['dsr']:.3f}"
             )
         if data.get("registered"):
             reg = data["registered"]

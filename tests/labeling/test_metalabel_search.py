@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
+import statistics
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
 import pytest
@@ -47,6 +50,19 @@ def test_random_search_returns_its_best_trial(bars: Any, tmp_path: Path) -> None
     assert again.classification == res.classification
     assert len(optuna.load_study(study_name="ml", storage=storage).trials) == 5
     assert res.to_dict()["search"]["n_trials"] == 5
+    # the chosen trial's Sharpe ratio is deflated by all five: Bailey and Lopez de Prado (2014), eq. (2),
+    # with the trials' Sharpe ratios from independent reruns and the normal quantiles of the stdlib
+    st = s["statistics"]
+    reruns = [metalabel_bars(bars, sym, model="logit", model_params=t["params"]) for t in s["trials"]]
+    srs = [r.returns["meta_sized"]["sharpe"] / math.sqrt(252) for r in reruns]
+    srs = [x for x in srs if math.isfinite(x)]  # a model that sizes no bet has no Sharpe ratio
+    assert len(srs) >= 2
+    assert st["n_trials"] == 5 and st["sharpe_variance"] == pytest.approx(statistics.variance(srs))
+    assert st["sharpe_per_period"] == pytest.approx(res.returns["meta_sized"]["sharpe"] / math.sqrt(252))
+    z, g = NormalDist().inv_cdf, 0.5772156649015329
+    e_max = math.sqrt(statistics.variance(srs)) * ((1 - g) * z(1 - 1 / 5) + g * z(1 - 1 / (5 * math.e)))
+    assert st["expected_max_sharpe"] == pytest.approx(e_max)
+    assert 0 <= st["dsr"] <= st["psr"] <= 1
 
 
 def test_bad_search_settings_are_refused(bars: Any) -> None:

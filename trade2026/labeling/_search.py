@@ -132,6 +132,41 @@ def _run_trial(
     return row, res
 
 
+def _statistics(bets: Any, complete: list[Any], best: Any, n_trials: int) -> dict[str, float]:
+    """The chosen trial's meta-sized Sharpe ratio deflated by every trial of the search.
+
+    The variance of the trials' Sharpe ratios is taken over the complete trials (a pruned trial's is
+    not known), the number of trials counts every trial, pruned ones included (they were looked at
+    and turned down): ``{"n_trials", "sharpe_variance", "sharpe_per_period", "psr", "dsr",
+    "expected_max_sharpe"}``, per-observation Sharpe ratios of daily bar returns.
+    """
+    from trade2026.backtest import deflated_sharpe_ratio, expected_max_sharpe, probabilistic_sharpe_ratio
+    from trade2026.core import metrics_columns
+    from trade2026.labeling._meta import sized_returns
+
+    def series(res: Any) -> np.ndarray:
+        return sized_returns(bets, res.events["size"].to_numpy())
+
+    mine = metrics_columns(series(best)[:, None], 252)
+    sr = float(mine["sharpe_per_period"][0])
+    trial_srs = (
+        metrics_columns(np.column_stack([series(r) for r in complete]), 252)["sharpe_per_period"] if complete else []
+    )
+    finite = np.asarray(trial_srs, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    var = float(np.var(finite, ddof=1)) if finite.size > 1 else 0.0
+    out = {"n_trials": n_trials, "sharpe_variance": var, "sharpe_per_period": sr}
+    n_obs = int(mine["n_obs"][0])
+    if not (math.isfinite(sr) and n_obs >= 2):
+        return out | {"psr": math.nan, "dsr": math.nan, "expected_max_sharpe": math.nan}
+    skew, kurt = float(mine["skew"][0]), float(mine["kurtosis"][0])
+    return out | {
+        "psr": probabilistic_sharpe_ratio(sr, 0.0, n_obs, skew, kurt),
+        "dsr": deflated_sharpe_ratio(sr, n_trials, var, n_obs, skew, kurt),
+        "expected_max_sharpe": expected_max_sharpe(n_trials, var),
+    }
+
+
 def search_hyperparameters(
     bets: Any,
     model: str,
@@ -170,12 +205,15 @@ def search_hyperparameters(
     (MetaLabelResult, dict)
         The best complete trial's result (its model refitted on every bet) and ``{"method",
         "objective", "pruner", "n_trials", "n_complete", "n_pruned", "n_failed", "best_value",
-        "best_params", "trials": [{"number", "params", "state", "folds", "value"}], "storage",
-        "study", "optuna_version"}`` (``value`` is the last intermediate value of a pruned trial).
+        "best_params", "trials": [{"number", "params", "state", "folds", "value"}], "statistics",
+        "storage", "study", "optuna_version"}`` (``value`` is the last intermediate value of a pruned
+        trial; ``statistics`` the chosen trial's meta-sized Sharpe ratio deflated by every trial,
+        :func:`_statistics`).
 
     Notes
     -----
-    Median pruning: Optuna's ``MedianPruner`` (the median stopping rule of Golovin et al. 2017,
+    The deflated Sharpe ratio is Bailey and Lopez de Prado (2014), eq. (2) with ``E[max SR]`` over
+    ``n_trials`` trials. Median pruning: Optuna's ``MedianPruner`` (the median stopping rule of Golovin et al. 2017,
     Google Vizier), with ``n_startup_trials`` = ``spec.prune_startup`` and ``n_warmup_steps`` =
     ``spec.prune_warmup``.
     """
@@ -220,6 +258,7 @@ def search_hyperparameters(
         prob = oos_probs(bets, model=model, hyper=top, random_state=random_state)
         best = bets_result(bets, prob, model=model, hyper=top, step=step, random_state=random_state, refit=False)
     best = refit(best, bets, random_state=random_state)
+    statistics = _statistics(bets, [res for _, res in complete], best, len(trials))
     states = [t["state"] for t in trials]
     info = {
         "method": spec.method,
@@ -232,6 +271,7 @@ def search_hyperparameters(
         "best_value": best_value,
         "best_params": dict(best.params.get("model_params", {})),
         "trials": trials,
+        "statistics": statistics,
         "storage": spec.storage,
         "study": name,
         "optuna_version": optuna.__version__,
