@@ -149,10 +149,9 @@ def _statistics(bets: Any, complete: list[Any], best: Any, n_trials: int) -> dic
 
     mine = metrics_columns(series(best)[:, None], 252)
     sr = float(mine["sharpe_per_period"][0])
-    trial_srs = (
-        metrics_columns(np.column_stack([series(r) for r in complete]), 252)["sharpe_per_period"] if complete else []
-    )
-    finite = np.asarray(trial_srs, dtype=float)
+    finite = np.array([])
+    if complete:
+        finite = metrics_columns(np.column_stack([series(r) for r in complete]), 252)["sharpe_per_period"]
     finite = finite[np.isfinite(finite)]
     var = float(np.var(finite, ddof=1)) if finite.size > 1 else 0.0
     out = {"n_trials": n_trials, "sharpe_variance": var, "sharpe_per_period": sr}
