@@ -133,37 +133,26 @@ def _run_trial(
 
 
 def _statistics(bets: Any, complete: list[Any], best: Any, n_trials: int) -> dict[str, float]:
-    """The chosen trial's meta-sized Sharpe ratio deflated by every trial of the search.
+    """The chosen trial's meta-sized Sharpe ratio deflated by every trial of the search
+    (:func:`trade2026.backtest.selection_statistics`, as a backtest sweep reports it).
 
     The variance of the trials' Sharpe ratios is taken over the complete trials (a pruned trial's is
     not known), the number of trials counts every trial, pruned ones included (they were looked at
-    and turned down): ``{"n_trials", "sharpe_variance", "sharpe_per_period", "psr", "dsr",
-    "expected_max_sharpe"}``, per-observation Sharpe ratios of daily bar returns.
+    and turned down). Per-observation Sharpe ratios of daily bar returns.
     """
-    from trade2026.backtest import deflated_sharpe_ratio, expected_max_sharpe, probabilistic_sharpe_ratio
+    from trade2026.backtest import selection_statistics
     from trade2026.core import metrics_columns
     from trade2026.labeling._meta import sized_returns
 
     def series(res: Any) -> np.ndarray:
         return sized_returns(bets, res.events["size"].to_numpy())
 
-    mine = metrics_columns(series(best)[:, None], 252)
-    sr = float(mine["sharpe_per_period"][0])
     finite = np.array([])
     if complete:
         finite = metrics_columns(np.column_stack([series(r) for r in complete]), 252)["sharpe_per_period"]
     finite = finite[np.isfinite(finite)]
     var = float(np.var(finite, ddof=1)) if finite.size > 1 else 0.0
-    out = {"n_trials": n_trials, "sharpe_variance": var, "sharpe_per_period": sr}
-    n_obs = int(mine["n_obs"][0])
-    if not (math.isfinite(sr) and n_obs >= 2):
-        return out | {"psr": math.nan, "dsr": math.nan, "expected_max_sharpe": math.nan}
-    skew, kurt = float(mine["skew"][0]), float(mine["kurtosis"][0])
-    return out | {
-        "psr": probabilistic_sharpe_ratio(sr, 0.0, n_obs, skew, kurt),
-        "dsr": deflated_sharpe_ratio(sr, n_trials, var, n_obs, skew, kurt),
-        "expected_max_sharpe": expected_max_sharpe(n_trials, var),
-    }
+    return selection_statistics(series(best), n_trials=n_trials, var_trials=var)
 
 
 def search_hyperparameters(
