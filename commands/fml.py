@@ -244,6 +244,12 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         trials: Annotated[int, typer.Option("--trials", help="Hyperparameter trials with --search.")] = 20,
+        study: Annotated[
+            str | None,
+            typer.Option(
+                "--study", help="Optuna study name with --search optuna (default: a new one).", show_default=False
+            ),
+        ] = None,
         pruner: Annotated[
             str,
             typer.Option(
@@ -273,7 +279,7 @@ def register(app: typer.Typer) -> None:
             from trade2026.tracking import optuna_storage
 
             storage = optuna_storage(ctx.settings) if search == "optuna" else None
-            spec = SearchSpec(method=search, trials=trials, seed=seed, storage=storage, pruner=pruner)
+            spec = SearchSpec(method=search, trials=trials, seed=seed, storage=storage, study=study, pruner=pruner)
 
         res = metalabel_bars(
             ctx.lake,

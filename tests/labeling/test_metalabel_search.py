@@ -145,3 +145,19 @@ def test_partial_score_over_every_fold_is_the_score(bars: Any) -> None:
 def test_unknown_pruner_is_refused() -> None:
     with pytest.raises(ConfigError, match="pruner"):
         SearchSpec(pruner="hyperband")
+
+
+def test_cli_search_json_is_the_librarys(cli: Any, sample_lake: Any, home: Path, tmp_path: Path) -> None:
+    from trade2026._json import dumps
+
+    sym = sample_lake.read("bars_1d")["symbol"].sort()[0]
+    args = ("--model", "logit", "--search", "optuna", "--trials", "7", "--study", "same", "--no-track", "--json")
+    r = cli("metalabel", sym, *args)
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)
+    assert got.pop("run_id") is None
+    assert got["search"].pop("storage") == f"sqlite:///{home / 'optuna.db'}"
+    spec = SearchSpec(method="optuna", trials=7, storage=f"sqlite:///{tmp_path / 'lib.db'}", study="same")
+    want = json.loads(dumps(metalabel_bars(sample_lake, sym, model="logit", search=spec).to_dict()))
+    want["search"].pop("storage")
+    assert got == want
