@@ -345,7 +345,7 @@ def walk_forward_choices(
     sim = simulate(panel, target[:, :, None], config, cross_sectional=strat.cross_sectional)
     r = sim.returns[:, 0]
     first = wins[0][1]
-    ppy = config.periods_per_year
+    ppy = config.annual_periods
     for w, (_, s, e) in zip(windows, wins, strict=True):
         m = returns_metrics(r[s:e], ppy)
         w.update(oos_sharpe=m["sharpe"], oos_total_return=m["total_return"], oos_cagr=m["cagr"])
