@@ -91,6 +91,9 @@ Examples:
   t26 metalabel AAA --features momentum   # a feature set built with `t26 features build`
 
   t26 metalabel AAA --model gb --search optuna --trials 30 --objective roc_auc
+
+With --search each trial is scored fold by fold; --pruner median stops a trial whose folds so far
+score below the median of the earlier trials' (the count is reported: pruned trials were looked at).
 """
 
 
@@ -241,6 +244,20 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         trials: Annotated[int, typer.Option("--trials", help="Hyperparameter trials with --search.")] = 20,
+        study: Annotated[
+            str | None,
+            typer.Option(
+                "--study", help="Optuna study name with --search optuna (default: a new one).", show_default=False
+            ),
+        ] = None,
+        pruner: Annotated[
+            str,
+            typer.Option(
+                "--pruner",
+                help="With --search: median (stop a trial whose folds so far score below the median of earlier "
+                "trials') or none.",
+            ),
+        ] = "median",
         objective: Annotated[
             str,
             typer.Option("--objective", help="What --search maximises out of sample: roc_auc, f1, precision, sharpe."),
@@ -262,7 +279,7 @@ def register(app: typer.Typer) -> None:
             from trade2026.tracking import optuna_storage
 
             storage = optuna_storage(ctx.settings) if search == "optuna" else None
-            spec = SearchSpec(method=search, trials=trials, seed=seed, storage=storage)
+            spec = SearchSpec(method=search, trials=trials, seed=seed, storage=storage, study=study, pruner=pruner)
 
         res = metalabel_bars(
             ctx.lake,
@@ -282,6 +299,7 @@ def register(app: typer.Typer) -> None:
             features=features,
             search=spec,
             objective=objective,
+            progress=not ctx.json,
         )
         data = res.to_dict()
         with ctx.tracking_run("metalabel", params=res.run_params) as run:
@@ -293,6 +311,14 @@ def register(app: typer.Typer) -> None:
                 )
             data["run_id"] = run.run_id
         lines = _saved_line(res.saved, "bets")
+        if res.search is not None:
+            s = res.search
+            lines.append(
+                f"searched {s['n_trials']} trials ({s['n_complete']} complete, {s['n_pruned']} pruned, "
+                f"{s['n_failed']} failed): best {s['objective']} {s['best_value']:.4g} with {s['best_params']}; "
+                f"its meta-sized Sharpe deflated by all {s['statistics']['n_trials']}: DSR "
+                f"{s['statistics']['dsr']:.3f}"
+            )
         if data.get("registered"):
             reg = data["registered"]
             lines.append(f"registered model {reg['name']} version {reg['version']} (t26 models show {reg['name']})")

@@ -30,7 +30,11 @@ LongOnlyOpt = Annotated[
 GrossOpt = Annotated[float, typer.Option("--gross", help="weights --long-short: gross exposure limit.")]
 FeaturesOpt = Annotated[
     str,
-    typer.Option("--features", help="ret_N, fracdiff_D_W or indicator names (rsi_14, mom_63, ...), comma-separated."),
+    typer.Option(
+        "--features",
+        help="ret_N, fracdiff_D_W or indicator names (rsi_14, mom_63, ...), comma-separated; or the name of a "
+        "feature set built with t26 features build (its columns, joined point in time).",
+    ),
 ]
 WindowOpt = Annotated[int, typer.Option("--window", help="Bars of features in each observation.")]
 EpisodeOpt = Annotated[int, typer.Option("--episode-length", help="Decisions per training episode (0: whole series).")]
@@ -217,6 +221,9 @@ def train(
     against buy-and-hold, momentum and random policies with the same costs. The run is logged to
     MLflow with the model registered under --name (alias 'newest').
 
+    --features NAME trains on a feature set built with t26 features build (each bar takes the set's
+    last row at or before it); the set, its hash and its table version are recorded with the model.
+
     Example: t26 rl train --algo ppo --symbols ACC,ACZV --train-end 2022-12-31 --timesteps 20000 --seed 1
     """
     from trade2026.rl import load_bars, train_run
@@ -228,8 +235,14 @@ def train(
         borrow_bps=borrow_bps, periods_per_year=periods_per_year,
     )  # fmt: skip
     bars, source = load_bars(
-        ctx.lake, _symbols(symbols), table=table, start=parse_date(start, "--start"), prism_run=prism_run
+        ctx.lake,
+        _symbols(symbols),
+        table=table,
+        start=parse_date(start, "--start"),
+        prism_run=prism_run,
+        features=env["features"],
     )
+    env["features"] = source["features"]  # a feature set's name becomes its columns
     res = train_run(
         bars,
         train_end=parse_date(train_end, "--train-end", end_of_day=True),
@@ -346,7 +359,9 @@ def walk_forward(
         start=parse_date(start, "--start"),
         end=parse_date(end, "--end", end_of_day=True),
         prism_run=prism_run,
+        features=env["features"],
     )
+    env["features"] = source["features"]  # a feature set's name becomes its columns
     res = walk_forward_run(
         bars,
         algos=tuple(split_list(algo)),

@@ -90,3 +90,33 @@ def test_home_that_cannot_hold_the_database_is_named(tmp_path: Path, monkeypatch
     with pytest.raises(ConfigError, match="cannot create the home") as info, tracking.start_run("x"):
         pass
     assert info.value.option == "home"
+
+
+def test_model_not_found_messages_point_at_the_listing_of_their_kind(cli: Any, home: Path, tmp_path: Path) -> None:
+    s = load_settings()
+    with pytest.raises(NotFoundError, match="no MLflow store yet.*t26 metalabel` or `t26 rl train"):
+        tracking.get_model_version("m", s)
+    with pytest.raises(NotFoundError, match=r"train one with `t26 rl train`\)"):
+        tracking.get_model_version("m", s, kind="rl")
+    art = tmp_path / "art"
+    art.mkdir()
+    (art / "f.txt").write_text("x")
+    with tracking.start_run("unit", settings=s) as run:
+        run.log_artifacts(art, "model")
+    tracking.register_model(run.run_id, "model", "meta_x", aliases=("champion",), model_tags={"t26.kind": "metalabel"})
+    tracking.register_model(run.run_id, "model", "rl_x", model_tags={"t26.kind": "rl"})
+    with pytest.raises(NotFoundError, match=r"'meta_x' has versions 1 \(champion\)\); `t26 models ls`") as exc:
+        tracking.get_model_version("meta_x@newest", s, kind="metalabel")
+    assert "rl ls" not in str(exc.value)
+    with pytest.raises(NotFoundError, match=r"\(registered: rl_x\); `t26 rl ls` lists the RL models"):
+        tracking.get_model_version("nosuch", s, kind="rl")
+    with pytest.raises(NotFoundError, match=r"registered: meta_x, rl_x\); `t26 models ls`"):
+        tracking.get_model_version("nosuch/2", s)
+    # the commands those messages name exist
+    for args in (("models", "ls"), ("rl", "ls")):
+        r = cli(*args, "--json")
+        assert r.exit_code == 0 and {x["name"] for x in json.loads(r.stdout)} <= {"meta_x", "rl_x"}
+    r = cli("rl", "eval", "meta_y", "--start", "2024-01-01", "--no-track")
+    assert r.exit_code == 2 and "t26 rl ls" in r.stderr
+    r = cli("models", "predict", "rl_y", "--no-track")
+    assert r.exit_code == 2 and "t26 models ls" in r.stderr

@@ -396,14 +396,25 @@ def parse_model_ref(ref: str) -> tuple[str, str | None, int | None]:
     return ref, None, None
 
 
-def get_model_version(ref: str, settings: Settings | None = None) -> dict[str, Any]:
-    """The registered version ``ref`` names: ``name@alias``, ``name/version``, or ``name`` (its newest version)."""
+#: where each kind of registered model is listed (``t26.kind`` tag -> the command), for not-found messages
+_LISTINGS = {"rl": "`t26 rl ls` lists the RL models"}
+_ALL_MODELS = "`t26 models ls` lists the registered models"
+
+
+def get_model_version(ref: str, settings: Settings | None = None, *, kind: str | None = None) -> dict[str, Any]:
+    """The registered version ``ref`` names: ``name@alias``, ``name/version``, or ``name`` (its newest version).
+
+    ``kind`` (the ``t26.kind`` tag: ``"rl"``, ``"metalabel"``) only shapes the not-found message: it
+    names the models of that kind and where they are listed.
+    """
     from trade2026.config import load_settings
 
     settings = settings or load_settings()
     name, alias, version = parse_model_ref(ref)
+    listing = _LISTINGS.get(kind or "", _ALL_MODELS)
     if settings.tracking_uri.startswith("sqlite:///") and not (settings.home / "mlflow.db").exists():
-        msg = f"no registered model {name!r}: {settings.home} has no MLflow store yet (train one with `t26 rl train`)"
+        train = "`t26 rl train`" if kind == "rl" else "`t26 metalabel` or `t26 rl train`"
+        msg = f"no registered model {name!r}: {settings.home} has no MLflow store yet (train one with {train})"
         raise NotFoundError(msg)
     client = _client(settings)
     try:
@@ -417,19 +428,34 @@ def get_model_version(ref: str, settings: Settings | None = None) -> dict[str, A
                 raise LookupError(name)
             mv = max(versions, key=lambda v: int(v.version))
     except Exception as exc:
-        msg = f"no registered model version {ref!r} in {settings.tracking_uri}; `t26 rl ls` lists the RL models"
+        try:
+            rows = list_models(settings, tag=("t26.kind", kind) if kind else None)
+        except Exception:  # the store itself failed: say what was asked for, without the list
+            rows = []
+        same = [r for r in rows if r["name"] == name]
+        if same:
+            have = ", ".join(
+                f"{r['version']}" + (f" ({', '.join(r['aliases'])})" if r["aliases"] else "") for r in same
+            )
+            known = f"{name!r} has versions {have}"
+        else:
+            known = f"registered: {', '.join(sorted({r['name'] for r in rows})) or 'none'}"
+        msg = f"no registered model version {ref!r} in {settings.tracking_uri} ({known}); {listing}"
         raise NotFoundError(msg) from exc
     return _version_row(mv)
 
 
 def download_model(
-    ref: str, dst: str | os.PathLike[str], settings: Settings | None = None
+    ref: str, dst: str | os.PathLike[str], settings: Settings | None = None, *, kind: str | None = None
 ) -> tuple[Path, dict[str, Any]]:
-    """Download the artifacts of registered version ``ref`` into ``dst``; returns (local path, version row)."""
+    """Download the artifacts of registered version ``ref`` into ``dst``; returns (local path, version row).
+
+    ``kind`` as in :func:`get_model_version`.
+    """
     from trade2026.config import load_settings
 
     settings = settings or load_settings()
-    row = get_model_version(ref, settings)
+    row = get_model_version(ref, settings, kind=kind)
     _client(settings)
     import mlflow.artifacts
 

@@ -50,6 +50,10 @@ def test_optuna_counts_every_trial_and_keeps_its_study(bars: Any, tmp_path: Path
     assert len(study.trials) == 30
     done = [t for t in study.trials if t.state.name == "COMPLETE"]
     assert max(t.value for t in done) == pytest.approx(ref.metrics()["sharpe"].max())
+    # the suggestions the strategy rejects are told as pruned, and counted as invalid
+    rejected = [t for t in study.trials if t.state.name == "PRUNED"]
+    assert s.n_invalid == len(rejected) == rep.to_dict()["search"]["n_invalid"]
+    assert all(t.params["fast"] >= t.params["slow"] for t in rejected)
 
 
 def test_optuna_with_a_seed_repeats_itself(bars: Any) -> None:

@@ -96,7 +96,7 @@ def test_no_track_json_is_the_librarys(cli, sample_lake, home) -> None:
     from trade2026.lake import Lake
     from trade2026.rl import load_bars, train_run
 
-    bars, source = load_bars(Lake(home), syms)
+    bars, source = load_bars(Lake(home), syms, features="ret_20")  # the CLI passes its --features default
     res = train_run(
         bars, train_end=parse_date(end, "--train-end", end_of_day=True), seed=2, timesteps=256, n_envs=2,
         net_arch=(8,), n_random=5, episode_length=60, commission_bps=5, source=source, track=False,

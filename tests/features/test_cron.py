@@ -1,4 +1,5 @@
-"""Cron jobs: overlapping `t26 features build` runs never corrupt the table; nothing new exits 0 and says so."""
+"""Cron jobs: overlapping `t26 features build` or `t26 models predict --save` runs never corrupt a table;
+nothing new exits 0 and says so."""
 
 from __future__ import annotations
 
@@ -18,18 +19,24 @@ DEFINITION = 'name = "cron"\nindicators = ["rsi_14", "vol_21"]\nranks = ["vol_21
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _build_processes(home: Path, source: str, n: int = 2) -> list[tuple[int, dict[str, Any]]]:
-    """Start ``n`` builds at once, wait for all (bounded), return (exit code, --json) of each."""
+def _at_once(home: Path, *args: str, n: int = 2) -> list[tuple[int, str, str]]:
+    """Start ``n`` ``t26 ARGS`` processes at once, wait for all (bounded): (exit code, stdout, stderr) of each."""
     env = {**os.environ, "T26_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "commands.main", "features", "build", source, "--json", "--no-track"]
+    cmd = [sys.executable, "-m", "commands.main", *args]
     procs = [
         subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(n)
     ]
     out = []
     for p in procs:
-        stdout, stderr = p.communicate(timeout=180)
-        out.append((p.returncode, json.loads(stdout) if p.returncode == 0 else {"stderr": stderr}))
+        stdout, stderr = p.communicate(timeout=300)
+        out.append((p.returncode, stdout, stderr))
     return out
+
+
+def _build_processes(home: Path, source: str, n: int = 2) -> list[tuple[int, dict[str, Any]]]:
+    """``n`` builds at once: (exit code, --json) of each."""
+    runs = _at_once(home, "features", "build", source, "--json", "--no-track", n=n)
+    return [(code, json.loads(out) if code == 0 else {"stderr": err}) for code, out, err in runs]
 
 
 def _check_table(lake: Any) -> None:
@@ -77,3 +84,21 @@ def test_a_job_that_finds_nothing_new_exits_0_and_says_so(cli: Any, sample_lake:
     human = cli("features", "build", "cron", "--no-track")
     assert human.exit_code == 0 and "up to date" in human.stdout
     assert build_features(sample_lake, "cron").mode == "up_to_date"
+
+
+@pytest.mark.slow
+def test_overlapping_nightly_predictions_write_one_table(sample_lake: Any, home: Path) -> None:
+    from trade2026 import tracking
+    from trade2026.labeling import log_metalabel_model, metalabel_bars, predict_bars
+
+    sym = sample_lake.read("bars_1d")["symbol"].sort()[0]
+    res = metalabel_bars(sample_lake, sym, model="logit")
+    with tracking.start_run("metalabel") as run:
+        log_metalabel_model(run, res, name="cron_meta")
+    want = predict_bars(sample_lake, "cron_meta").predictions.sort("symbol", "ts")
+    for _ in range(2):  # the first pair creates the table at once, the second replaces it at once
+        runs = _at_once(home, "models", "predict", "cron_meta", "--save", "preds", "--json", "--no-track")
+        assert [code for code, _, _ in runs] == [0, 0], runs
+        got = sample_lake.read("preds").sort("symbol", "ts")
+        assert got.select(pl.struct("symbol", "ts").is_duplicated().any()).item() is False
+        assert got.equals(want.select(got.columns))

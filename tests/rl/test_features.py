@@ -85,6 +85,12 @@ def test_load_bars_reads_one_prism_run_and_the_table_version(lake) -> None:
     lake.write("bars_1m_prism", pl.concat([a, b]))
     bars, source = load_bars(lake, ["PRISM"], table="bars_1m_prism", prism_run="r2")
     assert bars.height == 50 and bars["close"].to_list() == b["close"].to_list()
-    assert source == {"table": "bars_1m_prism", "table_version": 0, "symbols": ["PRISM"], "prism_run": "r2"}
+    assert source == {
+        "table": "bars_1m_prism",
+        "table_version": 0,
+        "symbols": ["PRISM"],
+        "prism_run": "r2",
+        "features": None,
+    }
     with pytest.raises(DataError, match="no bars of PRISM run"):
         load_bars(lake, ["PRISM"], table="bars_1m_prism", prism_run="r3")

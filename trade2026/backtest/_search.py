@@ -25,6 +25,8 @@ from trade2026.core import Panel, returns_metrics
 from trade2026.errors import ConfigError
 
 SEARCHES = ("optuna", "random")
+#: how a search whose trials report intermediate values stops bad ones (``none``: never)
+PRUNERS = ("median", "none")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,13 @@ class SearchSpec:
     Optuna storage URL (``sqlite:///<home>/optuna.db`` from the CLI, so ``optuna-dashboard`` opens
     it; None keeps the study in memory); ``study`` its name (default ``backtest-<random>``);
     ``batch`` the suggestions evaluated together in one sweep.
+
+    ``pruner`` stops trials that report bad intermediate values: ``"median"`` (Optuna's
+    ``MedianPruner``: a trial below the median of the earlier trials at the same step, after
+    ``prune_startup`` complete trials and from step ``prune_warmup`` on) or ``"none"``. It applies
+    where a trial is evaluated step by step: a meta-label search's trials report each purged CV
+    fold. A backtest search has nothing to prune: a trial's in-sample period is one column of a
+    batched sweep, evaluated in the same kernel call as its batch.
     """
 
     method: str = "optuna"
@@ -44,6 +53,9 @@ class SearchSpec:
     storage: str | None = None
     study: str | None = None
     batch: int = 8
+    pruner: str = "median"
+    prune_startup: int = 5
+    prune_warmup: int = 1
 
     def __post_init__(self) -> None:
         if self.method not in SEARCHES:
@@ -55,6 +67,12 @@ class SearchSpec:
         if self.batch < 1:
             msg = f"batch must be >= 1, got {self.batch!r}"
             raise ConfigError(msg)
+        if self.pruner not in PRUNERS:
+            msg = f"unknown pruner {self.pruner!r}; choose one of {', '.join(PRUNERS)}"
+            raise ConfigError(msg)
+        if self.prune_startup < 0 or self.prune_warmup < 0:
+            msg = f"prune_startup and prune_warmup must be >= 0, got {self.prune_startup} and {self.prune_warmup}"
+            raise ConfigError(msg)
 
 
 @dataclass(frozen=True)
@@ -62,7 +80,8 @@ class SearchResult:
     """Every parameter set a search evaluated (``sweep``, one column each) and each search's pick.
 
     ``choices[i]`` indexes ``sweep.params``: the best in-sample set of search i (one search, or one
-    per walk-forward window); ``n_suggested`` counts the suggestions (repeats and invalid points
+    per walk-forward window); ``n_invalid`` the suggestions the strategy rejects (fast >= slow: told to
+    Optuna as pruned, no backtest run); ``n_suggested`` counts the suggestions (repeats and invalid points
     included), ``sweep.n_trials`` the distinct sets evaluated, which the statistics count.
     """
 
@@ -72,6 +91,7 @@ class SearchResult:
     choices: list[int]
     n_suggested: int
     studies: list[str]
+    n_invalid: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +99,7 @@ class SearchResult:
             "trials_per_search": self.spec.trials,
             "searches": len(self.choices),
             "n_suggested": self.n_suggested,
+            "n_invalid": self.n_invalid,
             "n_evaluated": self.sweep.n_trials,
             "space_size": self.space_size,
             "seed": self.spec.seed,
@@ -173,7 +194,7 @@ def _distributions(space: list[Params]) -> dict[str, Any]:
 
 def _optuna_search(
     pool: _Pool, space: list[Params], spec: SearchSpec, name: str, seed: int, lo: int, hi: int, obj: str
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     import optuna
     from optuna.trial import TrialState
 
@@ -193,7 +214,7 @@ def _optuna_search(
     def snap(k: str, v: Any) -> Any:  # a float step's 0.30000000000000004 is the grid's 0.3
         return min(levels[k], key=lambda lv: abs(lv - v)) if k in levels else v
 
-    best, best_val, told = -1, -math.inf, 0
+    best, best_val, told, invalid = -1, -math.inf, 0, 0
     while told < spec.trials:
         trials = [study.ask(dists) for _ in range(min(spec.batch, spec.trials - told))]
         sets: list[Params | None] = []
@@ -207,6 +228,7 @@ def _optuna_search(
             told += 1
             if chosen is None:  # a combination the strategy rejects (fast >= slow): not a backtest
                 study.tell(t, state=TrialState.PRUNED)
+                invalid += 1
                 continue
             i = next(it)
             v = float(vals[i])
@@ -220,7 +242,7 @@ def _optuna_search(
                     best = i
     if best < 0:  # every suggestion was invalid: fall back to the space's first point
         best = pool.evaluate([space[0]])[0]
-    return best, told
+    return best, told, invalid
 
 
 def run_search(
@@ -258,7 +280,7 @@ def run_search(
     base = spec.study or f"backtest-{strategy}-{uuid.uuid4().hex[:8]}"
     studies: list[str] = []
     choices: list[int] = []
-    suggested = 0
+    suggested = invalid = 0
     for i, (lo, hi) in enumerate(ranges):
         seed = spec.seed + i
         if spec.method == "random":
@@ -266,11 +288,12 @@ def run_search(
             suggested += min(spec.trials, len(space))
         else:
             name = base if len(ranges) == 1 else f"{base}-w{i}"
-            best, told = _optuna_search(pool, space, spec, name, seed, lo, hi, objective)
+            best, told, bad = _optuna_search(pool, space, spec, name, seed, lo, hi, objective)
             choices.append(best)
             suggested += told
+            invalid += bad
             studies.append(name)
-    return SearchResult(spec, len(space), pool.sweep(), choices, suggested, studies)
+    return SearchResult(spec, len(space), pool.sweep(), choices, suggested, studies, invalid)
 
 
 def window_starts(n_bars: int, train: int, test: int, anchored: bool) -> list[tuple[int, int, int]]:
@@ -322,7 +345,7 @@ def walk_forward_choices(
     sim = simulate(panel, target[:, :, None], config, cross_sectional=strat.cross_sectional)
     r = sim.returns[:, 0]
     first = wins[0][1]
-    ppy = config.periods_per_year
+    ppy = config.annual_periods
     for w, (_, s, e) in zip(windows, wins, strict=True):
         m = returns_metrics(r[s:e], ppy)
         w.update(oos_sharpe=m["sharpe"], oos_total_return=m["total_return"], oos_cagr=m["cagr"])
@@ -338,4 +361,4 @@ def walk_forward_choices(
     )
 
 
-__all__ = ["SEARCHES", "SearchResult", "SearchSpec", "run_search", "walk_forward_choices", "window_starts"]
+__all__ = ["PRUNERS", "SEARCHES", "SearchResult", "SearchSpec", "run_search", "walk_forward_choices", "window_starts"]

@@ -104,7 +104,15 @@ def metalabel_cpcv(
     settings: dict[str, Any] = {"n_groups": n_groups, "n_test_groups": n_test_groups, "embargo": embargo}
     n_splits = CombinatorialPurgedCV(**settings).get_n_splits()  # validates the groups before the work
     bets = prepare_bets(
-        bars, primary, pt=pt, sl=sl, vertical=vertical, cusum=cusum, min_bets=2 * n_groups, features=features
+        bars,
+        primary,
+        pt=pt,
+        sl=sl,
+        vertical=vertical,
+        cusum=cusum,
+        n_splits=n_groups,
+        embargo=embargo,
+        features=features,
     )
     cv = CombinatorialPurgedCV(**settings, t1=bets.events)
     fits = [FoldFit(model, random_state, hyper, bets.train_data(), tr, te) for tr, te in cv.split(bets.X)]

@@ -267,87 +267,72 @@ def metalabel(
     -------
     MetaLabelResult
     """
-    import polars as pl
-
-    from trade2026.validation import PurgedKFold
-
     hyper = dict(model_params or {})
     make_model(model, **hyper)  # validate the name before the work
     bets = prepare_bets(
-        bars, primary, pt=pt, sl=sl, vertical=vertical, cusum=cusum, min_bets=2 * n_splits, features=features
+        bars,
+        primary,
+        pt=pt,
+        sl=sl,
+        vertical=vertical,
+        cusum=cusum,
+        n_splits=n_splits,
+        embargo=embargo,
+        features=features,
     )
-    tb, X, y, w = bets.events, bets.X, bets.y, bets.w
-    cv = PurgedKFold(n_splits=n_splits, t1=tb, embargo=embargo)
-    fits = [FoldFit(model, random_state, hyper, bets.train_data(), train, test) for train, test in cv.split(X)]
-    prob = np.full(len(y), np.nan)
-    for fit, p in zip(fits, fit_folds(fits), strict=True):
-        prob[fit.test] = p
-    pred = (prob > 0.5).astype(int)
-    size = np.clip(bet_size(prob, step=step), 0.0, 1.0)
-    classification = {
-        "primary": _classification(y, np.ones_like(y), None),
-        "meta": _classification(y, pred, prob),
-    }
-    rets = {
-        variant: bets.returns(sz)
-        for variant, sz in (("primary", np.ones(len(y))), ("meta_filtered", pred.astype(float)), ("meta_sized", size))
-    }
-    final = make_model(model, random_state=random_state, **hyper)
-    _fit(final, X, y, w)
-    events = tb.select("t0", "t1", "barrier", "side", "ret", "label").with_columns(
-        pl.Series("prob", prob), pl.Series("size", size)
-    )
-    params = {
-        "primary": primary,
-        "model": model,
-        "pt": pt,
-        "sl": sl,
-        "vertical": vertical,
-        "cusum": cusum,
-        "n_splits": n_splits,
-        "embargo": embargo,
-        "step": step,
-    }
-    if hyper:
-        params["model_params"] = hyper
-    return MetaLabelResult(events, classification, rets, params, final, bets.feature_names)
+    prob = oos_probs(bets, model=model, hyper=hyper, random_state=random_state)
+    return bets_result(bets, prob, model=model, hyper=hyper, step=step, random_state=random_state)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Bets:
-    """The labelled bets of a primary strategy on one symbol (what :func:`prepare_bets` builds).
+    """A primary's labelled bets, their features and purged CV folds: what every meta model of them shares.
 
-    ``events`` (t0, t1, side, label, ret, ... per bet), the secondary model's inputs ``X`` of shape
-    (n_bets, n_features + 1) (the features at each bet's start, then its side), labels ``y`` (n_bets,)
-    in {0, 1}, sample weights ``w`` (average uniqueness), and the bar positions each bet is held
-    between (``t0_pos``, ``t1_pos``) over the closes ``close`` (n_bars,).
+    ``X`` (n_bets, n_features + 1) holds the features at each bet's start and its side; ``y`` the
+    labels (1: the bet paid); ``w`` the average-uniqueness sample weights; ``folds`` the purged
+    k-fold (train, test) index pairs, test folds in time order; ``t0_pos``/``t1_pos`` the bar
+    positions of each bet's start and end in ``frame``. Built by :func:`prepare_bets`.
     """
 
-    events: Any
+    frame: Any = field(repr=False)
+    tb: Any = field(repr=False)
     X: np.ndarray = field(repr=False)
     y: np.ndarray = field(repr=False)
     w: np.ndarray = field(repr=False)
     t0_pos: np.ndarray = field(repr=False)
     t1_pos: np.ndarray = field(repr=False)
-    close: np.ndarray = field(repr=False)
-    feature_names: tuple[str, ...] = ()
+    folds: tuple[tuple[np.ndarray, np.ndarray], ...] = field(repr=False)
+    names: tuple[str, ...]
+    params: dict[str, Any]
+
+    @property
+    def n_bets(self) -> int:
+        return len(self.y)
+
+    @property
+    def n_folds(self) -> int:
+        return len(self.folds)
+
+    @property
+    def events(self) -> Any:
+        """The labelled bets (t0, t1, side, label, ret, ... per bet)."""
+        return self.tb
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """The columns of ``X``: the features, then the side."""
+        return (*self.names, "side")
 
     def train_data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(X, y, w) of every bet: what a fold's fit needs (a few kB: bets, not bars)."""
         return self.X, self.y, self.w
 
     def returns(self, size: np.ndarray) -> dict[str, float]:
-        """Metrics of the bets taken at ``size`` (n_bets,) in [0, 1], each held from its t0 close to its
-        t1 close at ``size * side`` (overlapping bets averaged, AFML 10.4); ``bets`` is how many were taken."""
+        """Metrics of the bets taken at ``size`` (n_bets,) in [0, 1] (:func:`sized_returns`); ``bets`` is
+        how many were taken."""
         from trade2026.core import returns_metrics
 
-        cl = self.close
-        bar_ret = np.zeros(len(cl))
-        bar_ret[1:] = cl[1:] / cl[:-1] - 1.0
-        sides = self.events["side"].to_numpy().astype(float)
-        held = _active_size(len(cl), self.t0_pos, self.t1_pos, size * sides)
-        strat = np.zeros(len(cl))
-        strat[1:] = held[:-1] * bar_ret[1:]
-        m = returns_metrics(strat, trade_pnls=(self.events["ret"].to_numpy() * size)[size > 0])
+        m = returns_metrics(sized_returns(self, size), trade_pnls=(self.tb["ret"].to_numpy() * size)[size > 0])
         out = {
             k: m.get(k, math.nan)
             for k in ("total_return", "cagr", "ann_vol", "sharpe", "max_drawdown", "hit_rate", "trade_count")
@@ -364,14 +349,13 @@ def prepare_bets(
     sl: float,
     vertical: Any,
     cusum: float,
-    min_bets: int,
+    n_splits: int = 5,
+    embargo: float = 0.01,
     features: Any = None,
 ) -> Bets:
-    """Sample, label and describe the primary's bets on one symbol's bars (see :func:`metalabel`).
-
-    Raises DataError when the bars hold more than one symbol or fewer than 200 bars, or when there
-    are fewer than ``min_bets`` labelled bets or a single outcome.
-    """
+    """The primary's CUSUM-sampled, triple-barrier-labelled bets with their features and purged k-fold
+    CV folds (the settings as in :func:`metalabel`). Raises DataError for more than one symbol, fewer
+    than 200 bars, fewer than ``2 * n_splits`` bets or a single outcome."""
     import polars as pl
 
     from trade2026.backtest import strategy_positions
@@ -379,6 +363,7 @@ def prepare_bets(
     from trade2026.labeling._barriers import triple_barrier
     from trade2026.labeling._events import cusum_filter, daily_vol
     from trade2026.labeling._weights import average_uniqueness
+    from trade2026.validation import PurgedKFold
 
     frame, _ = to_polars(bars, what="bars")
     if "symbol" in frame.columns and frame["symbol"].n_unique() > 1:
@@ -398,7 +383,7 @@ def prepare_bets(
     ev_pos = np.searchsorted(times.to_numpy(), ev.to_numpy())
     on = side_bar[ev_pos] != 0
     ev, ev_pos = ev.filter(pl.Series(on)), ev_pos[on]
-    if len(ev) < min_bets:
+    if len(ev) < 2 * n_splits:
         msg = (
             f"the primary {primary!r} gives only {len(ev)} bets; use a longer history, a smaller "
             "--cusum multiple, or fewer splits"
@@ -413,18 +398,29 @@ def prepare_bets(
     ok = np.isfinite(X).all(axis=1)
     tb, X, t0_pos = tb.filter(pl.Series(ok)), X[ok], t0_pos[ok]
     y = tb["label"].to_numpy().astype(int)
-    if len(np.unique(y)) < 2 or len(y) < min_bets:
+    if len(np.unique(y)) < 2 or len(y) < 2 * n_splits:
         msg = f"{len(y)} labelled bets with a single outcome: nothing to learn; use a longer history"
         raise DataError(msg)
     w = average_uniqueness(close, tb).to_numpy()
+    cv = PurgedKFold(n_splits=n_splits, t1=tb, embargo=embargo)
+    folds = tuple(cv.split(X))
     t1_pos = np.searchsorted(times.to_numpy(), tb["t1"].cast(times.dtype).to_numpy())
-    return Bets(tb, X, y, w, t0_pos, t1_pos, frame["close"].to_numpy(), (*names, "side"))
+    params = {
+        "primary": primary,
+        "pt": pt,
+        "sl": sl,
+        "vertical": vertical,
+        "cusum": cusum,
+        "n_splits": n_splits,
+        "embargo": embargo,
+    }
+    return Bets(frame, tb, X, y, w, t0_pos, t1_pos, folds, names, params)
 
 
 @dataclass(frozen=True)
 class FoldFit:
     """One cross-validation fold of the secondary model: fit on ``train``, predict ``test`` (positions
-    into the bets). ``data`` is (X, y, w) of every bet (a few kB: bets, not bars)."""
+    into the bets). ``data`` is (X, y, w) of every bet (:meth:`Bets.train_data`)."""
 
     model: str
     random_state: int
@@ -455,6 +451,90 @@ def fit_folds(
     return run_tasks(
         fit_fold, fits, executor=executor, ray_address=ray_address, max_workers=max_workers, description="CV folds"
     )
+
+
+def fold_probs(bets: Bets, prob: np.ndarray, k: int, *, model: str, hyper: dict[str, Any], random_state: int) -> None:
+    """Fit the secondary model on fold ``k``'s training bets; write its probabilities of the test bets into
+    ``prob`` (one fold at a time, so a search can report after each)."""
+    train, test = bets.folds[k]
+    prob[test] = fit_fold(FoldFit(model, random_state, hyper, bets.train_data(), train, test))
+
+
+def oos_probs(
+    bets: Bets,
+    *,
+    model: str,
+    hyper: dict[str, Any],
+    random_state: int,
+    executor: str = "serial",
+    ray_address: str | None = None,
+) -> np.ndarray:
+    """Out-of-sample probabilities of every bet, shape (n_bets,): each from the fold that tests it (the
+    folds fitted through :func:`fit_folds`)."""
+    fits = [FoldFit(model, random_state, hyper, bets.train_data(), tr, te) for tr, te in bets.folds]
+    prob = np.full(bets.n_bets, np.nan)
+    for fit, p in zip(fits, fit_folds(fits, executor=executor, ray_address=ray_address), strict=True):
+        prob[fit.test] = p
+    return prob
+
+
+def sized_returns(bets: Bets, size: np.ndarray) -> np.ndarray:
+    """Bar returns of the bets held at ``size`` (each from its t0 close to its t1 close, AFML 10.4)."""
+    cl = bets.frame["close"].to_numpy()
+    bar_ret = np.zeros(len(cl))
+    bar_ret[1:] = cl[1:] / cl[:-1] - 1.0
+    held = _active_size(len(cl), bets.t0_pos, bets.t1_pos, size * bets.tb["side"].to_numpy().astype(float))
+    strat = np.zeros(len(cl))
+    strat[1:] = held[:-1] * bar_ret[1:]
+    return strat
+
+
+def bets_result(
+    bets: Bets,
+    prob: np.ndarray,
+    *,
+    model: str,
+    hyper: dict[str, Any],
+    step: float,
+    random_state: int,
+    refit: bool = True,
+) -> MetaLabelResult:
+    """The out-of-sample figures of the probabilities ``prob`` of every bet, and (``refit``) the model
+    refitted on every bet."""
+    import polars as pl
+
+    y, tb = bets.y, bets.tb
+    pred = (prob > 0.5).astype(int)
+    size = np.clip(bet_size(prob, step=step), 0.0, 1.0)
+    classification = {
+        "primary": _classification(y, np.ones_like(y), None),
+        "meta": _classification(y, pred, prob),
+    }
+    rets = {
+        variant: bets.returns(sz)
+        for variant, sz in (("primary", np.ones(len(y))), ("meta_filtered", pred.astype(float)), ("meta_sized", size))
+    }
+    final = None
+    if refit:
+        final = make_model(model, random_state=random_state, **hyper)
+        _fit(final, bets.X, y, bets.w)
+    events = tb.select("t0", "t1", "barrier", "side", "ret", "label").with_columns(
+        pl.Series("prob", prob), pl.Series("size", size)
+    )
+    p = bets.params
+    params = {"primary": p["primary"], "model": model, **{k: v for k, v in p.items() if k != "primary"}, "step": step}
+    if hyper:
+        params["model_params"] = hyper
+    return MetaLabelResult(events, classification, rets, params, final, bets.feature_names)
+
+
+def refit(res: MetaLabelResult, bets: Bets, *, random_state: int) -> MetaLabelResult:
+    """``res`` with its model refitted on every bet (a search refits only its best trial)."""
+    import dataclasses
+
+    final = make_model(res.params["model"], random_state=random_state, **res.params.get("model_params", {}))
+    _fit(final, bets.X, bets.y, bets.w)
+    return dataclasses.replace(res, model=final)
 
 
 def _bar_features(frame: Any, features: Any) -> Any:

@@ -110,7 +110,7 @@ def load_metalabel_model(ref: str, settings: Any = None) -> MetaModel:
     from trade2026 import tracking
 
     with tempfile.TemporaryDirectory(prefix="t26-meta-") as tmp:
-        local, row = tracking.download_model(ref, tmp, settings)
+        local, row = tracking.download_model(ref, tmp, settings, kind=KIND_TAG[1])
         meta_file = Path(local) / _META
         if not meta_file.exists():
             msg = f"registered model {ref!r} is not a meta-label model (no {_META}); `t26 models ls` lists the models"

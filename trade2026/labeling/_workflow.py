@@ -12,8 +12,9 @@ import polars as pl
 # one reader and one writer for every per-symbol workflow (to move to trade2026.core, see _symbols)
 from trade2026.core import bars_by_symbol, check_save, metric_key, save_rows
 from trade2026.errors import ConfigError
-from trade2026.labeling._meta import MetaLabelResult, make_model, metalabel
+from trade2026.labeling._meta import MetaLabelResult, bets_result, make_model, oos_probs, prepare_bets
 from trade2026.labeling._pipeline import EventLabels, label_events
+from trade2026.labeling._search import check_objective, search_hyperparameters
 
 #: the columns of a saved label row, in order
 LABEL_COLUMNS = ("symbol", "ts", "t1", "barrier", "ret", "target", "label", "uniqueness", "weight")
@@ -197,6 +198,7 @@ def metalabel_bars(
     model_params: dict[str, Any] | None = None,
     search: Any = None,
     objective: str = "roc_auc",
+    progress: bool = False,
 ) -> MetaLabelResult:
     """Meta-label one symbol's bets from the lake (or a long bars frame) and optionally save them.
 
@@ -211,7 +213,11 @@ def metalabel_bars(
     ``model_params`` are the classifier's hyperparameters (:data:`MODEL_PARAMS`); ``search`` (a
     :class:`trade2026.backtest.SearchSpec`) searches them instead, maximising ``objective`` (one of
     :data:`trade2026.labeling.SEARCH_OBJECTIVES`, out of sample), and returns the best trial with
-    ``search`` set (every trial, and how many; the best score is selected over all of them).
+    ``search`` set (every trial, and how many; the best score is selected over all of them). The
+    bets, labels, features and folds are prepared once for every trial; each trial reports its
+    objective fold by fold, so ``search.pruner`` stops trials doing worse than the median of the
+    earlier ones (``search["n_pruned"]`` says how many). ``progress``: a bar of the trials on stderr
+    (when it is a terminal).
 
     Returns
     -------
@@ -226,6 +232,8 @@ def metalabel_bars(
     if search is not None and model_params:
         msg = "give model_params or a search of them, not both"
         raise ConfigError(msg)
+    if search is not None:
+        check_objective(objective)
     name, strategy_params = parse_strategy(primary)
     check_save(bars, save)
     extra = (strategy_params["column"],) if name == "signal" else ()
@@ -248,33 +256,28 @@ def metalabel_bars(
                 feature_set=fs.name, feature_hash=fs.hash, feature_table=fs.feature_table, feature_version=version
             )
     _notice()
-
-    def run(hyper: dict[str, Any] | None) -> MetaLabelResult:
-        return metalabel(
-            frame,
-            primary,
-            model=model,
-            pt=pt,
-            sl=sl,
-            vertical=_vertical(vertical),
-            cusum=cusum,
-            n_splits=n_splits,
-            embargo=embargo,
-            step=step,
-            random_state=random_state,
-            features=feats,
-            model_params=hyper,
-        )
-
+    bets = prepare_bets(
+        frame,
+        primary,
+        pt=pt,
+        sl=sl,
+        vertical=_vertical(vertical),
+        cusum=cusum,
+        n_splits=n_splits,
+        embargo=embargo,
+        features=feats,
+    )
     found = None
     if search is None:
-        res = run(model_params)
+        hyper = dict(model_params or {})
+        prob = oos_probs(bets, model=model, hyper=hyper, random_state=random_state)
+        res = bets_result(bets, prob, model=model, hyper=hyper, step=step, random_state=random_state)
     else:
-        from trade2026.labeling._search import search_hyperparameters
-
-        res, found = search_hyperparameters(run, model, search, objective=objective)
+        res, found = search_hyperparameters(
+            bets, model, search, objective=objective, step=step, random_state=random_state
+        )
     saved = None
     if save:
-        bets = res.events.rename({"t0": "ts"}).with_columns(pl.lit(symbol).alias("symbol"))
-        saved = save_rows(bars, save, bets.select("symbol", *[c for c in bets.columns if c != "symbol"]))
+        rows = res.events.rename({"t0": "ts"}).with_columns(pl.lit(symbol).alias("symbol"))
+        saved = save_rows(bars, save, rows.select("symbol", *[c for c in rows.columns if c != "symbol"]))
     return dataclasses.replace(res, symbol=symbol, saved=saved, lineage=lineage, search=found)

@@ -27,8 +27,10 @@ class EnvConfig:
     features : tuple of str
         Feature names, each computed per symbol from data up to the bar's close:
         ``ret_N`` (log return scaled by its trailing EWMA volatility of span N), ``fracdiff_D_W``
-        (fractional difference of log prices, d = D/100, W fixed weights), or any indicator name of
-        :mod:`trade2026.features.indicators` (``rsi_14``, ``mom_63``, ``bb_pctb_20_2``, ...).
+        (fractional difference of log prices, d = D/100, W fixed weights), any indicator name of
+        :mod:`trade2026.features.indicators` (``rsi_14``, ``mom_63``, ``bb_pctb_20_2``, ...), or a
+        built feature set's column ``SET/COLUMN`` (``momentum/rsi_14``), a column of the bars frame
+        that :func:`trade2026.rl.load_bars` joins point in time.
     window : int
         Bars of features in each observation.
     action : {"discrete", "continuous", "weights"}

@@ -159,7 +159,8 @@ def market_data(
     cfg = make_env_config(config, **settings)
     compile_notice([K.vol_scaled_returns_nb, K.reset_nb, K.step_nb, K.map_action_nb], "the RL environments")
     df, _ = to_polars(bars, what="bars")
-    cols = [c for c in ("symbol", "ts", "open", "high", "low", "close", "volume") if c in df.columns]
+    cols: list[str] = [c for c in ("symbol", "ts", "open", "high", "low", "close", "volume") if c in df.columns]
+    cols += [f for f in cfg.features if "/" in f and f in df.columns]  # feature-set columns (load_bars joins them)
     df = df.select(cols).sort("symbol", "ts")
     panel = bars_panel(df)
     if cfg.backtest.periods_per_year is None:  # infer it from the bars, as the backtest engine does

@@ -3,6 +3,10 @@
 Features are per symbol, laid out symbol-major in a (n_bars, n_symbols * n_features) float array:
 column ``i * n_features + f`` is feature f of symbol i. NaN where a feature is not yet defined
 (warm-up, a symbol not listed yet); the scaler maps NaN to 0.
+
+A name ``SET/COLUMN`` is a column of a built feature set (``t26 features build``), read from the bars
+frame where :func:`trade2026.rl.load_bars` joined the set's rows point in time (each bar takes the
+set's last row at or before it).
 """
 
 from __future__ import annotations
@@ -33,7 +37,14 @@ class FeatureSpec:
 
 
 def parse_feature(name: str) -> FeatureSpec:
-    """Parse ``ret_20``, ``fracdiff_40_64`` (d = 0.40, 64 weights) or an indicator name (``rsi_14``)."""
+    """Parse ``ret_20``, ``fracdiff_40_64`` (d = 0.40, 64 weights), an indicator name (``rsi_14``) or a
+    feature set's column (``momentum/rsi_14``: its warm-up is measured on the data)."""
+    if "/" in name:
+        fs, _, col = name.partition("/")
+        if not fs or not col:
+            msg = f"{name!r}: a feature set's column is SET/COLUMN, e.g. momentum/rsi_14"
+            raise ConfigError(msg)
+        return FeatureSpec(name, "column", (), 0)
     m = _RET.match(name)
     if m:
         n = int(m.group(1))
@@ -88,6 +99,28 @@ def _indicator_features(bars: Any, panel: Panel, names: list[str]) -> dict[str, 
     return out
 
 
+def _column_features(bars: Any, panel: Panel, names: list[str]) -> dict[str, np.ndarray]:
+    """Feature-set columns of the bars frame on the panel's grid (NaN where a symbol has no row)."""
+    missing = [n for n in names if n not in bars.columns]
+    if missing:
+        sets = sorted({n.partition("/")[0] for n in missing})
+        msg = (
+            f"the bars have no column {', '.join(missing)}; read them with the feature set joined "
+            f"(trade2026.rl.load_bars(lake, symbols, features={sets[0]!r}))"
+        )
+        raise DataError(msg)
+    p = pivot(bars, names, what="feature-set columns")
+    pos = {s: i for i, s in enumerate(p.symbols)}
+    rows = np.searchsorted(p.ts.to_numpy(), panel.ts.to_numpy())
+    out = {}
+    for n in names:
+        arr = np.full((panel.n_bars, panel.n_symbols), np.nan)
+        for j, s in enumerate(panel.symbols):
+            arr[rows, j] = p.values[n][:, pos[s]]
+        out[n] = arr
+    return out
+
+
 def compute_features(bars: Any, panel: Panel, names: tuple[str, ...]) -> tuple[np.ndarray, int]:
     """Features of every symbol at every bar, from data up to that bar's close.
 
@@ -95,7 +128,8 @@ def compute_features(bars: Any, panel: Panel, names: tuple[str, ...]) -> tuple[n
     -------
     values : ndarray of shape (n_bars, n_symbols * n_features), float64, NaN where undefined
     warmup : int
-        Bars before every feature can be defined (a bound from the features' look-backs).
+        Bars before every feature can be defined (a bound from the features' look-backs; for a
+        feature set's column, the first bar where some symbol has a value).
     """
     specs = [parse_feature(n) for n in names]
     if len({s.name for s in specs}) != len(specs):
@@ -103,6 +137,12 @@ def compute_features(bars: Any, panel: Panel, names: tuple[str, ...]) -> tuple[n
         raise ConfigError(msg)
     ind_names = [s.name for s in specs if s.kind == "indicator"]
     ind = _indicator_features(bars, panel, ind_names) if ind_names else {}
+    col_names = [s.name for s in specs if s.kind == "column"]
+    ind |= _column_features(bars, panel, col_names) if col_names else {}
+    warmup = max(s.warmup for s in specs)
+    for n in col_names:
+        defined = np.isfinite(ind[n]).any(axis=1)
+        warmup = max(warmup, int(np.argmax(defined)) if defined.any() else panel.n_bars)
     cols = []
     for s in specs:
         if s.kind == "ret":
@@ -116,7 +156,7 @@ def compute_features(bars: Any, panel: Panel, names: tuple[str, ...]) -> tuple[n
     for f, arr in enumerate(cols):
         out[:, f::nf] = arr
     out[~np.isfinite(out)] = np.nan
-    return out, max(s.warmup for s in specs)
+    return out, warmup
 
 
 @dataclass(frozen=True)

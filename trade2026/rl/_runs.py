@@ -10,13 +10,14 @@ registry under a name (tag ``t26.kind=rl``) so that other commands load it by na
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from trade2026.errors import DataError
+from trade2026.errors import ConfigError, DataError, InputError
 from trade2026.rl._config import EnvConfig, make_env_config
 from trade2026.rl._env import as_utc, market_data
 from trade2026.rl._evaluate import DEFAULT_MOMENTUM, EvalResult, evaluate, plot_evaluation
@@ -35,9 +36,19 @@ def load_bars(
     start: Any = None,
     end: Any = None,
     prism_run: str | None = None,
+    features: str | Sequence[str] | None = None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Bars of ``symbols`` from a lake table (a PRISM run's bars with ``prism_run``), and the source
-    description logged with the run: table, Delta version, symbols, PRISM run."""
+    description logged with the run: table, Delta version, symbols, PRISM run, features.
+
+    ``features`` is what the environment observes: feature names (``"ret_20,rsi_14"`` or a
+    sequence; see :class:`EnvConfig`), or the name of a feature set built in the lake
+    (``t26 features build``), whose columns are then joined onto the bars point in time (each bar
+    takes the set's last row at or before it, :func:`trade2026.features.asof_join`) as
+    ``SET/COLUMN``. ``source["features"]`` is the resulting tuple of feature names to train on
+    (None when ``features`` is None); with a set, ``source`` also records ``feature_set``,
+    ``feature_hash``, ``feature_table`` and ``feature_version`` (the Delta version read).
+    """
     cols = ["run_id"] if prism_run else None
     bars = lake.read_bars(table, symbols=symbols or None, start=start, end=end, columns=cols)
     if prism_run:
@@ -47,13 +58,82 @@ def load_bars(
             raise DataError(msg)
     bars = bars.select("symbol", "ts", "open", "high", "low", "close", "volume")
     hist = lake.history(table, limit=1)
-    source = {
+    source: dict[str, Any] = {
         "table": table,
         "table_version": hist[0]["version"] if hist else None,
         "symbols": sorted(bars["symbol"].unique().to_list()),
         "prism_run": prism_run,
+        "features": None,
     }
-    return bars, source
+    names = _split(features)
+    fs_name = _feature_set_name(lake, names)
+    if fs_name is None:
+        source["features"] = names
+        return bars, source
+    bars, lineage = _join_feature_set(lake, bars, fs_name, table)
+    return bars, source | lineage
+
+
+def _split(features: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    if features is None:
+        return None
+    items = features.split(",") if isinstance(features, str) else list(features)
+    return tuple(x.strip() for x in items if x.strip())
+
+
+def _feature_set_name(lake: Any, names: tuple[str, ...] | None) -> str | None:
+    """The feature set a single name refers to, when the lake stores one by that name."""
+    from trade2026.features import DEFINITIONS_TABLE
+    from trade2026.rl._features import parse_feature
+
+    if not names or len(names) != 1 or "/" in names[0] or not lake.exists(DEFINITIONS_TABLE):
+        return None
+    name = names[0]
+    if lake.read(DEFINITIONS_TABLE).filter(pl.col("name") == name).height == 0:
+        return None
+    try:
+        parse_feature(name)
+    except (ConfigError, InputError):
+        return name
+    msg = (
+        f"{name!r} is both a feature name and a feature set in the lake; rename the feature set, or list its "
+        f"columns as {name}/COLUMN"
+    )
+    raise ConfigError(msg)
+
+
+def _join_feature_set(lake: Any, bars: pl.DataFrame, name: str, table: str) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The bars with feature set ``name``'s columns as ``name/COLUMN``, each bar's the set's last row at or
+    before it; and the lineage (set, hash, table, version, the feature names)."""
+    from trade2026.features import asof_join, read_features
+
+    feats, fs, version = read_features(lake, name, bars["symbol"].unique().to_list())
+    if fs.table != table:
+        msg = (
+            f"feature set {name!r} is built over {fs.table!r}, not {table!r}: its rows are stamped with "
+            f"{fs.table}'s bars, so joining them onto other bars could read values computed after a bar; use "
+            f"table={fs.table!r} or build a feature set over {table!r}"
+        )
+        raise ConfigError(msg)
+    cols = [f"{fs.name}/{c}" for c in fs.columns]
+    joined = asof_join(bars, feats.rename(dict(zip(fs.columns, cols, strict=True))))
+    lineage = {
+        "features": tuple(cols),
+        "feature_set": fs.name,
+        "feature_hash": fs.hash,
+        "feature_table": fs.feature_table,
+        "feature_version": version,
+    }
+    return joined, lineage
+
+
+#: the source keys that say which feature set a model was trained on (tags of its registered versions)
+_LINEAGE = ("feature_set", "feature_hash", "feature_table", "feature_version")
+
+
+def _meta_lineage(source: dict[str, Any]) -> dict[str, Any]:
+    """What a saved agent keeps of its feature set, so an evaluation joins the same set again."""
+    return {k: source[k] for k in ("feature_set", "feature_hash") if source.get(k) is not None}
 
 
 def _default_name(algo: str, symbols: list[str]) -> str:
@@ -104,6 +184,9 @@ def _log_training(
         "symbols": ",".join(agent.symbols),
         "config_hash": agent.config.config_hash(),
         "train_end": agent.meta.get("train_end"),
+        "bars_table": source.get("table"),
+        "bars_version": source.get("table_version"),
+        **{k: source[k] for k in _LINEAGE if source.get(k) is not None},
         **extra_tags,
     }
     return tracking.register_model(
@@ -128,6 +211,7 @@ def _train_params(agent: Agent, source: dict[str, Any]) -> dict[str, Any]:
         "table": source.get("table"),
         "table_version": source.get("table_version"),
         "prism_run": source.get("prism_run"),
+        **{k: source[k] for k in _LINEAGE if source.get(k) is not None},
         **{f"fold_{k}": v for k, v in agent.meta.items() if k == "fold"},
     }
 
@@ -212,7 +296,8 @@ def train_run(
         hyperparams=hyperparams,
         net_arch=net_arch,
         progress=progress,
-        meta={"table": src.get("table"), "prism_run": src.get("prism_run"), "data_start": full.ts[0]},
+        meta={"table": src.get("table"), "prism_run": src.get("prism_run"), "data_start": full.ts[0]}
+        | _meta_lineage(src),
     )
     agent = res.agent
     ev = None
@@ -284,6 +369,7 @@ def walk_forward_run(
         "symbols": ",".join(symbols),
         "table": src.get("table"),
         "table_version": src.get("table_version"),
+        **{k: src[k] for k in _LINEAGE if src.get(k) is not None},
         "env_config": base.to_dict(),
     }
     with tracking.start_run(
@@ -292,7 +378,7 @@ def walk_forward_run(
 
         def log_fold(o: FoldOutcome, agent: Agent) -> None:
             sp = specs[o.spec_index]
-            agent.meta |= {"table": src.get("table"), "prism_run": src.get("prism_run")}
+            agent.meta |= {"table": src.get("table"), "prism_run": src.get("prism_run")} | _meta_lineage(src)
             with tracking.start_run(
                 "rl-train", settings=settings, params=_train_params(agent, src), parent_run_id=parent.run_id
             ) as child:
@@ -362,7 +448,19 @@ def eval_run(
     run = prism_run or (agent.meta.get("prism_run") if table is None else None)
     # Read from where the training's history began, so the features are computed exactly as they were.
     first = as_utc(agent.meta["data_start"]) if agent.meta.get("data_start") else None
-    bars, source = load_bars(lake, syms, table=src_table, start=first, end=end, prism_run=run)
+    fs_name = agent.meta.get("feature_set")
+    bars, source = load_bars(
+        lake, syms, table=src_table, start=first, end=end, prism_run=run, features=fs_name and [fs_name]
+    )
+    if fs_name and source.get("feature_set") is None:
+        msg = f"{model!r} was trained on feature set {fs_name!r}, which the lake no longer holds; build it again"
+        raise DataError(msg)
+    if fs_name and source.get("feature_hash") != agent.meta.get("feature_hash"):
+        msg = (
+            f"feature set {fs_name!r} changed since {model!r} was trained (hash {source.get('feature_hash')}, the "
+            f"model's {agent.meta.get('feature_hash')}); retrain the agent or restore the set's definition"
+        )
+        raise DataError(msg)
     ev = evaluate(
         agent, bars, start=start, end=end, in_sample=in_sample, n_random=n_random, seed=seed, momentum=momentum
     )
@@ -378,6 +476,7 @@ def eval_run(
             "table": source["table"],
             "table_version": source["table_version"],
             "config_hash": agent.config.config_hash(),
+            **{k: source[k] for k in _LINEAGE if source.get(k) is not None},
         }
         with tracking.start_run("rl-eval", settings=settings, params=params, tags={KIND_TAG[0]: KIND_TAG[1]}) as tr:
             tr.log_metrics(_eval_metrics(ev))
@@ -389,7 +488,8 @@ def eval_run(
 
 
 def list_models(settings: Any = None) -> list[dict[str, Any]]:
-    """Every version of every registered RL model: name, version, aliases, algo, symbols, seed, training end."""
+    """Every version of every registered RL model: name, version, aliases, algo, symbols, seed, fold, training
+    end, feature set (None without one)."""
     from trade2026 import tracking
 
     rows = []
@@ -405,6 +505,7 @@ def list_models(settings: Any = None) -> list[dict[str, Any]]:
                 "seed": t.get("seed"),
                 "fold": t.get("fold"),
                 "train_end": t.get("train_end"),
+                "feature_set": t.get("feature_set"),
                 "run_id": r["run_id"],
                 "created": r["created"],
             }

@@ -136,7 +136,7 @@ def load_agent(ref: str | Path, *, settings: Any = None) -> Agent:
     from trade2026 import tracking
 
     tmp = tempfile.mkdtemp(prefix="t26-agent-")
-    local, row = tracking.download_model(str(ref), tmp, settings)
+    local, row = tracking.download_model(str(ref), tmp, settings, kind="rl")
     agent = Agent.load(local)
     agent.meta["registered"] = {k: row[k] for k in ("name", "version", "run_id", "aliases")}
     return agent
