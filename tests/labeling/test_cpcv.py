@@ -33,7 +33,7 @@ def test_paths_are_the_splits_fits_reassembled(bars: pl.DataFrame) -> None:
     assert res.n_splits == math.comb(5, 2) and res.n_paths == math.comb(4, 1)
     assert res.probabilities.shape == (4, res.n_bets) and np.isfinite(res.probabilities).all()
     # an independent loop: fit a scaled logistic regression on each split, place its test predictions by group
-    b = prepare_bets(bars, "sma_cross:fast=10,slow=40", pt=1.0, sl=1.0, vertical=10, cusum=1.0, min_bets=10)
+    b = prepare_bets(bars, "sma_cross:fast=10,slow=40", pt=1.0, sl=1.0, vertical=10, cusum=1.0, n_splits=5)
     cv = CombinatorialPurgedCV(5, 2, t1=b.events, embargo=0.01)
     groups = np.array_split(np.arange(len(b.y)), 5)
     seen = np.zeros((5,), dtype=int)  # how many paths have taken each group so far
