@@ -51,6 +51,18 @@ def test_train_registers_a_model_that_eval_loads_by_name(cli, sample_lake, tmp_p
 
     hist = tracking._client(load_settings()).get_metric_history(d["run_id"], "train_episode_reward")
     assert len(hist) == d["training"]["episodes"] and all(h.step > 0 for h in hist)
+    # registered with its signature: observations in, actions out, the shapes of the policy's spaces
+    import mlflow
+
+    from trade2026.rl import load_agent
+
+    mlflow.set_tracking_uri(load_settings().tracking_uri)
+    info = mlflow.models.get_model_info("models:/m1/1")
+    agent = load_agent("m1@newest")
+    (obs_spec,) = info.signature.inputs.inputs
+    (act_spec,) = info.signature.outputs.inputs
+    assert obs_spec.name == "observation" and obs_spec.shape == (-1, *agent.model.observation_space.shape)
+    assert act_spec.name == "action" and act_spec.shape == (-1, *agent.model.action_space.shape)
 
     r = cli("rl", "ls", "--json")
     assert r.exit_code == 0

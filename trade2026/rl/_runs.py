@@ -177,6 +177,7 @@ def _log_training(
     run.log_dict({**agent.describe(), "source": source}, "agent_config.json")
     with tempfile.TemporaryDirectory(prefix="t26-agent-") as tmp:
         agent.save(tmp)
+        write_signature(agent, tmp)
         run.log_artifacts(tmp, ARTIFACT)
     tags = {
         "algo": agent.algo,
@@ -191,6 +192,26 @@ def _log_training(
     }
     return tracking.register_model(
         run.run_id, ARTIFACT, name, aliases=aliases, tags=tags, model_tags={KIND_TAG[0]: KIND_TAG[1]}, settings=settings
+    )
+
+
+def write_signature(agent: Agent, path: str) -> None:
+    """Write an ``MLmodel`` file with the agent's signature into its saved directory ``path``: the
+    input is a batch of observations (float32, (-1, *obs_shape)), the output the actions (the action
+    space's dtype, (-1, *action_shape)). The registry then shows what the policy takes and gives
+    (``mlflow.models.get_model_info``), as it does for meta-label models."""
+    import os
+
+    from mlflow.models import Model, ModelSignature
+    from mlflow.types.schema import Schema, TensorSpec
+
+    obs, act = agent.model.observation_space, agent.model.action_space
+    signature = ModelSignature(
+        inputs=Schema([TensorSpec(np.dtype(np.float32), (-1, *obs.shape), "observation")]),
+        outputs=Schema([TensorSpec(np.dtype(act.dtype), (-1, *act.shape), "action")]),
+    )
+    Model(artifact_path=ARTIFACT, signature=signature, metadata={"t26_kind": "rl", "algo": agent.algo}).save(
+        os.path.join(path, "MLmodel")
     )
 
 
