@@ -156,3 +156,24 @@ def test_shorts_pay_borrow_on_their_market_value_each_close() -> None:
     eq = np.array([i["equity"] for i in infos])
     # the short's market value stays e0 (shares fixed at the entry, constant price): a fixed fee per close
     np.testing.assert_allclose(np.diff(eq), -e0 * per_bar, rtol=1e-9)
+
+
+def test_a_symbol_delisted_before_the_window_replays_without_it() -> None:
+    """The reproduction: evaluating over a window where one chosen symbol has no bars failed with
+    "positions array must have shape (n, 1), got (n, 2)"; its column is dropped with its bars."""
+    from trade2026.rl._evaluate import backtest_targets
+
+    bars = synthetic_bars(160, ("AAA", "BBB"), seed=5)
+    ts = bars["ts"].unique().sort()
+    bars = bars.filter((pl.col("symbol") == "AAA") | (pl.col("ts") < ts[100]))  # BBB delisted at bar 100
+    data = market_data(bars, features=("ret_10",), window=4, fill="close")
+    targets = np.full((data.n_bars, 2), 0.5)
+    res = backtest_targets(data, targets, 120, 159)
+    alone = run_backtest(
+        data.bars(120, 160).filter(pl.col("symbol") == "AAA"),
+        np.full((40, 1), 0.5),
+        config=data.config.backtest,
+        mode="portfolio",
+        cross_sectional=True,
+    )
+    assert res.equity["equity"].to_list() == alone.equity["equity"].to_list()

@@ -53,10 +53,16 @@ def rollout(agent: Agent, data: MarketData, start: int, end: int) -> tuple[np.nd
 
 
 def backtest_targets(data: MarketData, targets: np.ndarray, start: int, end: int) -> BacktestResult:
-    """Replay target weights (n_bars, n_symbols) over bars ``start..end`` through ``run_backtest``."""
+    """Replay target weights (n_bars, n_symbols) over bars ``start..end`` through ``run_backtest``.
+
+    A symbol with no bar in the window (delisted before it) has nothing to trade: its column is
+    dropped with its bars, so the targets line up with the symbols the backtest sees."""
+    bars = data.bars(start, end + 1)
+    present = set(bars["symbol"].unique().to_list())
+    keep = [i for i, s in enumerate(data.symbols) if s in present]
     return run_backtest(
-        data.bars(start, end + 1),
-        np.ascontiguousarray(targets[start : end + 1]),
+        bars,
+        np.ascontiguousarray(targets[start : end + 1][:, keep]),
         config=data.config.backtest,
         mode="portfolio",
         cross_sectional=True,
