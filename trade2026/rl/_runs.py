@@ -184,7 +184,7 @@ def _log_training(
         "seed": agent.meta.get("seed"),
         "symbols": ",".join(agent.symbols),
         "config_hash": agent.config.config_hash(),
-        "train_end": agent.meta.get("train_end"),
+        "train_end": _iso(agent.meta.get("train_end")),
         "bars_table": source.get("table"),
         "bars_version": source.get("table_version"),
         **{k: source[k] for k in _LINEAGE if source.get(k) is not None},
@@ -193,6 +193,11 @@ def _log_training(
     return tracking.register_model(
         run.run_id, ARTIFACT, name, aliases=aliases, tags=tags, model_tags={KIND_TAG[0]: KIND_TAG[1]}, settings=settings
     )
+
+
+def _iso(t: Any) -> Any:
+    """A timestamp as the one ISO format of the JSON (``2024-01-02T00:00:00+00:00``); else as is."""
+    return t.isoformat() if hasattr(t, "isoformat") else t
 
 
 def write_signature(agent: Agent, path: str) -> None:
@@ -225,8 +230,8 @@ def _train_params(agent: Agent, source: dict[str, Any]) -> dict[str, Any]:
         "net_arch": agent.meta.get("net_arch"),
         "hyperparams": agent.meta.get("hyperparams"),
         "symbols": ",".join(agent.symbols),
-        "train_start": agent.meta.get("train_start"),
-        "train_end": agent.meta.get("train_end"),
+        "train_start": _iso(agent.meta.get("train_start")),
+        "train_end": _iso(agent.meta.get("train_end")),
         "config_hash": cfg.config_hash(),
         "env_config": cfg.to_dict(),
         "table": source.get("table"),
