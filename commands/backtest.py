@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
         Signals decided on bar t's close trade at t+1's open (or close with --fill close).
 
         Examples:
-          t26 backtest sma_cross:fast=20,slow=50 --symbols AAPL,MSFT --commission-bps 2
+          t26 backtest sma_cross:fast=20,slow=50 --symbols ACC,ACZV --commission-bps 2
           t26 backtest sma_cross --grid "fast=5:50:5,slow=20:200:10" --walk-forward
               --train 756 --test 126 --pbo --report bt.html
           t26 backtest sma_cross --grid "fast=2:60:1,slow=20:250:2" --search optuna --trials 200 --pbo

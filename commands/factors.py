@@ -313,7 +313,7 @@ def regress(
 ) -> Out:
     """Time-series regression of a symbol's daily returns on factor returns, Newey-West t-stats.
 
-    Example: t26 factors regress AAPL --model style --factors market,momentum
+    Example: t26 factors regress ACC --model style --factors market,momentum
     """
     from trade2026.factors import regression_report
 

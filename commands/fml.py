@@ -52,9 +52,9 @@ chosen d. --save writes the differentiated series (symbol, ts, value, d) to a la
 
 Examples:
 
-  t26 fracdiff AAA BBB --d auto
+  t26 fracdiff ACC ACZV --d auto
 
-  t26 fracdiff AAA --d 0.4 --thresh 1e-4 --save features_fracdiff
+  t26 fracdiff ACC --d 0.4 --thresh 1e-4 --save features_fracdiff
 """
 
 LABEL_HELP = """Sample CUSUM events and label them with the triple barrier (AFML ch. 2-4).
@@ -66,9 +66,9 @@ event (symbol, ts = t0, t1, barrier, ret, target, label, uniqueness, weight) to 
 
 Examples:
 
-  t26 label AAA BBB --pt 1 --sl 2 --vertical 10
+  t26 label ACC ACZV --pt 1 --sl 2 --vertical 10
 
-  t26 label AAA --save labels_1d --json
+  t26 label ACC --save labels_1d --json
 """
 
 METALABEL_HELP = """Meta-label a primary strategy's bets and measure what a secondary model adds (AFML 3.6, ch. 10).
@@ -84,13 +84,13 @@ the feature set, its hash and the lake table versions it was trained on.
 
 Examples:
 
-  t26 metalabel AAA --primary "sma_cross:fast=20,slow=50" --model rf
+  t26 metalabel ACC --primary "sma_cross:fast=20,slow=50" --model rf
 
-  t26 metalabel AAA --primary signal:my_signal --model logit --json
+  t26 metalabel ACC --primary signal:my_signal --model logit --json
 
-  t26 metalabel AAA --features momentum   # a feature set built with `t26 features build`
+  t26 metalabel ACC --features momentum   # a feature set built with `t26 features build`
 
-  t26 metalabel AAA --model gb --search optuna --trials 30 --objective roc_auc
+  t26 metalabel ACC --model gb --search optuna --trials 30 --objective roc_auc
 
 With --search each trial is scored fold by fold; --pruner median stops a trial whose folds so far
 score below the median of the earlier trials' (the count is reported: pruned trials were looked at).

@@ -142,7 +142,7 @@ def optimize(
 ) -> Out:
     """Optimise portfolio weights over the lake's bars and write them to `portfolio_weights`.
 
-    Example: t26 portfolio optimize --symbols AAA,BBB,CCC --method hrp --lookback 252 --cov ledoit_wolf
+    Example: t26 portfolio optimize --symbols ACC,ACZV,AIAC --method hrp --lookback 252 --cov ledoit_wolf
     """
     from trade2026.portfolio import optimize_report
 
@@ -195,7 +195,14 @@ def backtest(
     universe: UniverseOpt = None,
     rebalance: Annotated[int, typer.Option(help="Periods between rebalances (21 = monthly on daily bars).")] = 21,
     lookback: LookbackOpt = 252,
-    cost_bps: Annotated[float, typer.Option(help="Trading cost in basis points of the traded value.")] = 10.0,
+    cost_bps: Annotated[
+        float,
+        typer.Option(
+            "--commission-bps",
+            "--cost-bps",
+            help="Trading cost in basis points of the traded value (--cost-bps: its older name).",
+        ),
+    ] = 10.0,
     returns: ReturnsOpt = "simple",
     table: TableOpt = "bars_1d",
     start: Annotated[str | None, typer.Option(help="First date of prices used (YYYY-MM-DD).")] = None,
@@ -224,7 +231,7 @@ def backtest(
 ) -> Out:
     """Walk-forward backtest of several methods: costs on turnover, side-by-side metrics, DSR of the best.
 
-    Example: t26 portfolio backtest --methods hrp,herc,erc,min_var,ew --rebalance 21 --lookback 252 --cost-bps 10
+    Example: t26 portfolio backtest --methods hrp,herc,erc,min_var,ew --rebalance 21 --lookback 252 --commission-bps 10
     """
     import tempfile
 
@@ -305,7 +312,7 @@ def frontier(
     the returns (e.g. daily CVaR at 1 - alpha), as riskfolio-lib defines it. The plot's x axis is
     that measure.
 
-    Example: t26 portfolio frontier --symbols AAA,BBB,CCC,DDD --rm cvar --points 15 --plot frontier.html
+    Example: t26 portfolio frontier --symbols ACC,ACZV,AIAC,AOAT --rm cvar --points 15 --plot frontier.html
     """
     import tempfile
 
