@@ -53,67 +53,131 @@ def register(app: typer.Typer) -> None:
         start: Annotated[str | None, typer.Option(help="First date YYYY-MM-DD.")] = None,
         end: Annotated[str | None, typer.Option(help="Last date YYYY-MM-DD.")] = None,
         grid: Annotated[
-            str | None, typer.Option(help="Parameter grid, e.g. 'fast=5:50:5,slow=20:200:10' (also a|b|c).")
+            str | None,
+            typer.Option(
+                rich_help_panel="Sweep", help="Parameter grid, e.g. 'fast=5:50:5,slow=20:200:10' (also a|b|c)."
+            ),
         ] = None,
         objective: Annotated[
             str,
-            typer.Option(help="What the sweep maximises: sharpe, sortino, calmar, total_return, cagr, max_drawdown."),
+            typer.Option(
+                rich_help_panel="Sweep",
+                help="What the sweep maximises: sharpe, sortino, calmar, total_return, cagr, max_drawdown.",
+            ),
         ] = "sharpe",
         walk_forward: Annotated[
-            bool, typer.Option("--walk-forward", help="Choose parameters in-sample, trade them out-of-sample, stitch.")
+            bool,
+            typer.Option(
+                "--walk-forward",
+                rich_help_panel="Walk-forward",
+                help="Choose parameters in-sample, trade them out-of-sample, stitch.",
+            ),
         ] = False,
-        train: Annotated[int, typer.Option(help="Walk-forward in-sample bars.")] = 756,
-        test: Annotated[int, typer.Option(help="Walk-forward out-of-sample bars.")] = 126,
+        train: Annotated[int, typer.Option(rich_help_panel="Walk-forward", help="Walk-forward in-sample bars.")] = 756,
+        test: Annotated[
+            int, typer.Option(rich_help_panel="Walk-forward", help="Walk-forward out-of-sample bars.")
+        ] = 126,
         anchored: Annotated[
-            bool, typer.Option("--anchored", help="Walk-forward in-sample windows all start at the first bar.")
+            bool,
+            typer.Option(
+                "--anchored",
+                rich_help_panel="Walk-forward",
+                help="Walk-forward in-sample windows all start at the first bar.",
+            ),
         ] = False,
         search: Annotated[
             str | None,
             typer.Option(
+                rich_help_panel="Sweep",
                 help="Search the grid instead of sweeping it all: optuna (TPE, study in <home>/optuna.db) or random.",
                 show_default=False,
             ),
         ] = None,
         trials: Annotated[
-            int, typer.Option(help="Suggestions per search (per walk-forward window) with --search.")
+            int,
+            typer.Option(
+                rich_help_panel="Sweep", help="Suggestions per search (per walk-forward window) with --search."
+            ),
         ] = 100,
         study: Annotated[
             str | None,
-            typer.Option(help="Optuna study name with --search optuna (default: a new one).", show_default=False),
+            typer.Option(
+                rich_help_panel="Sweep",
+                help="Optuna study name with --search optuna (default: a new one).",
+                show_default=False,
+            ),
         ] = None,
         pbo: Annotated[
-            bool, typer.Option("--pbo", help="Probability of backtest overfitting of the grid (CSCV).")
+            bool,
+            typer.Option(
+                "--pbo", rich_help_panel="Walk-forward", help="Probability of backtest overfitting of the grid (CSCV)."
+            ),
         ] = False,
-        partitions: Annotated[int, typer.Option(help="CSCV partitions S for --pbo (even).")] = 16,
-        report: Annotated[Path | None, typer.Option(help="Write an HTML tearsheet (and its PNG figures) here.")] = None,
-        fill: Annotated[str, typer.Option(help="Fill signals at the next bar's open or close.")] = "open",
-        commission_bps: Annotated[float, typer.Option(help="Commission in bps of traded notional.")] = 0.0,
-        commission_per_share: Annotated[float, typer.Option(help="Commission per share.")] = 0.0,
-        commission_fixed: Annotated[float, typer.Option(help="Fixed commission per fill.")] = 0.0,
-        slippage_bps: Annotated[float, typer.Option(help="Slippage in bps of the price, against the trade.")] = 0.0,
-        slippage_range: Annotated[
-            float, typer.Option(help="Slippage as a fraction of the bar's high-low range.")
+        partitions: Annotated[
+            int, typer.Option(rich_help_panel="Walk-forward", help="CSCV partitions S for --pbo (even).")
+        ] = 16,
+        report: Annotated[
+            Path | None,
+            typer.Option(rich_help_panel="Reports", help="Write an HTML tearsheet (and its PNG figures) here."),
+        ] = None,
+        fill: Annotated[
+            str, typer.Option(rich_help_panel="Sizing", help="Fill signals at the next bar's open or close.")
+        ] = "open",
+        commission_bps: Annotated[
+            float, typer.Option(rich_help_panel="Costs", help="Commission in bps of traded notional.")
         ] = 0.0,
-        borrow_bps: Annotated[float, typer.Option(help="Annual borrow cost on shorts, bps.")] = 0.0,
-        stop_loss: Annotated[float, typer.Option(help="Stop-loss as a fraction of the entry price (0 = off).")] = 0.0,
-        take_profit: Annotated[float, typer.Option(help="Take-profit fraction (0 = off).")] = 0.0,
-        trailing_stop: Annotated[float, typer.Option(help="Trailing-stop fraction (0 = off).")] = 0.0,
-        sizing: Annotated[str, typer.Option(help="fraction (of equity), notional, or vol_target.")] = "fraction",
-        notional: Annotated[float, typer.Option(help="Currency per unit position with --sizing notional.")] = 100_000.0,
+        commission_per_share: Annotated[
+            float, typer.Option(rich_help_panel="Costs", help="Commission per share.")
+        ] = 0.0,
+        commission_fixed: Annotated[
+            float, typer.Option(rich_help_panel="Costs", help="Fixed commission per fill.")
+        ] = 0.0,
+        slippage_bps: Annotated[
+            float, typer.Option(rich_help_panel="Costs", help="Slippage in bps of the price, against the trade.")
+        ] = 0.0,
+        slippage_range: Annotated[
+            float, typer.Option(rich_help_panel="Costs", help="Slippage as a fraction of the bar's high-low range.")
+        ] = 0.0,
+        borrow_bps: Annotated[
+            float, typer.Option(rich_help_panel="Costs", help="Annual borrow cost on shorts, bps.")
+        ] = 0.0,
+        stop_loss: Annotated[
+            float, typer.Option(rich_help_panel="Stops", help="Stop-loss as a fraction of the entry price (0 = off).")
+        ] = 0.0,
+        take_profit: Annotated[
+            float, typer.Option(rich_help_panel="Stops", help="Take-profit fraction (0 = off).")
+        ] = 0.0,
+        trailing_stop: Annotated[
+            float, typer.Option(rich_help_panel="Stops", help="Trailing-stop fraction (0 = off).")
+        ] = 0.0,
+        sizing: Annotated[
+            str, typer.Option(rich_help_panel="Sizing", help="fraction (of equity), notional, or vol_target.")
+        ] = "fraction",
+        notional: Annotated[
+            float, typer.Option(rich_help_panel="Sizing", help="Currency per unit position with --sizing notional.")
+        ] = 100_000.0,
         target_vol: Annotated[
-            float, typer.Option(help="Annualised volatility target with --sizing vol_target.")
+            float, typer.Option(rich_help_panel="Sizing", help="Annualised volatility target with --sizing vol_target.")
         ] = 0.15,
         mode: Annotated[
-            str, typer.Option(help="per_symbol (a book per symbol) or portfolio (one book, equal weights).")
+            str,
+            typer.Option(
+                rich_help_panel="Sizing", help="per_symbol (a book per symbol) or portfolio (one book, equal weights)."
+            ),
         ] = "per_symbol",
-        capital: Annotated[float, typer.Option(help="Starting cash per book.")] = 1_000_000.0,
+        capital: Annotated[float, typer.Option(rich_help_panel="Sizing", help="Starting cash per book.")] = 1_000_000.0,
         periods_per_year: PeriodsOpt = None,
         signal_table: Annotated[str | None, typer.Option(help="Lake table with the column for signal:COLUMN.")] = None,
-        executor: Annotated[str, typer.Option(help="Sweep fan-out: serial, processes or ray.")] = "serial",
-        ray_address: Annotated[str | None, typer.Option(help="Ray cluster address for --executor ray.")] = None,
+        executor: Annotated[
+            str, typer.Option(rich_help_panel="Execution", help="Sweep fan-out: serial, processes or ray.")
+        ] = "serial",
+        ray_address: Annotated[
+            str | None, typer.Option(rich_help_panel="Execution", help="Ray cluster address for --executor ray.")
+        ] = None,
         benchmark: Annotated[
             str | None,
             typer.Option(
+                rich_help_panel="Reports",
                 help="Compare with a SYMBOL (of --table), 'equal' (equal-weight universe) or 'buy_hold' "
                 "(equal capital, never rebalanced): alpha, beta, information ratio, tracking error, capture.",
                 show_default=False,
@@ -121,11 +185,15 @@ def register(app: typer.Typer) -> None:
         ] = None,
         risk_free: Annotated[
             float,
-            typer.Option(help="Annual risk-free rate as a fraction (0.04 = 4%) for sharpe_rf, sortino_rf, alpha."),
+            typer.Option(
+                rich_help_panel="Reports",
+                help="Annual risk-free rate as a fraction (0.04 = 4%) for sharpe_rf, sortino_rf, alpha.",
+            ),
         ] = 0.0,
         export_sweep: Annotated[
             Path | None,
             typer.Option(
+                rich_help_panel="Sweep",
                 help="Write every parameter set of --grid with its metrics to FILE.csv or FILE.parquet.",
                 show_default=False,
             ),
@@ -134,6 +202,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--save",
+                rich_help_panel="Reports",
                 help="Write the trade list to this lake table (replacing the rows of the backtested symbols).",
                 show_default=False,
             ),

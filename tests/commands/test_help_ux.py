@@ -65,3 +65,21 @@ def test_long_option_lists_are_grouped(path: tuple[str, ...], panels: list[str])
     found = re.findall(r"╭─ (.+?) ─", text)
     assert [p for p in found if p in panels] == panels
     assert "--prism-days" in text.split("PRISM paths")[-1] if "PRISM paths" in panels else "--tz" in text
+
+
+def test_backtest_options_are_grouped_in_panels() -> None:
+    text = _help(("backtest",))
+    found = re.findall(r"╭─ (.+?) ─", text)
+    assert found == [
+        "Arguments",
+        "Options",
+        "Sweep",
+        "Walk-forward",
+        "Reports",
+        "Sizing",
+        "Costs",
+        "Stops",
+        "Execution",
+    ]
+    costs = text.split("╭─ Costs")[1].split("╭─")[0]
+    assert "--commission-bps" in costs and "--slippage-bps" in costs and "--grid" not in costs
