@@ -267,10 +267,22 @@ def register(app: typer.Typer) -> None:
                     f"--benchmark {benchmark}: no bars for it in {table}; give a symbol of the table, equal or buy_hold"
                 )
                 raise ConfigError(msg)
+        data: Any = bars
+        if executor != "serial" and name != "signal":
+            # Workers read the bars from the lake themselves (a pinned LakeSlice), not pickled per task.
+            from trade2026.lake import LakeSlice
+
+            data = LakeSlice.of(
+                ctx.lake,
+                table,
+                symbols=sorted(set(bars["symbol"].to_list())),
+                start=parse_date(start, "--start"),
+                end=parse_date(end, "--end", end_of_day=True),
+            )
         n_symbols, n_bars = bars["symbol"].n_unique(), bars["ts"].n_unique()
         ctx.log(f"backtesting {strategy} on {n_symbols} symbol(s) x {n_bars} bars" + (f", grid {grid}" if grid else ""))
         rep = evaluate(
-            bars,
+            data,
             strategy,
             grid=grid,
             objective=objective,

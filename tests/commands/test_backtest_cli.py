@@ -246,3 +246,34 @@ def test_unknown_benchmark_and_export_without_grid_exit_2(cli: Any, sample_lake:
     assert r.exit_code == 2 and "NOPE" in r.stderr
     r = cli("backtest", "sma_cross", "--symbols", "AOAT", "--export-sweep", "x.csv", "--no-track")
     assert r.exit_code == 2 and "--export-sweep needs a parameter grid" in r.stderr
+
+
+def test_a_fanned_out_sweep_ships_a_lake_slice_not_the_bars(
+    cli: Any, sample_lake: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --executor processes|ray the workers read the bars from the lake (issue 16): every task
+    carries a pinned LakeSlice and no panel, and the result equals the serial run's."""
+    import pickle
+
+    import trade2026.parallel as parallel
+    from trade2026.lake import LakeSlice
+
+    shipped: list[Any] = []
+    real = parallel.run_tasks
+
+    def spy(fn: Any, tasks: Any, **kw: Any) -> Any:
+        shipped.extend(tasks)
+        return real(fn, tasks, **kw)
+
+    monkeypatch.setattr(parallel, "run_tasks", spy)
+    args = ["backtest", "sma_cross", "--grid", "fast=5:20:5,slow=30:60:10", "--no-track", "--json"]
+    fanned = cli(*args, "--executor", "processes")
+    assert fanned.exit_code == 0, fanned.output
+    chunks = [t for t in shipped if hasattr(t, "source")]
+    assert chunks and all(isinstance(t.source, LakeSlice) and t.panel is None for t in chunks)
+    assert all(t.source.version is not None for t in chunks)  # pinned: workers read the same rows
+    assert max(len(pickle.dumps(t)) for t in chunks) < 20_000
+    serial = cli(*args)
+    a, b = json.loads(fanned.stdout), json.loads(serial.stdout)
+    a.pop("run_id", None), b.pop("run_id", None)
+    assert a == b
