@@ -384,6 +384,10 @@ def mc(
         if method_list and "prism" in method_list:
             ctx.log(f"prism: {synthetic_paths} PRISM run(s), each rerun through the backtest engine")
         source: dict[str, Any] = {"bars": bars, "strategy": strategy}
+        if kw["executor"] != "serial":  # the workers read the bars from the lake (a pinned LakeSlice)
+            from trade2026.lake import LakeSlice
+
+            source["bars"] = LakeSlice.of(ctx.lake, src, symbols=sorted(set(bars["symbol"].to_list())))
     else:
         returns, stamps = returns_series(ctx.lake.read(src), column, where=_parse_where(where), table=src)
         source = {"returns": returns, "ts": stamps}

@@ -225,3 +225,29 @@ def test_mc_reports_progress_per_stage(home: Path, monkeypatch: pytest.MonkeyPat
     with _cli.Ctx().progress_bar("x") as advance:
         assert callable(advance)
         advance("bootstrap", 1, 2)
+
+
+def test_fanned_out_reruns_read_the_bars_from_the_lake(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sim mc --executor processes: each rerun task carries a pinned LakeSlice (the bars' times are read
+    by the worker), and the report equals the serial one."""
+    import trade2026.parallel as parallel
+    from trade2026.lake import LakeSlice
+
+    shipped: list[Any] = []
+    real = parallel.run_tasks
+
+    def spy(fn: Any, tasks: Any, **kw: Any) -> Any:
+        shipped.extend(tasks)
+        return real(fn, tasks, **kw)
+
+    monkeypatch.setattr(parallel, "run_tasks", spy)
+    sym = Lake(home).read("bars_1d", columns=["symbol"])["symbol"][0]
+    args = ["--strategy", "sma_cross:fast=20,slow=50", "--symbol", sym, "--methods", "gbm"]
+    args += ["--paths", "100", "--synthetic-paths", "4", "--json"]
+    fanned = t26(home, *args, "--executor", "processes")
+    assert fanned.exit_code == 0, fanned.output
+    assert shipped and all(isinstance(t.source, LakeSlice) and t.ts is None for t in shipped)
+    serial = t26(home, *args, "--executor", "serial")
+    a, b = json.loads(fanned.stdout), json.loads(serial.stdout)
+    a.pop("run_id", None), b.pop("run_id", None)
+    assert a == b
