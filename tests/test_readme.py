@@ -217,10 +217,13 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from commands import _cli
     from trade2026 import dumps
 
-    cwd, home = tmp_path / "work", tmp_path / "home"
+    cwd, user = tmp_path / "work", tmp_path / "user"
+    home = user / ".t26"  # the default home of a user whose HOME is `user`: ~/.t26 in examples is this one
     cwd.mkdir()
+    home.mkdir(parents=True)
     write_inputs(cwd)
     monkeypatch.chdir(cwd)
+    monkeypatch.setenv("HOME", str(user))
     monkeypatch.setenv("T26_HOME", str(home))
     bindir = tmp_path / "bin"  # `t26` for the shell script blocks: this tree's CLI
     bindir.mkdir()
@@ -228,7 +231,11 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (bindir / "t26").chmod(0o755)
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
     runner = CliRunner()
-    port, venue, failures = _free_port(), None, []
+    # the venue (7001) and the control API (8765) of the examples, on free ports
+    ports = {"7001": str(_free_port()), "8765": str(_free_port())}
+    background: list[Any] = []
+    failures: list[str] = []
+    shell_vars = ""  # `T=...; J=...` lines: later shell lines see them, as in one terminal
     results: list[tuple[str, Any]] = []  # every command's --json document, for the vocabulary
     timings: list[tuple[float, str]] = []
     human = _cli.render
@@ -241,17 +248,21 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     current, last_serve = "", 0
     try:
         for kind, text in steps():
-            text = text.replace("7001", str(port))
+            for example, free in ports.items():
+                text = text.replace(example, free)
             if kind == "t26" and text.endswith("&"):
-                cmd = [sys.executable, "-m", "commands.main", *concrete(text[:-1])[1:]]
-                venue = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                _wait_port(port, venue)
+                tokens = [os.path.expanduser(t) for t in concrete(text[:-1])[1:]]
+                cmd = [sys.executable, "-m", "commands.main", *tokens]
+                proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                background.append(proc)
+                _wait_port(int(ports["8765"] if "--api" in tokens else ports["7001"]), proc)
                 continue
             if kind == "t26":
-                tokens = concrete(text)[1:]
+                tokens = [os.path.expanduser(t) for t in concrete(text)[1:]]
                 if "RUN_ID" in tokens:
                     runs = json.loads(runner.invoke(app, ["runs", "ls", "--json"]).stdout)
-                    tokens[tokens.index("RUN_ID")] = runs[0]["run_id"]
+                    for k, i in enumerate(j for j, t in enumerate(tokens) if t == "RUN_ID"):
+                        tokens[i] = runs[k]["run_id"]
                 current = " ".join(tokens)
                 if tokens[0] == "serve" and "--run-id" not in tokens:
                     # the default run id is the UTC second (trade2026.live default_run_id): two runs
@@ -260,18 +271,25 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                         time.sleep(0.05)
                     last_serve = int(time.time())
                 began = time.monotonic()
-                res = runner.invoke(app, tokens)
+                typed = "KILL\n" if tokens[:2] == ["serve", "kill"] else None  # its typed confirmation
+                res = runner.invoke(app, tokens, input=typed)
                 timings.append((time.monotonic() - began, current))
                 ok, out = res.exit_code == 0, f"{res.stdout}\n{res.stderr}"
             else:
-                proc = subprocess.run(text, shell=True, cwd=cwd, env=env, capture_output=True, text=True)
-                ok, out = proc.returncode == 0, proc.stdout + proc.stderr
+                run = subprocess.run(shell_vars + text, shell=True, cwd=cwd, env=env, capture_output=True, text=True)
+                ok, out = run.returncode == 0, run.stdout + run.stderr
+                if re.fullmatch(r'(\w+="[^"]*";?\s*)+', text):
+                    shell_vars += text.rstrip("; ") + "; "
             if not ok:
                 failures.append(f"{text[:120]!r}:\n{out.strip()[-600:]}")
     finally:
-        if venue is not None:
-            venue.terminate()
-            venue.wait(timeout=30)
+        for proc in reversed(background):  # the serve loop first, then the venue it trades on
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=30)
     for seconds, what in sorted(timings, reverse=True)[:12]:
         print(f"{seconds:6.1f} s  t26 {what}")  # shown with -s: where the run's time goes
     problems = sorted({p for where, data in results for p in vocabulary_problems(where, data)})
@@ -287,7 +305,8 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 MAPPINGS = {
     "weights", "risk_contributions", "per_symbol", "tables", "params", "best_params", "search", "lake_rows",
     "risk_limits", "agents", "prism_agents", "kurtosis_by_horizon", "excess_kurtosis_by_horizon", "transition",
-    "tags", "settings", "constraints", "definition", "aliases", "grid", "baselines", "facts_by_symbol",
+    "tags", "settings", "constraints", "definition", "aliases", "grid", "baselines", "facts_by_symbol", "bases",
+    "model_params",
     "exposures", "quadrants", "returns", "classification", "current", "positions", "sectors",
     "group_max", "group_min", "excluded", "factors",
 }  # fmt: skip
@@ -295,6 +314,7 @@ MAPPINGS = {
 # trade2026/rl stores train_start/train_end as str(datetime) ("2022-12-30 00:00:00+00:00").
 PENDING: tuple[tuple[str, str], ...] = ()
 _SNAKE = re.compile(r"^[a-z_][a-z0-9_]*$")
+_RUN_ID = re.compile(r"^[0-9a-f]{32}$")  # runs compare: one column per MLflow run id (data, not a name)
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _STAMP_OK = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,6})?\+00:00)?$")
 
@@ -322,7 +342,7 @@ def vocabulary_problems(where: str, data: Any) -> list[str]:
         if isinstance(value, dict):
             for key, sub in value.items():
                 if parent not in MAPPINGS:
-                    if not _SNAKE.match(str(key)):
+                    if not _SNAKE.match(str(key)) and not _RUN_ID.match(str(key)):
                         out.append(f"{where}: key {key!r} is not snake_case")
                     elif key in never and key not in kept:
                         out.append(f"{where}: key {key!r} should be {never[key]!r}")

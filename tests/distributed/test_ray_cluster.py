@@ -152,7 +152,7 @@ def test_cpcv_folds_of_a_meta_labeling_model_equal_serial(cluster: str, bars: pl
     assert a.n_splits == 15 and a.n_paths == 5
     assert dumps(a.to_dict()) == dumps(b.to_dict())
     np.testing.assert_array_equal(a.probabilities, b.probabilities)
-    bets = prepare_bets(one, "sma_cross:fast=10,slow=40", pt=1.0, sl=1.0, vertical=10, cusum=1.0, min_bets=12)
+    bets = prepare_bets(one, "sma_cross:fast=10,slow=40", pt=1.0, sl=1.0, vertical=10, cusum=1.0, n_splits=6)
     cv = CombinatorialPurgedCV(6, 2, t1=bets.events)
     fits = [FoldFit("rf", 0, {"n_estimators": 25}, bets.train_data(), tr, te) for tr, te in cv.split(bets.X)]
     out = run_tasks(_where, [(fit_fold, f) for f in fits], executor="ray", ray_address=cluster)

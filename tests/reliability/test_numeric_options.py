@@ -32,6 +32,7 @@ REQUIRED: dict[str, list[str]] = {
     "factors attribute": ["--weights", "equal"],
     "factors regress": ["AAA"],
     "runs show": ["x"],
+    "runs compare": ["x", "y"],
     "serve run": ["--strategy", "sma_cross"],
     "features build": ["missing.toml"],
     "features show": ["x"],
