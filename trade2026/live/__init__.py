@@ -4,12 +4,14 @@ One :class:`TradingEngine` per run: every order passes :class:`RiskEngine`, is j
 before it is sent) and follows the transition table of :data:`TRANSITIONS`; fills are applied once
 (by trade id) to a :class:`Portfolio`. On restart the engine replays its journal and reconciles with
 the venue before it sends anything. :func:`replay_paper` trades a backtest strategy on the
-in-process :class:`PaperVenue` over lake bars, filling as ``run_backtest`` does.
+in-process :class:`PaperVenue` over lake bars, filling as ``run_backtest`` does; a strategy is a
+backtest spec or a registered model (:func:`load_model_strategy`).
 """
 
 from trade2026.live._ccxt import CcxtVenue
 from trade2026.live._engine import Reconciliation, TradingEngine
 from trade2026.live._journal import Journal
+from trade2026.live._models import ModelStrategy, load_model_strategy
 from trade2026.live._orders import STATUSES, TERMINAL, TRANSITIONS, ClientIds, Order, is_legal_path, transition
 from trade2026.live._portfolio import Fill, Portfolio, Position
 from trade2026.live._prism import PrismClient
@@ -26,6 +28,7 @@ __all__ = [
     "Fill",
     "Journal",
     "LakeSink",
+    "ModelStrategy",
     "Order",
     "PaperVenue",
     "Portfolio",
@@ -44,6 +47,7 @@ __all__ = [
     "TradingEngine",
     "Venue",
     "is_legal_path",
+    "load_model_strategy",
     "load_risk",
     "replay_paper",
     "serve",
