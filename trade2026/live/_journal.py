@@ -4,7 +4,10 @@ A record on disk is ``<u32 length><u32 crc32 of payload><payload>``, the payload
 a gap-free sequence number ``seq`` (1, 2, ...). :meth:`Journal.append` buffers a record;
 :meth:`Journal.commit` writes every buffered record with one ``write`` and one ``fsync`` (group
 commit), so the cost of the fsync is shared by all the intents of one market event. The order path
-commits an intent *before* the order is sent.
+commits an intent *before* the order is sent; what follows the sends (acknowledgements, fills) is
+only written (:meth:`Journal.write`, safe from a crash of the process) and made durable by the
+next commit, so a market event costs one fsync. Lost in a power cut, those records are rebuilt on
+restart from the venue (asked by client order id; fills since the last journaled sequence number).
 
 On open, the file is scanned: the first record that is short (a write torn by a crash) or whose
 checksum fails ends the journal, and the file is truncated there, so the next append continues a
@@ -102,6 +105,7 @@ class Journal:
         self.records = records[since:]
         self._fh = open(self.file, "ab", buffering=0)  # noqa: SIM115 - held open for the journal's life
         self._buf: list[bytes] = []
+        self._unsynced = False
         self.commits = 0
 
     def _load_snapshot(self) -> dict[str, Any] | None:
@@ -121,8 +125,9 @@ class Journal:
         self._buf.append(encode({"seq": self.seq, "kind": kind, **fields}))
         return self.seq
 
-    def commit(self) -> None:
-        """Write and fsync every buffered record (one write, one fsync: group commit)."""
+    def write(self) -> None:
+        """Hand every buffered record to the OS (one ``write``, no fsync): it survives a crash of the
+        process, and the next :meth:`commit` makes it durable with the records after it."""
         if not self._buf:
             return
         data = b"".join(self._buf)
@@ -132,8 +137,17 @@ class Journal:
             os.fsync(self._fh.fileno())
             _faults.die()
         self._fh.write(data)
+        self._unsynced = True
+
+    def commit(self) -> None:
+        """Write and fsync every buffered record (one write, one fsync: group commit), and any
+        record :meth:`write` left unsynced."""
+        self.write()
+        if not self._unsynced:
+            return
         if self.do_fsync:
             os.fsync(self._fh.fileno())
+        self._unsynced = False
         self.commits += 1
 
     def write_snapshot(self, state: dict[str, Any]) -> None:
