@@ -10,7 +10,8 @@ each starts with ``cash``), every order by client order id and every fill with a
 sequence number, in memory for the life of the process, so a trading loop that restarts finds
 what it left there. Submitting a known client order id returns that order and creates nothing.
 
-Protocol: loopback TCP, one JSON object per line each way (request, then its response)::
+Protocol: loopback TCP, one JSON object per line each way; the venue answers requests in the order
+they come, so a client may pipeline (write many requests, then read their responses)::
 
     {"op": "ping"}                                         -> {"ok": true, "ts": ns}
     {"op": "submit", "client_id": "r1-0000000001", "symbol": "PRISM", "qty": 10.0,
@@ -34,7 +35,6 @@ Quantities are signed (buy > 0). A bad request gets ``{"ok": false, "error": "..
 
 from __future__ import annotations
 
-import json
 import math
 import socketserver
 import threading
@@ -293,20 +293,42 @@ def _num(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-class _Handler(socketserver.StreamRequestHandler):
+class _Handler(socketserver.BaseRequestHandler):
     server: _Server
 
     def handle(self) -> None:
-        venue = self.server.venue
-        for line in self.rfile:
-            if not line.strip():
-                continue
+        """Answer every complete request line of each read, in order, in one write: a client that
+        pipelines (many requests per write) gets its answers together."""
+        import socket
+
+        import orjson
+
+        sock, venue = self.request, self.server.venue
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        buf = b""
+        while True:
             try:
-                req = json.loads(line)
-                resp = venue.handle(req) if isinstance(req, dict) else {"ok": False, "error": "not an object"}
-            except (ValueError, TypeError) as exc:
-                resp = {"ok": False, "error": f"bad request: {exc}"}
-            self.wfile.write(json.dumps(resp, separators=(",", ":")).encode() + b"\n")
+                data = sock.recv(1 << 16)
+            except OSError:
+                return
+            if not data:
+                return
+            *lines, buf = (buf + data).split(b"\n")
+            out = []
+            for line in lines:
+                if not line.strip():
+                    continue
+                try:
+                    req = orjson.loads(line)
+                    resp = venue.handle(req) if isinstance(req, dict) else {"ok": False, "error": "not an object"}
+                except (ValueError, TypeError) as exc:
+                    resp = {"ok": False, "error": f"bad request: {exc}"}
+                out.append(orjson.dumps(resp, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+            if out:
+                try:
+                    sock.sendall(b"".join(out))
+                except OSError:
+                    return
 
 
 class _Server(socketserver.ThreadingTCPServer):
