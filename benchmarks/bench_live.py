@@ -80,15 +80,16 @@ class Timed:
 def drive(engine: TradingEngine, timed: Timed, symbol: str, n: int, batch: int) -> tuple[float, dict[str, Any]]:
     """``n // batch`` market events of ``batch`` orders; orders/s and the latencies per order."""
     events: list[float] = []
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for i in range(n // batch):
         side = 1.0 if i % 2 == 0 else -1.0
         events.append(time.perf_counter())
         engine.submit_many([(symbol, side, None)] * batch)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     ev = np.repeat(np.array(events), batch)
     sent, acked = np.array(timed.sent[-len(ev) :]), np.array(timed.acked[-len(ev) :])
-    return len(ev) / wall, {"event_order": sent - ev, "order_ack": acked - sent, "event_ack": acked - ev}
+    lat = {"event_order": sent - ev, "order_ack": acked - sent, "event_ack": acked - ev, "per_cpu_s": len(ev) / cpu}
+    return len(ev) / wall, lat
 
 
 def in_process(n: int, batch: int, d: Path, *, fsync: bool = True) -> tuple[float, dict[str, Any]]:
@@ -195,7 +196,7 @@ def main() -> None:
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cpus")
 
     def show(what: str, rate: float, lat: dict[str, Any]) -> None:
-        print(f"{what}: {rate:,.0f} orders/s")
+        print(f"{what}: {rate:,.0f} orders/s ({lat['per_cpu_s']:,.0f} per CPU-second of this process)")
         print(f"    event->order {pct(lat['event_order'])}")
         print(f"    order->ack   {pct(lat['order_ack'])}")
         print(f"    event->ack   {pct(lat['event_ack'])}")
