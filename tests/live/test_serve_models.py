@@ -159,3 +159,19 @@ def test_a_model_sees_only_the_bars_up_to_the_decision(small_sample: Any, tmp_pa
     assert [s[1] for s in seen] == [bars.filter(pl.col("ts") <= t).height for t in ts]
     assert res.summary["fills"] > 0
     assert seen[0][2] == {"_cash": 1.0} and any(len(a) > 1 for _, _, a in seen)  # the book as it stood
+
+
+def test_a_notebook_gets_the_cli_json(cli_home: Any, registry: dict[str, Any]) -> None:
+    from trade2026._json import clean, dumps
+    from trade2026.live import serve
+
+    lake, sym, home = registry["lake"], registry["sym"], registry["home"]
+    r = cli_home("serve", "--strategy", "model:meta_live", "--symbols", sym, "--run-id", "nbcli", "--json")
+    assert r.exit_code == 0, r.output
+    res = serve(
+        "model:meta_live", lake=lake, home=home, symbols=[sym], config=make_config(mode="portfolio"), run_id="nb"
+    )
+    mine, theirs = json.loads(dumps(clean(res.to_dict()))), json.loads(r.stdout)
+    for d in (mine, theirs):
+        d.pop("run_dir"), d.pop("run_id")
+    assert mine == theirs and mine["model"]["kind"] == "metalabel"

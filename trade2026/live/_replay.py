@@ -12,7 +12,7 @@ so the fills, positions and equity agree with it on the same bars.
 Targets of a backtest strategy come from ``trade2026.backtest.strategy_positions`` over the replayed
 bars: a position on bar t uses bars up to t only (the backtest's no-look-ahead property), so computing
 them up front gives the targets a bar-by-bar computation would. A registered model
-(:class:`~trade2026.live._models.ModelStrategy`) is asked at each bar's close, given only the bars up
+(:class:`~trade2026.live.ModelStrategy`) is asked at each bar's close, given only the bars up
 to that close and the book there.
 """
 
@@ -165,7 +165,7 @@ def replay_paper(
         Long bars (symbol, ts, open, high, low, close; the signal column for ``signal:COLUMN``).
     strategy : str or ModelStrategy
         A backtest strategy spec (``"sma_cross:fast=20,slow=50"``, ``"signal:pred"``), or a registered
-        model (:func:`~trade2026.live._models.load_model_strategy`).
+        model (:func:`~trade2026.live.load_model_strategy`).
     run_dir : str or Path
         The run's journal directory (its name is the run id).
     config : BacktestConfig, optional
