@@ -58,11 +58,11 @@ class Timed:
         if hasattr(venue, "submit_batch"):
             self.submit_batch = self._submit_batch
 
-    def submit(self, *args: Any) -> Any:
-        t = time.perf_counter()
+    def submit(self, *args: Any, _clock: Any = time.perf_counter) -> Any:
+        t = _clock()
         r = self.venue.submit(*args)
         self.sent.append(t)
-        self.acked.append(time.perf_counter())
+        self.acked.append(_clock())
         return r
 
     def _submit_batch(self, orders: list[Any], fill_seq: int) -> Any:

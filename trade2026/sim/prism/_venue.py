@@ -91,6 +91,7 @@ class PrismVenue:
         self.start_cash = float(cash)
         self.accounts: dict[str, list[float]] = {}  # account -> [cash, position]
         self.orders: dict[str, dict[str, Any]] = {}
+        self._working: dict[str, dict[str, Any]] = {}  # the orders a new quote may fill
         self.fills: list[dict[str, Any]] = []
         self._days = iter_days(config)
         self._day_offset = 0  # ns of simulated time before the current session
@@ -149,9 +150,8 @@ class PrismVenue:
                 self._next_day()
 
     def _match(self) -> None:
-        for o in self.orders.values():
-            if o["status"] in ("accepted", "partially_filled"):
-                self._fill(o)
+        for o in list(self._working.values()):  # not every order ever taken: a quote costs O(working)
+            self._fill(o)
 
     def _fill(self, o: dict[str, Any]) -> None:
         left = o["qty"] - o["filled"]
@@ -189,6 +189,13 @@ class PrismVenue:
         if done:
             o["filled"] = o["qty"]
         o["status"] = "filled" if done else "partially_filled"
+        self._track(o)
+
+    def _track(self, o: dict[str, Any]) -> None:
+        if o["status"] in ("accepted", "partially_filled"):
+            self._working[o["client_id"]] = o
+        else:
+            self._working.pop(o["client_id"], None)
 
     # requests ----------------------------------------------------------------------------
     def handle(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -203,6 +210,7 @@ class PrismVenue:
                 o = self.orders.get(str(req.get("client_id")))
                 if o is not None and op == "cancel" and o["status"] in ("accepted", "partially_filled"):
                     o["status"] = "canceled"
+                    self._track(o)
                 return {"ok": True, "order": dict(o) if o is not None else None}
             if op == "modify":
                 o = self.orders.get(str(req.get("client_id")))
@@ -218,7 +226,7 @@ class PrismVenue:
             if op == "orders":
                 return {"ok": True, "orders": [dict(o) for o in self.orders.values()]}
             if op == "open_orders":
-                live = [dict(o) for o in self.orders.values() if o["status"] in ("accepted", "partially_filled")]
+                live = [dict(o) for o in self._working.values()]
                 return {"ok": True, "orders": live}
             if op == "fills_since":
                 return {"ok": True, "fills": self.fills[max(int(req.get("seq", 0)), 0) :]}
@@ -278,6 +286,7 @@ class PrismVenue:
             o["status"] = "rejected"
         self.orders[cid] = o
         if not bad:
+            self._track(o)
             self._fill(o)
         return o
 
