@@ -3,7 +3,8 @@
 The in-process path of ``t26 serve`` (risk, OMS, fsync'd journal with its default snapshots, paper
 venue, portfolio) trades ``--rate`` orders a second in market events of ``--batch`` orders for
 ``--minutes``; the resident set size (``/proc/self/statm``, the current RSS, not the peak) is
-sampled every ``--sample`` seconds. After a warm-up (the first ``--warmup`` fraction of the run:
+sampled every ``--sample`` seconds, with the interpreter's allocated blocks (live objects: a leak
+grows them, allocator fragmentation grows RSS only). After a warm-up (the first ``--warmup`` fraction of the run:
 the bounded order, fill and trade-id memories fill up), the least-squares slope of RSS over time
 says whether memory is flat: the drift it implies over the measured span must stay under 2% of the
 mean RSS (and 4 MiB). Event->ack latency percentiles of the whole run are printed too. Not a test.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -41,14 +43,14 @@ def soak(minutes: float, sample_s: float, rate: float, batch: int, d: Path) -> d
     t0 = time.monotonic()
     t_end = t0 + minutes * 60
     next_sample = t0
-    samples: list[tuple[float, float]] = []
+    samples: list[tuple[float, float, float]] = []
     lat = np.empty(0)
     chunk: list[float] = []
     i = 0
     while True:
         now = time.monotonic()
         if now >= next_sample:
-            samples.append((now - t0, rss_mib()))
+            samples.append((now - t0, rss_mib(), sys.getallocatedblocks() / 1e6))
             next_sample += sample_s
             lat = np.concatenate([lat, np.array(chunk)]) if chunk else lat
             chunk = []
@@ -68,7 +70,8 @@ def soak(minutes: float, sample_s: float, rate: float, batch: int, d: Path) -> d
     engine.close()
     t = np.array([s[0] for s in samples])
     r = np.array([s[1] for s in samples])
-    return {"orders": i * batch, "wall": wall, "t": t, "rss": r, "lat": lat}
+    blocks = np.array([s[2] for s in samples])
+    return {"orders": i * batch, "wall": wall, "t": t, "rss": r, "blocks": blocks, "lat": lat}
 
 
 def main() -> None:
@@ -82,8 +85,9 @@ def main() -> None:
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cpus")
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as tmp:
         res = soak(a.minutes, a.sample, a.rate, a.batch, Path(tmp) / "soak")
-    t, r, lat = res["t"], res["rss"], res["lat"] * 1e3  # type: ignore[operator]
+    t, r, blocks, lat = res["t"], res["rss"], res["blocks"], res["lat"] * 1e3  # type: ignore[operator]
     assert isinstance(t, np.ndarray) and isinstance(r, np.ndarray) and isinstance(lat, np.ndarray)
+    assert isinstance(blocks, np.ndarray)
     print(
         f"soak {res['wall']:.0f} s: {res['orders']:,} orders, {res['orders'] / res['wall']:,.0f} orders/s "
         f"(target {a.rate:g}/s, batch {a.batch})"
@@ -103,6 +107,13 @@ def main() -> None:
     drift = slope * span
     limit = max(0.02 * float(r[keep].mean()), 4.0)
     verdict = "flat" if abs(drift) < limit else "NOT flat"
+    bslope, _ = np.polyfit(t[keep], blocks[keep], 1)
+    bdrift = bslope * (t[keep][-1] - t[keep][0])
+    objects = "flat" if abs(bdrift) < 0.02 * float(blocks[keep].mean()) else "growing"
+    print(
+        f"live Python objects (allocated blocks, millions): {blocks[keep].min():.2f}..{blocks[keep].max():.2f} "
+        f"after the warm-up, drift {bdrift:+.3f} M: {objects} (a leak grows them; fragmentation grows RSS only)"
+    )
     print(
         f"after {a.warmup:.0%} warm-up: RSS {r[keep].min():.1f}..{r[keep].max():.1f} MiB, slope {slope * 3600:+.2f} MiB/h, "
         f"drift over {span:.0f} s {drift:+.2f} MiB (limit {limit:.1f}): memory is {verdict}"
