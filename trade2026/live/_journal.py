@@ -81,7 +81,7 @@ class Journal:
     records : list of dict
         The valid records found on open (after the snapshot's sequence number when there is one).
     snapshot : dict or None
-        The last snapshot's state, with its ``seq``.
+        The snapshot found on open (its state, with its ``seq``); writing one does not keep a copy.
     truncated : int
         Bytes of torn tail cut on open (0 for a clean file).
     """
@@ -173,7 +173,6 @@ class Journal:
             os.fsync(fd)
         finally:
             os.close(fd)
-        self.snapshot = {**state, "seq": self.seq}
 
     def read_all(self) -> Iterator[dict[str, Any]]:
         """Every committed record from the start of the file (ignores the snapshot)."""
