@@ -91,6 +91,7 @@ def _assert_same_trades(fills: pl.DataFrame, bt: Any, out: dict[str, Any]) -> No
     assert out["equity"] == pytest.approx(bt.equity["equity"][-1], rel=1e-12)
 
 
+@pytest.mark.slow
 def test_a_meta_label_model_trades_as_its_predictions_backtest(cli_home: Any, registry: dict[str, Any]) -> None:
     from trade2026.labeling import predict_bars
 
@@ -107,6 +108,7 @@ def test_a_meta_label_model_trades_as_its_predictions_backtest(cli_home: Any, re
     _assert_same_trades(_serve_fills(lake, "meta1"), bt, out)
 
 
+@pytest.mark.slow
 def test_an_rl_agent_trades_as_its_rollout_backtest(cli_home: Any, registry: dict[str, Any]) -> None:
     if not _has_rl():
         pytest.skip("the rl extra (stable-baselines3) is not installed")
@@ -134,6 +136,7 @@ def test_an_rl_agent_trades_as_its_rollout_backtest(cli_home: Any, registry: dic
     _assert_same_trades(_serve_fills(lake, "rl1"), bt, out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ref", ["model:nosuch", "model:meta_live@nosuch", "model:meta_live/99"])
 def test_an_unknown_model_or_alias_exits_2_naming_models_ls(cli_home: Any, ref: str) -> None:
     r = cli_home("serve", "--strategy", ref, "--venue", "paper")
@@ -161,6 +164,7 @@ def test_a_model_sees_only_the_bars_up_to_the_decision(small_sample: Any, tmp_pa
     assert seen[0][2] == {"_cash": 1.0} and any(len(a) > 1 for _, _, a in seen)  # the book as it stood
 
 
+@pytest.mark.slow
 def test_a_notebook_gets_the_cli_json(cli_home: Any, registry: dict[str, Any]) -> None:
     from trade2026._json import clean, dumps
     from trade2026.live import serve
