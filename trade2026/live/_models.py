@@ -12,6 +12,9 @@ bar: the model never sees a later one), so the same code trades a lake replay an
   bars so far (its frozen scaler) and the account, taken from the live book (position weights at
   the close, cash share). Its targets are portfolio weights (``cross_sectional``), as
   ``t26 rl eval`` backtests them.
+
+On a streaming venue the bars are built from quotes, with no volume: a meta-label model whose
+features read volume (``meta_features``' ``volume_z``) finds them missing there and does not bet.
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ class ModelStrategy:
         positions that the book divides by the number of symbols (meta-label signals).
     symbols : list of str or None
         The symbols the model must see (an RL agent's), None when it trades any.
+    model : object
+        What :meth:`weights` runs: the RL :class:`~trade2026.rl.Agent`, or the meta-label model
+        with its feature rows.
     """
 
     ref: str
@@ -53,11 +59,6 @@ class ModelStrategy:
     cross_sectional: bool
     symbols: list[str] | None
     model: Any = field(repr=False)
-    lookback: int | None = None  # bars of history a decision needs (None: all it is given)
-
-    @property
-    def spec(self) -> str:
-        return f"{PREFIX}{self.version['name']}/{self.version['version']}"
 
     def weights(self, history: Any, account: dict[str, float] | None = None) -> dict[str, float]:
         """Target weights at the last bar of ``history`` (long bars up to now, every symbol traded).
