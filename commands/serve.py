@@ -56,7 +56,11 @@ def register(root: typer.Typer) -> None:
         strategy: Annotated[
             str,
             typer.Option(
-                help="A backtest strategy spec (sma_cross:fast=20,slow=50) or signal:COLUMN.", show_default=False
+                help=(
+                    "A backtest strategy spec (sma_cross:fast=20,slow=50), signal:COLUMN, or a registered model: "
+                    "model:NAME[@ALIAS|/VERSION] (t26 models ls)."
+                ),
+                show_default=False,
             ),
         ],
         venue: Annotated[
@@ -106,6 +110,7 @@ def register(root: typer.Typer) -> None:
 
         Examples:
           t26 serve --strategy sma_cross:fast=20,slow=50 --venue paper --replay bars_1d --symbols ACC
+          t26 serve --strategy model:metalabel_ACC@champion --venue paper --symbols ACC
           t26 sim venue --port 7001 &
           t26 serve --strategy sma_cross:fast=5,slow=20 --venue prism://127.0.0.1:7001 --risk risk.toml
           t26 serve --strategy sma_cross:fast=5,slow=20 --venue prism://127.0.0.1:7001 --api --port 8765

@@ -28,8 +28,10 @@ def main(run_dir: str, url: str, seed: int, n_ops: int) -> None:
         engine.portfolio.mark("PRISM", (q["bid"] + q["ask"]) / 2)
         r = rng.random()
         side = 1 if rng.random() < 0.5 else -1
-        if r < 0.4:  # big market orders fill in parts over several quotes
+        if r < 0.3:  # big market orders fill in parts over several quotes
             engine.submit("PRISM", side * rng.choice([200, 500, 1500]))
+        elif r < 0.4:  # a market event of several orders, pipelined to the venue in one write
+            engine.submit_many([("PRISM", side * rng.choice([100, 300]), None) for _ in range(rng.randint(2, 4))])
         elif r < 0.7:  # a limit away from the market, then its cancel
             o = engine.submit("PRISM", side * 100, limit=round(q["bid"] * (0.9 if side > 0 else 1.1), 2))
             if rng.random() < 0.5 and o.status == "accepted":

@@ -5,11 +5,7 @@ import trade2026.live
 
 def test_public_names() -> None:
     assert trade2026.live.__all__ == [
-        "ApiClient", "ApiServer", "ApiSettings", "CcxtVenue", "ClientIds", "Control", "Denial", "Fill", "Journal",
-        "LakeSink", "Order", "PaperVenue", "Portfolio", "Position", "PrismClient", "REASONS", "Reconciliation", "ReplayResult",
-        "RiskEngine", "RiskLimits", "STATUSES", "ServeResult", "TERMINAL", "TRANSITIONS", "TokenBucket",
-        "TradingEngine", "Venue", "api_settings", "create_app", "is_legal_path", "load_risk", "read_token",
-        "replay_paper", "serve", "target_shares", "transition",
+        "ApiClient", "ApiServer", "ApiSettings", "CcxtVenue", "ClientIds", "Control", "Denial", "Fill", "Journal", "LakeSink", "ModelStrategy", "Order", "PaperVenue", "Portfolio", "Position", "PrismClient", "REASONS", "Reconciliation", "ReplayResult", "RiskEngine", "RiskLimits", "STATUSES", "ServeResult", "TERMINAL", "TRANSITIONS", "TokenBucket", "TradingEngine", "Venue", "api_settings", "create_app", "is_legal_path", "load_model_strategy", "load_risk", "read_token", "replay_paper", "serve", "target_shares", "transition",
     ]  # fmt: skip
     assert trade2026.live.__all__ == sorted(trade2026.live.__all__)
     assert all(hasattr(trade2026.live, n) for n in trade2026.live.__all__)

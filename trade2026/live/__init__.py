@@ -4,7 +4,8 @@ One :class:`TradingEngine` per run: every order passes :class:`RiskEngine`, is j
 before it is sent) and follows the transition table of :data:`TRANSITIONS`; fills are applied once
 (by trade id) to a :class:`Portfolio`. On restart the engine replays its journal and reconciles with
 the venue before it sends anything. :func:`replay_paper` trades a backtest strategy on the
-in-process :class:`PaperVenue` over lake bars, filling as ``run_backtest`` does.
+in-process :class:`PaperVenue` over lake bars, filling as ``run_backtest`` does; a strategy is a
+backtest spec or a registered model (:func:`load_model_strategy`).
 """
 
 from trade2026.live._api import create_app
@@ -14,6 +15,7 @@ from trade2026.live._ccxt import CcxtVenue
 from trade2026.live._control import Control
 from trade2026.live._engine import Reconciliation, TradingEngine
 from trade2026.live._journal import Journal
+from trade2026.live._models import ModelStrategy, load_model_strategy
 from trade2026.live._orders import STATUSES, TERMINAL, TRANSITIONS, ClientIds, Order, is_legal_path, transition
 from trade2026.live._portfolio import Fill, Portfolio, Position
 from trade2026.live._prism import PrismClient
@@ -34,6 +36,7 @@ __all__ = [
     "Fill",
     "Journal",
     "LakeSink",
+    "ModelStrategy",
     "Order",
     "PaperVenue",
     "Portfolio",
@@ -54,6 +57,7 @@ __all__ = [
     "api_settings",
     "create_app",
     "is_legal_path",
+    "load_model_strategy",
     "load_risk",
     "read_token",
     "replay_paper",

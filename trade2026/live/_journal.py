@@ -1,12 +1,17 @@
 """The append-only journal: checksummed records, group commit with fsync, torn-tail repair, snapshots.
 
-A record on disk is ``<u32 length><u32 crc32 of payload><payload>``, the payload a JSON object with
-a gap-free sequence number ``seq`` (1, 2, ...). :meth:`Journal.append` buffers a record;
-:meth:`Journal.commit` writes every buffered record with one ``write`` and one ``fsync`` (group
-commit), so the cost of the fsync is shared by all the intents of one market event. The order path
-commits an intent *before* the order is sent.
+A frame on disk is ``<u32 length><u32 crc32 of payload><payload>``, the payload a JSON array of
+records (a single JSON object in journals written before frames held groups), each record an
+object with a gap-free sequence number ``seq`` (1, 2, ...). :meth:`Journal.append` buffers a
+record; :meth:`Journal.commit` writes every buffered record as one frame with one ``write`` and one
+``fsync`` (group commit), so the cost of the fsync, the checksum and the encoding is shared by all
+the records of one market event, and a group is on disk whole or not at all. The order path
+commits an intent *before* the order is sent; what follows the sends (acknowledgements, fills) is
+only written (:meth:`Journal.write`, safe from a crash of the process) and made durable by the
+next commit, so a market event costs one fsync. Lost in a power cut, those records are rebuilt on
+restart from the venue (asked by client order id; fills since the last journaled sequence number).
 
-On open, the file is scanned: the first record that is short (a write torn by a crash) or whose
+On open, the file is scanned: the first frame that is short (a write torn by a crash) or whose
 checksum fails ends the journal, and the file is truncated there, so the next append continues a
 clean log. A snapshot (``snapshot.json``, written to a temporary file, fsync'd and renamed) holds
 the state as of a sequence number; replay then reads only the records after it.
@@ -31,13 +36,14 @@ JOURNAL_FILE = "journal.log"
 SNAPSHOT_FILE = "snapshot.json"
 
 
-def encode(record: dict[str, Any]) -> bytes:
-    payload = orjson.dumps(record)
+def encode(records: list[dict[str, Any]] | dict[str, Any]) -> bytes:
+    """One frame holding ``records`` (a list: a group; a dict: one record)."""
+    payload = orjson.dumps(records)
     return _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
 
 
 def scan(data: bytes) -> tuple[list[dict[str, Any]], int]:
-    """The records of a journal's bytes, and the offset where the valid prefix ends."""
+    """The records of a journal's bytes, and the offset where the valid prefix (whole frames) ends."""
     out: list[dict[str, Any]] = []
     off, n, h = 0, len(data), _HEADER.size
     while off + h <= n:
@@ -49,9 +55,13 @@ def scan(data: bytes) -> tuple[list[dict[str, Any]], int]:
         if zlib.crc32(payload) != crc:
             break
         try:
-            out.append(orjson.loads(payload))
+            obj = orjson.loads(payload)
         except orjson.JSONDecodeError:
             break
+        if isinstance(obj, list):
+            out.extend(obj)
+        else:
+            out.append(obj)
         off = end
     return out, off
 
@@ -71,7 +81,7 @@ class Journal:
     records : list of dict
         The valid records found on open (after the snapshot's sequence number when there is one).
     snapshot : dict or None
-        The last snapshot's state, with its ``seq``.
+        The snapshot found on open (its state, with its ``seq``); writing one does not keep a copy.
     truncated : int
         Bytes of torn tail cut on open (0 for a clean file).
     """
@@ -101,7 +111,8 @@ class Journal:
             raise T26Error(msg)
         self.records = records[since:]
         self._fh = open(self.file, "ab", buffering=0)  # noqa: SIM115 - held open for the journal's life
-        self._buf: list[bytes] = []
+        self._buf: list[dict[str, Any]] = []
+        self._unsynced = False
         self.commits = 0
 
     def _load_snapshot(self) -> dict[str, Any] | None:
@@ -118,27 +129,39 @@ class Journal:
     def append(self, kind: str, **fields: Any) -> int:
         """Buffer a record of ``kind``; returns its sequence number. Durable after :meth:`commit`."""
         self.seq += 1
-        self._buf.append(encode({"seq": self.seq, "kind": kind, **fields}))
+        fields["seq"], fields["kind"] = self.seq, kind  # ``fields`` is this call's own dict
+        self._buf.append(fields)
         return self.seq
 
     @property
     def pending(self) -> int:
-        """Records appended and not yet committed (written and fsync'd)."""
+        """Records appended and not yet handed to the OS (the API's journal lag); :meth:`commit` writes
+        and fsyncs them."""
         return len(self._buf)
 
-    def commit(self) -> None:
-        """Write and fsync every buffered record (one write, one fsync: group commit)."""
+    def write(self) -> None:
+        """Hand every buffered record to the OS (one ``write``, no fsync): it survives a crash of the
+        process, and the next :meth:`commit` makes it durable with the records after it."""
         if not self._buf:
             return
-        data = b"".join(self._buf)
-        self._buf.clear()
+        data = encode(self._buf)
+        self._buf = []
         if _faults.reached("journal_write"):
             self._fh.write(data[: max(len(data) // 2, 1)])
             os.fsync(self._fh.fileno())
             _faults.die()
         self._fh.write(data)
+        self._unsynced = True
+
+    def commit(self) -> None:
+        """Write and fsync every buffered record (one write, one fsync: group commit), and any
+        record :meth:`write` left unsynced."""
+        self.write()
+        if not self._unsynced:
+            return
         if self.do_fsync:
             os.fsync(self._fh.fileno())
+        self._unsynced = False
         self.commits += 1
 
     def write_snapshot(self, state: dict[str, Any]) -> None:
@@ -156,7 +179,6 @@ class Journal:
             os.fsync(fd)
         finally:
             os.close(fd)
-        self.snapshot = {**state, "seq": self.seq}
 
     def read_all(self) -> Iterator[dict[str, Any]]:
         """Every committed record from the start of the file (ignores the snapshot)."""

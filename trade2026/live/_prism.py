@@ -1,15 +1,19 @@
 """The client side of the PRISM venue protocol (JSON lines over loopback TCP).
 
 See ``trade2026.sim.prism.PrismVenue`` for the protocol; :class:`PrismClient` implements the
-engine's venue interface over it, one request and one response line at a time.
+engine's venue interface over it. A call is one request line and its response line;
+:meth:`PrismClient.submit_batch` pipelines: every order of a market event and the query of the
+fills since the last one go out in one write, and the answers are read after (the venue answers in
+order), so an event costs one round trip however many orders it holds.
 """
 
 from __future__ import annotations
 
-import json
 import socket
 from typing import Any
 from urllib.parse import urlparse
+
+import orjson
 
 from trade2026.errors import ConfigError, T26Error
 from trade2026.live._portfolio import Fill
@@ -46,20 +50,42 @@ class PrismClient:
 
     def call(self, op: str, **fields: Any) -> dict[str, Any]:
         """One request; returns the response object (raises when the venue says it failed)."""
+        return self.pipeline([{"op": op, **fields}])[0]
+
+    def pipeline(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Send every request in one write, then read their responses (in order)."""
+        op = requests[0].get("op") if requests else None
         try:
-            self.sock.sendall(json.dumps({"op": op, **fields}, separators=(",", ":")).encode() + b"\n")
-            line = self.rfile.readline()
+            self.sock.sendall(b"".join(orjson.dumps(r) + b"\n" for r in requests))
+            lines = [self.rfile.readline() for _ in requests]
         except OSError as exc:
             msg = f"venue {self.url}: {op} failed ({exc})"
             raise T26Error(msg) from None
-        if not line:
-            msg = f"venue {self.url} closed the connection during {op}"
-            raise T26Error(msg)
-        resp = json.loads(line)
-        if not resp.get("ok"):
-            msg = f"venue {self.url}: {op} failed: {resp.get('error')}"
-            raise T26Error(msg)
-        return dict(resp)
+        out = []
+        for line in lines:
+            if not line:
+                msg = f"venue {self.url} closed the connection during {op}"
+                raise T26Error(msg)
+            resp = orjson.loads(line)
+            if not resp.get("ok"):
+                msg = f"venue {self.url}: {op} failed: {resp.get('error')}"
+                raise T26Error(msg)
+            out.append(resp)
+        return out
+
+    def submit_batch(
+        self, orders: list[tuple[str, str, float, str, float | None]], fill_seq: int
+    ) -> tuple[list[dict[str, Any]], list[Fill]]:
+        """Submit ``(client_id, symbol, qty, kind, limit)`` orders and ask for the fills after
+        ``fill_seq``, pipelined in one round trip; the order reports and the fills (those the orders
+        made included: the venue answers in order)."""
+        reqs: list[dict[str, Any]] = [
+            {"op": "submit", "client_id": c, "symbol": s, "qty": q, "kind": k, "limit": lim}
+            for c, s, q, k, lim in orders
+        ]
+        reqs.append({"op": "fills_since", "seq": fill_seq})
+        *acks, fills = self.pipeline(reqs)
+        return [dict(r["order"]) for r in acks], [Fill.from_dict(f) for f in fills["fills"]]
 
     def submit(
         self, client_id: str, symbol: str, qty: float, kind: str = "market", limit: float | None = None

@@ -9,9 +9,11 @@ strategy's new targets are read. With ``fill="close"`` the orders go at the clos
 strategy position divided by the number of symbols; with one symbol the same as ``per_symbol``),
 so the fills, positions and equity agree with it on the same bars.
 
-Targets come from ``trade2026.backtest.strategy_positions`` over the replayed bars: a position on
-bar t uses bars up to t only (the backtest's no-look-ahead property), so computing them up front
-gives the targets a bar-by-bar computation would.
+Targets of a backtest strategy come from ``trade2026.backtest.strategy_positions`` over the replayed
+bars: a position on bar t uses bars up to t only (the backtest's no-look-ahead property), so computing
+them up front gives the targets a bar-by-bar computation would. A registered model
+(:class:`~trade2026.live.ModelStrategy`) is asked at each bar's close, given only the bars up
+to that close and the book there.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 
 from trade2026.errors import ConfigError
 from trade2026.live._engine import Reconciliation, TradingEngine
+from trade2026.live._models import ModelStrategy
 from trade2026.live._risk import RiskLimits
 from trade2026.live._venue import PaperVenue
 
@@ -91,14 +94,17 @@ class ReplayResult:
         }
 
 
-def replay_targets(bars: Any, strategy: str) -> tuple[Any, Any]:
-    """The bars' panel and the strategy's target weights (n_bars, n_symbols), portfolio convention."""
+def replay_targets(bars: Any, strategy: str | ModelStrategy) -> tuple[Any, Any]:
+    """The bars' panel and the strategy's target weights (n_bars, n_symbols), portfolio convention
+    (None for a model: it decides bar by bar)."""
     import numpy as np
     import polars as pl
 
     from trade2026.backtest import parse_strategy, strategy_positions
     from trade2026.core import bars_panel
 
+    if isinstance(strategy, ModelStrategy):
+        return bars_panel(bars), None
     name, params = parse_strategy(strategy)
     extra = (params["column"],) if name == "signal" else ()
     panel = bars_panel(bars, extra_columns=extra)
@@ -114,9 +120,32 @@ def replay_targets(bars: Any, strategy: str) -> tuple[Any, Any]:
     return panel, target / max(panel.n_symbols, 1)
 
 
+def book_weights(engine: TradingEngine, symbols: Any) -> dict[str, float]:
+    """The live book as a model sees it: each symbol's position weight at its mark, and ``"_cash"``."""
+    p = engine.portfolio
+    eq = p.equity()
+    if not eq > 0:
+        return {"_cash": 0.0}
+    out = {"_cash": p.cash / eq}
+    for s in symbols:
+        pos = p.positions.get(s)
+        if pos is not None and pos.qty != 0.0 and math.isfinite(pos.mark):
+            out[s] = pos.qty * pos.mark / eq
+    return out
+
+
+def model_targets(model: Any, history: Any, ts: Any, engine: TradingEngine, symbols: Any) -> list[float]:
+    """A model's targets at bar ``ts`` (portfolio convention), from the bars up to ``ts`` only."""
+    import polars as pl
+
+    got = model.weights(history.filter(pl.col("ts") <= ts), book_weights(engine, symbols))
+    scale = 1.0 if model.cross_sectional else 1.0 / max(len(symbols), 1)
+    return [w * scale if math.isfinite(w := got.get(s, 0.0)) else 0.0 for s in symbols]
+
+
 def replay_paper(
     bars: Any,
-    strategy: str,
+    strategy: str | ModelStrategy,
     *,
     run_dir: str | Path,
     config: Any = None,
@@ -134,8 +163,9 @@ def replay_paper(
     ----------
     bars : polars or pandas DataFrame
         Long bars (symbol, ts, open, high, low, close; the signal column for ``signal:COLUMN``).
-    strategy : str
-        A backtest strategy spec (``"sma_cross:fast=20,slow=50"``, ``"signal:pred"``).
+    strategy : str or ModelStrategy
+        A backtest strategy spec (``"sma_cross:fast=20,slow=50"``, ``"signal:pred"``), or a registered
+        model (:func:`~trade2026.live.load_model_strategy`).
     run_dir : str or Path
         The run's journal directory (its name is the run id).
     config : BacktestConfig, optional
@@ -166,6 +196,11 @@ def replay_paper(
     cfg = make_config(config)
     check_live_config(cfg)
     panel, target = replay_targets(bars, strategy)
+    history = None
+    if target is None:
+        from trade2026.core import to_polars
+
+        history = to_polars(bars, what="bars")[0]
     if cfg.mode != "portfolio" and panel.n_symbols > 1:
         msg = "the live loop trades one account: with several symbols use mode='portfolio' (one book, equal weights)"
         raise ConfigError(msg, option="mode")
@@ -243,8 +278,9 @@ def replay_paper(
         for j, sym in enumerate(panel.symbols):
             engine.portfolio.mark(sym, float(c[t, j]))
         result.equity.append((ts, engine.portfolio.equity()))
+        row = target[t] if target is not None else model_targets(strategy, history, ts, engine, panel.symbols)
         for j in range(k):
-            w = float(target[t, j])
+            w = float(row[j])
             if w != last_target[j]:
                 last_target[j] = w
                 pending[j] = w

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from trade2026.errors import ConfigError
+from trade2026.live._models import is_model_spec, load_model_strategy
 from trade2026.live._replay import replay_paper
 from trade2026.live._risk import RiskLimits, load_risk
 from trade2026.live._sink import LakeSink
@@ -29,6 +30,7 @@ class ServeResult:
     result: Any  # ReplayResult or StreamResult
     lake_rows: dict[str, int]
     risk: dict[str, Any]
+    model: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +38,7 @@ class ServeResult:
             "run_dir": self.run_dir,
             "venue": self.venue,
             "strategy": self.strategy,
+            "model": self.model,
             **self.result.to_dict(),
             "risk_limits": self.risk,
             "lake_rows": self.lake_rows,
@@ -91,7 +94,9 @@ def serve(
     Parameters
     ----------
     strategy : str
-        A backtest strategy spec, e.g. ``"sma_cross:fast=20,slow=50"`` or ``"signal:pred"``.
+        A backtest strategy spec, e.g. ``"sma_cross:fast=20,slow=50"`` or ``"signal:pred"``, or a
+        registered model, ``"model:NAME"`` (newest version), ``"model:NAME@ALIAS"``, ``"model:NAME/3"``
+        (a meta-label model or an RL agent; it decides at each bar's close from the bars so far).
     lake : trade2026.lake.Lake
         Source of the replayed bars and signal table, and sink of the ``live_*`` tables.
     home : str or Path
@@ -104,7 +109,8 @@ def serve(
     replay : str
         The bars table the paper venue replays.
     symbols : list of str, optional
-        Only these symbols (default: all in the table; the PRISM venue trades its one symbol).
+        Only these symbols (default: all in the table, an RL agent's own; the PRISM venue trades its
+        one symbol).
     signal_table : str, optional
         For ``signal:COLUMN``: the lake table holding COLUMN (joined on symbol, ts).
     risk : path or RiskLimits, optional
@@ -143,6 +149,13 @@ def serve(
     if not live and not replay:
         msg = "the paper venue needs a bars table to replay (replay='bars_1d')"
         raise ConfigError(msg, option="replay")
+    model = None
+    if is_model_spec(strategy):
+        from trade2026.config import load_settings
+
+        model = load_model_strategy(strategy, lake=lake, settings=load_settings(home))
+        symbols = symbols or model.symbols
+        say(f"serve: model {model.version['name']} version {model.version['version']} ({model.kind})")
     rid = run_id or default_run_id(venue)
     run_dir = Path(home) / "live" / rid
     if not live and (run_dir / "journal.log").exists():
@@ -151,7 +164,7 @@ def serve(
             "so pick a new run_id"
         )
         raise ConfigError(msg, option="run_id")
-    bars = None if live else _replay_bars(lake, str(replay), symbols, strategy, signal_table)
+    bars = None if live else _replay_bars(lake, str(replay), symbols, strategy if model is None else "", signal_table)
     target: Any = venue
     if venue.startswith("prism://"):
         from trade2026.live._prism import PrismClient
@@ -202,16 +215,17 @@ def serve(
                 sym = symbols[0] if symbols else "PRISM"
                 lot = 1.0 if venue.startswith("prism://") else 1e-6  # whole shares; crypto in micro units
                 result, _ = run_stream(
-                    target, strategy, symbol=sym, bar_seconds=bar_seconds, max_bars=max_bars, lot=lot, **common
+                    target, model or strategy, symbol=sym, bar_seconds=bar_seconds, max_bars=max_bars, lot=lot, **common
                 )
             else:
-                result, _, _ = replay_paper(bars, strategy, speed=speed, **common)
+                result, _, _ = replay_paper(bars, model or strategy, speed=speed, **common)
     finally:
         rows = sink.close() if sink is not None else {}
     if sink is not None and sink.error is not None:
         say(f"serve: writing the live tables failed: {sink.error}")
     say(f"serve: {result.bars} bars, {result.summary['orders']} orders, equity {result.summary['equity']:.2f}")
-    return ServeResult(rid, str(run_dir), venue, strategy, result, rows, limits.to_dict())
+    info = model.to_dict() if model is not None else None
+    return ServeResult(rid, str(run_dir), venue, strategy, result, rows, limits.to_dict(), info)
 
 
 @contextmanager
@@ -271,6 +285,8 @@ def _replay_bars(lake: Any, table: str, symbols: list[str] | None, strategy: str
     from trade2026.backtest import join_signal, parse_strategy
 
     bars = lake.read_bars(table, symbols=symbols)
+    if not strategy:  # a model: it reads the bars themselves
+        return bars
     name, params = parse_strategy(strategy)
     if name == "signal":
         column = params["column"]

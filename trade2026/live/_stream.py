@@ -2,7 +2,8 @@
 
 The loop polls the venue's quote, builds bars of ``bar_seconds`` of venue time from the mid price,
 and at each closed bar recomputes the strategy's target on the bars so far (the last ``lookback``)
-with ``trade2026.backtest.strategy_positions``; a changed target is sized against the equity at the
+with ``trade2026.backtest.strategy_positions`` (a registered model: its weights on those bars and the
+book); a changed target is sized against the equity at the
 current quote (the backtest's sizing, whole shares) and sent as a market order through risk and the
 journal. Fills, partial ones included, are polled from the venue every turn of the loop.
 """
@@ -19,8 +20,9 @@ from typing import Any
 
 from trade2026.errors import ConfigError
 from trade2026.live._engine import Reconciliation, TradingEngine
+from trade2026.live._models import ModelStrategy
 from trade2026.live._prism import PrismClient
-from trade2026.live._replay import check_live_config, target_shares
+from trade2026.live._replay import book_weights, check_live_config, target_shares
 from trade2026.live._risk import RiskLimits
 
 NS = 1_000_000_000
@@ -57,7 +59,7 @@ class StreamResult:
 
 def run_stream(
     venue: Any,
-    strategy: str,
+    strategy: str | ModelStrategy,
     *,
     run_dir: str | Path,
     symbol: str = "PRISM",
@@ -97,7 +99,12 @@ def run_stream(
 
     cfg = make_config(config)
     check_live_config(cfg)
-    if parse_strategy(strategy)[0] == "signal":
+    model = strategy if isinstance(strategy, ModelStrategy) else None
+    spec = "" if model is not None else str(strategy)
+    if model is not None and model.symbols is not None and model.symbols != [symbol]:
+        msg = f"model {model.ref!r} trades {', '.join(model.symbols)}; this venue trades {symbol}"
+        raise ConfigError(msg, option="strategy")
+    if model is None and parse_strategy(spec)[0] == "signal":
         msg = "signal:COLUMN strategies trade a replay (venue='paper'); a live venue needs a rule or model"
         raise ConfigError(msg, option="strategy")
     if not bar_seconds > 0:
@@ -143,7 +150,10 @@ def run_stream(
                         "volume": [1.0] * len(hist),
                     }
                 )
-                w = float(strategy_positions(strategy, frame)["position"][-1] or 0.0)
+                if model is not None:
+                    w = model.weights(frame, book_weights(engine, [symbol])).get(symbol, 0.0)
+                else:
+                    w = float(strategy_positions(spec, frame)["position"][-1] or 0.0)
                 w = 0.0 if not math.isfinite(w) else w
                 if w != last_w and engine.risk.state != "halted":
                     s0 = engine.portfolio.qty(symbol)

@@ -10,7 +10,8 @@ each starts with ``cash``), every order by client order id and every fill with a
 sequence number, in memory for the life of the process, so a trading loop that restarts finds
 what it left there. Submitting a known client order id returns that order and creates nothing.
 
-Protocol: loopback TCP, one JSON object per line each way (request, then its response)::
+Protocol: loopback TCP, one JSON object per line each way; the venue answers requests in the order
+they come, so a client may pipeline (write many requests, then read their responses)::
 
     {"op": "ping"}                                         -> {"ok": true, "ts": ns}
     {"op": "submit", "client_id": "r1-0000000001", "symbol": "PRISM", "qty": 10.0,
@@ -34,7 +35,6 @@ Quantities are signed (buy > 0). A bad request gets ``{"ok": false, "error": "..
 
 from __future__ import annotations
 
-import json
 import math
 import socketserver
 import threading
@@ -91,6 +91,7 @@ class PrismVenue:
         self.start_cash = float(cash)
         self.accounts: dict[str, list[float]] = {}  # account -> [cash, position]
         self.orders: dict[str, dict[str, Any]] = {}
+        self._working: dict[str, dict[str, Any]] = {}  # the orders a new quote may fill
         self.fills: list[dict[str, Any]] = []
         self._days = iter_days(config)
         self._day_offset = 0  # ns of simulated time before the current session
@@ -149,9 +150,8 @@ class PrismVenue:
                 self._next_day()
 
     def _match(self) -> None:
-        for o in self.orders.values():
-            if o["status"] in ("accepted", "partially_filled"):
-                self._fill(o)
+        for o in list(self._working.values()):  # not every order ever taken: a quote costs O(working)
+            self._fill(o)
 
     def _fill(self, o: dict[str, Any]) -> None:
         left = o["qty"] - o["filled"]
@@ -189,6 +189,13 @@ class PrismVenue:
         if done:
             o["filled"] = o["qty"]
         o["status"] = "filled" if done else "partially_filled"
+        self._track(o)
+
+    def _track(self, o: dict[str, Any]) -> None:
+        if o["status"] in ("accepted", "partially_filled"):
+            self._working[o["client_id"]] = o
+        else:
+            self._working.pop(o["client_id"], None)
 
     # requests ----------------------------------------------------------------------------
     def handle(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -203,6 +210,7 @@ class PrismVenue:
                 o = self.orders.get(str(req.get("client_id")))
                 if o is not None and op == "cancel" and o["status"] in ("accepted", "partially_filled"):
                     o["status"] = "canceled"
+                    self._track(o)
                 return {"ok": True, "order": dict(o) if o is not None else None}
             if op == "modify":
                 o = self.orders.get(str(req.get("client_id")))
@@ -218,7 +226,7 @@ class PrismVenue:
             if op == "orders":
                 return {"ok": True, "orders": [dict(o) for o in self.orders.values()]}
             if op == "open_orders":
-                live = [dict(o) for o in self.orders.values() if o["status"] in ("accepted", "partially_filled")]
+                live = [dict(o) for o in self._working.values()]
                 return {"ok": True, "orders": live}
             if op == "fills_since":
                 return {"ok": True, "fills": self.fills[max(int(req.get("seq", 0)), 0) :]}
@@ -278,6 +286,7 @@ class PrismVenue:
             o["status"] = "rejected"
         self.orders[cid] = o
         if not bad:
+            self._track(o)
             self._fill(o)
         return o
 
@@ -293,20 +302,42 @@ def _num(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-class _Handler(socketserver.StreamRequestHandler):
+class _Handler(socketserver.BaseRequestHandler):
     server: _Server
 
     def handle(self) -> None:
-        venue = self.server.venue
-        for line in self.rfile:
-            if not line.strip():
-                continue
+        """Answer every complete request line of each read, in order, in one write: a client that
+        pipelines (many requests per write) gets its answers together."""
+        import socket
+
+        import orjson
+
+        sock, venue = self.request, self.server.venue
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        buf = b""
+        while True:
             try:
-                req = json.loads(line)
-                resp = venue.handle(req) if isinstance(req, dict) else {"ok": False, "error": "not an object"}
-            except (ValueError, TypeError) as exc:
-                resp = {"ok": False, "error": f"bad request: {exc}"}
-            self.wfile.write(json.dumps(resp, separators=(",", ":")).encode() + b"\n")
+                data = sock.recv(1 << 16)
+            except OSError:
+                return
+            if not data:
+                return
+            *lines, buf = (buf + data).split(b"\n")
+            out = []
+            for line in lines:
+                if not line.strip():
+                    continue
+                try:
+                    req = orjson.loads(line)
+                    resp = venue.handle(req) if isinstance(req, dict) else {"ok": False, "error": "not an object"}
+                except (ValueError, TypeError) as exc:
+                    resp = {"ok": False, "error": f"bad request: {exc}"}
+                out.append(orjson.dumps(resp, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+            if out:
+                try:
+                    sock.sendall(b"".join(out))
+                except OSError:
+                    return
 
 
 class _Server(socketserver.ThreadingTCPServer):
