@@ -245,7 +245,7 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         human(out, as_json=as_json)
 
     monkeypatch.setattr(_cli, "render", render_both)
-    current, last_serve = "", 0
+    current = ""
     try:
         for kind, text in steps():
             for example, free in ports.items():
@@ -264,12 +264,6 @@ def test_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                     for k, i in enumerate(j for j, t in enumerate(tokens) if t == "RUN_ID"):
                         tokens[i] = runs[k]["run_id"]
                 current = " ".join(tokens)
-                if tokens[0] == "serve" and "--run-id" not in tokens:
-                    # the default run id is the UTC second (trade2026.live default_run_id): two runs
-                    # within one second collide, so a new run starts in a new second
-                    while int(time.time()) == last_serve:
-                        time.sleep(0.05)
-                    last_serve = int(time.time())
                 began = time.monotonic()
                 typed = "KILL\n" if tokens[:2] == ["serve", "kill"] else None  # its typed confirmation
                 res = runner.invoke(app, tokens, input=typed)

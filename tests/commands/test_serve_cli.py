@@ -81,6 +81,22 @@ def test_a_used_run_id_is_refused(cli: Any, sample_lake: Any) -> None:
     assert r.exit_code == 2 and "already has a journal" in r.stderr
 
 
+def test_runs_with_the_default_id_in_one_second_get_their_own_journals(
+    cli: Any, sample_lake: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default id is the UTC second: a second run within it was refused ("already has a journal")."""
+    import trade2026.live._serve as serve_mod
+
+    monkeypatch.setattr(serve_mod, "default_run_id", lambda venue: "paper20261201T120000")  # a frozen clock
+    syms = _symbols(sample_lake, 1)
+    ids = []
+    for _ in range(3):
+        r = cli("serve", "--strategy", SPEC, "--symbols", syms[0], "--no-lake", "--json")
+        assert r.exit_code == 0, r.output
+        ids.append(json.loads(r.stdout)["run_id"])
+    assert ids == ["paper20261201T120000", "paper20261201T120000_2", "paper20261201T120000_3"]
+
+
 @pytest.mark.slow
 def test_sigterm_stops_cleanly_with_a_summary(sample_lake: Any, home: Path) -> None:
     syms = _symbols(sample_lake, 1)

@@ -158,6 +158,11 @@ def serve(
         say(f"serve: model {model.version['name']} version {model.version['version']} ({model.kind})")
     rid = run_id or default_run_id(venue)
     run_dir = Path(home) / "live" / rid
+    n = 1
+    while run_id is None and run_dir.exists():  # a default id is a new run: never another run's journal
+        n += 1
+        rid = f"{default_run_id(venue)}_{n}"
+        run_dir = Path(home) / "live" / rid
     if not live and (run_dir / "journal.log").exists():
         msg = (
             f"run {rid} already has a journal in {run_dir}; the paper venue keeps no state between runs, "
