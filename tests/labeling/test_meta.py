@@ -85,6 +85,7 @@ def test_public_names() -> None:
         "metalabel_bars",
         "metalabel_cpcv",
         "predict_bars",
+        "predict_frame",
         "return_attribution",
         "sequential_bootstrap",
         "time_decay",

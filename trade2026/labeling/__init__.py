@@ -13,6 +13,7 @@ from trade2026.labeling._registry import (
     load_metalabel_model,
     log_metalabel_model,
     predict_bars,
+    predict_frame,
 )
 from trade2026.labeling._search import OBJECTIVES as SEARCH_OBJECTIVES
 from trade2026.labeling._weights import (
@@ -48,6 +49,7 @@ __all__ = [
     "metalabel_bars",
     "metalabel_cpcv",
     "predict_bars",
+    "predict_frame",
     "return_attribution",
     "sequential_bootstrap",
     "time_decay",

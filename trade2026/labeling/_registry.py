@@ -155,6 +155,58 @@ class PredictResult:
         return self.predictions
 
 
+def predict_frame(mm: MetaModel, frame: Any, features: Any = None, *, last: bool = False) -> Any:
+    """A meta-label model's predictions on one symbol's bars (the rule of :func:`predict_bars`).
+
+    Parameters
+    ----------
+    mm : MetaModel
+        From :func:`load_metalabel_model`.
+    frame : polars.DataFrame
+        One symbol's bars sorted by ts (symbol, ts, close, volume[, the primary's signal column]).
+    features : polars.DataFrame, optional
+        That symbol's feature-set rows (symbol, ts, ...) for a model trained on a feature set; each
+        bar takes the last row at or before it. None: :func:`meta_features` of ``frame``.
+    last : bool
+        Only the last bar (a live loop deciding at the bar just closed; the features still see the
+        whole history).
+
+    Returns
+    -------
+    polars.DataFrame
+        symbol, ts, side, prob, size, signal per bar (``signal = side * size``; size 0 where a
+        feature is missing).
+    """
+    import polars as pl
+
+    from trade2026.backtest import strategy_positions
+    from trade2026.features import asof_join
+    from trade2026.labeling._meta import bet_size, meta_features
+
+    names = list(mm.feature_names[:-1])
+    side = np.sign(strategy_positions(mm.primary, frame).sort("ts")["position"].cast(pl.Float64).to_numpy())
+    keys = frame.select("symbol", "ts")
+    if last:
+        side, keys = side[-1:], keys.tail(1)
+    if features is None:
+        X = meta_features(frame).select(names)
+        X = X.tail(1) if last else X
+    else:
+        X = asof_join(keys, features).select(names)
+    x = np.column_stack([X.to_numpy().astype(float), side])
+    ok = np.isfinite(x).all(axis=1)
+    prob = np.full(len(side), np.nan)
+    if ok.any():
+        prob[ok] = mm.estimator.predict_proba(x[ok])[:, 1]
+    size = np.where(ok, np.clip(bet_size(np.nan_to_num(prob, nan=0.5), step=mm.step), 0.0, 1.0), 0.0)
+    return keys.with_columns(
+        pl.Series("side", side),
+        pl.Series("prob", prob).fill_nan(None),
+        pl.Series("size", size),
+        pl.Series("signal", side * size),
+    )
+
+
 def predict_bars(
     lake: Any,
     ref: str,
@@ -187,10 +239,9 @@ def predict_bars(
     -------
     PredictResult
     """
-    from trade2026.backtest import parse_strategy, strategy_positions
+    from trade2026.backtest import parse_strategy
     from trade2026.core import bars_by_symbol, check_save, save_rows
-    from trade2026.features import asof_join, read_features
-    from trade2026.labeling._meta import bet_size, meta_features
+    from trade2026.features import read_features
 
     check_save(lake, save)
     mm = load_metalabel_model(ref, settings)
@@ -209,31 +260,21 @@ def predict_bars(
             )
             raise DataError(msg)
         lineage.update(feature_set=fs_name, feature_hash=fs.hash, feature_version=version)
-    names = list(mm.feature_names[:-1])
     parts = []
     for sym, frame in frames.items():
-        side = np.sign(strategy_positions(mm.primary, frame).sort("ts")["position"].to_numpy())
-        if feats_all is None:
-            X = meta_features(frame).select(names)
-        else:
-            X = asof_join(frame.select("symbol", "ts"), feats_all.filter(pl.col("symbol") == sym)).select(names)
-        x = np.column_stack([X.to_numpy().astype(float), side])
-        ok = np.isfinite(x).all(axis=1)
-        prob = np.full(len(side), np.nan)
-        if ok.any():
-            prob[ok] = mm.estimator.predict_proba(x[ok])[:, 1]
-        size = np.where(ok, np.clip(bet_size(np.nan_to_num(prob, nan=0.5), step=mm.step), 0.0, 1.0), 0.0)
-        parts.append(
-            frame.select("symbol", "ts").with_columns(
-                pl.Series("side", side),
-                pl.Series("prob", prob).fill_nan(None),
-                pl.Series("size", size),
-                pl.Series("signal", side * size),
-            )
-        )
+        feats = None if feats_all is None else feats_all.filter(pl.col("symbol") == sym)
+        parts.append(predict_frame(mm, frame, feats))
     preds = pl.concat(parts)
     saved = save_rows(lake, save, preds) if save else None
     return PredictResult(mm.version["name"], int(mm.version["version"]), table, preds, lineage, saved)
 
 
-__all__ = ["KIND_TAG", "MetaModel", "PredictResult", "load_metalabel_model", "log_metalabel_model", "predict_bars"]
+__all__ = [
+    "KIND_TAG",
+    "MetaModel",
+    "PredictResult",
+    "load_metalabel_model",
+    "log_metalabel_model",
+    "predict_bars",
+    "predict_frame",
+]

@@ -118,7 +118,6 @@ def load_model_strategy(strategy: str, *, lake: Any = None, settings: Any = None
 @dataclass(frozen=True)
 class _Meta:
     mm: Any
-    names: list[str]
     features: Any  # the feature set's rows (symbol, ts, ...) or None: meta_features of the bars
 
 
@@ -145,35 +144,22 @@ def _load_meta(ref: str, row: dict[str, Any], lake: Any, settings: Any) -> Model
                 f"{mm.lineage.get('feature_hash')}); retrain the model or restore the set's definition"
             )
             raise DataError(msg)
-    return ModelStrategy(ref, "metalabel", row, False, None, _Meta(mm, list(mm.feature_names[:-1]), feats))
+    return ModelStrategy(ref, "metalabel", row, False, None, _Meta(mm, feats))
 
 
 def _meta_weights(m: _Meta, history: Any) -> dict[str, float]:
-    """Each symbol's ``side * size`` at its last bar, as ``predict_bars`` computes it for that bar."""
-    import numpy as np
+    """Each symbol's ``side * size`` at its last bar: :func:`trade2026.labeling.predict_frame` there,
+    the rule ``t26 models predict`` applies to every bar (0 where the primary is flat or a feature
+    is missing)."""
     import polars as pl
 
-    from trade2026.backtest import strategy_positions
-    from trade2026.labeling import bet_size, meta_features
+    from trade2026.labeling import predict_frame
 
     out: dict[str, float] = {}
     for (sym,), frame in history.sort("symbol", "ts").group_by(["symbol"], maintain_order=True):
-        pos = strategy_positions(m.mm.primary, frame)["position"].cast(pl.Float64)[-1]
-        side = math.nan if pos is None else float(np.sign(pos))
-        if m.features is None:
-            xrow = meta_features(frame).select(m.names).row(-1)
-        else:
-            from trade2026.features import asof_join
-
-            last = frame.select("symbol", "ts").tail(1)
-            xrow = asof_join(last, m.features.filter(pl.col("symbol") == sym)).select(m.names).row(0)
-        x = np.array([[*(math.nan if v is None else float(v) for v in xrow), side]])
-        if not np.isfinite(x).all():
-            out[str(sym)] = 0.0
-            continue
-        prob = float(m.mm.estimator.predict_proba(x)[0, 1])
-        size = float(np.clip(bet_size(np.array([prob]), step=m.mm.step), 0.0, 1.0)[0])
-        out[str(sym)] = side * size
+        feats = None if m.features is None else m.features.filter(pl.col("symbol") == sym)
+        signal = predict_frame(m.mm, frame, feats, last=True)["signal"][0]
+        out[str(sym)] = float(signal) if signal is not None and math.isfinite(signal) else 0.0
     return out
 
 
