@@ -80,7 +80,12 @@ def main() -> None:
     ap.add_argument("--sample", type=float, default=10.0, help="seconds between RSS samples")
     ap.add_argument("--rate", type=float, default=2000.0, help="orders per second (0: as fast as it goes)")
     ap.add_argument("--batch", type=int, default=10, help="orders per market event")
-    ap.add_argument("--warmup", type=float, default=0.3, help="fraction of the run before the slope is fitted (RSS still rose until ~25%% of a 30-min soak)")
+    ap.add_argument(
+        "--warmup",
+        type=float,
+        default=0.3,
+        help="fraction of the run before the slope is fitted (RSS still rose until ~25%% of a 30-min soak)",
+    )
     a = ap.parse_args()
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cpus")
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as tmp:
