@@ -169,3 +169,20 @@ def test_bad_settings_are_input_errors(bars1) -> None:
         market_data(bars1, features=("rsii_14",))
     with pytest.raises(InputError):
         market_data(bars1.head(20))
+
+
+def test_with_account_writes_another_books_weights_into_the_env_layout(bars3) -> None:
+    """What a live loop asks the agent: the same features, its own book's weights and cash share."""
+    env = TradingEnv(bars3, features=("ret_20",), window=4, action="weights", long_only=False, gross=1.5)
+    flat, _ = env.reset(options={"start": 100})
+    held, *_ = env.step(np.array([0.5, -0.25, 0.25], dtype=np.float32))
+    k = len(env.data.symbols)
+    # the env's own book, read back from its observation, rebuilds that observation exactly
+    same = env.with_account(held, held[-k - 1 : -1], float(held[-1]))
+    np.testing.assert_array_equal(same, held)
+    # another book: features untouched, account replaced and clipped to the kernels' bound
+    other = env.with_account(held, [0.1, 2e6, -0.3], 0.5)
+    np.testing.assert_array_equal(other[: -k - 1], held[: -k - 1])
+    np.testing.assert_allclose(other[-k - 1 :], [0.1, 1000.0, -0.3, 0.5], rtol=1e-6)
+    with pytest.raises(DataError, match="one entry per symbol"):
+        env.with_account(flat, [0.1], 0.9)

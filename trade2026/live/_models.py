@@ -196,11 +196,7 @@ def _rl_weights(agent: Any, history: Any, account: dict[str, float]) -> dict[str
         return flat
     env = TradingEnv(data=data)
     obs, _ = env.reset(options={"start": t, "end": t + 1})
-    k = len(data.symbols)
-    bound = 1000.0  # the environment's clip of the account features (rl._kernels.OBS_ACCOUNT_BOUND)
-    for i, sym in enumerate(data.symbols):
-        obs[-k - 1 + i] = min(max(account.get(sym, 0.0), -bound), bound)
-    obs[-1] = min(max(account.get("_cash", 1.0), -bound), bound)
+    obs = env.with_account(obs, [account.get(sym, 0.0) for sym in data.symbols], account.get("_cash", 1.0))
     w = env.weights(agent.act(obs))
     return {sym: float(w[i]) for i, sym in enumerate(data.symbols)}
 

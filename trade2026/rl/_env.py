@@ -369,6 +369,21 @@ class TradingEnv(gym.Env):
         self._t, self._end = start, end
         return obs, {"equity": float(self._fstate[0, K.EQUITY]), "bar": start}
 
+    def with_account(self, obs: np.ndarray, weights: Any, cash_share: float) -> np.ndarray:
+        """``obs`` with its account part replaced by another book's: the position weights (one per
+        symbol, market value / equity) and the cash share, clipped to the kernels' account bound as
+        the environment does. A live loop asks the agent about its own book this way."""
+        k = len(self.data.symbols)
+        out = np.array(obs, dtype=np.float32, copy=True)
+        acct = np.clip(
+            np.r_[np.asarray(weights, dtype=np.float64), cash_share], -K.OBS_ACCOUNT_BOUND, K.OBS_ACCOUNT_BOUND
+        )
+        if acct.shape != (k + 1,):
+            msg = f"weights must have one entry per symbol ({k}), got {acct.size - 1}"
+            raise DataError(msg)
+        out[-k - 1 :] = acct
+        return out
+
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         t = self._t
         if t >= self._end:
