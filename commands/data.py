@@ -72,6 +72,8 @@ def build(
     spec = load_recipe(recipe)
     ctx.log(f"building recipe {spec['name']!r}")
     rows = build_recipe(ctx.lake, spec, force=force)
+    if rows and all(r.get("inserted") == 0 and r.get("updated") == 0 for r in rows):
+        ctx.log("nothing new: every row of the recipe's files was already in the lake")  # a cron run, exit 0
     return Out(rows)
 
 

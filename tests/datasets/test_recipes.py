@@ -107,3 +107,22 @@ def test_a_later_invalid_source_writes_nothing(cli: Any, lake: Lake, tmp_path: P
     assert r.exit_code == 2 and "source 2 (sample) would replace bars_1d (source 1)" in r.output, r.output
     assert "--force" in r.output
     assert lake.tables() == []
+
+
+def test_a_rebuild_that_finds_nothing_new_exits_0_and_says_so(cli: Any, lake: Lake, tmp_path: Path) -> None:
+    """The nightly cron job of the README: the second run of the same files changes nothing."""
+    import json
+
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "x.csv").write_text("Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,10\n")
+    recipe = tmp_path / "r.toml"
+    recipe.write_text('name = "mine"\n[[sources]]\nkind = "files"\npath = "raw"\nsymbol = "XYZ"\ntable = "bars_1d"\n')
+    first = cli("data", "build", str(recipe), "--json")
+    assert first.exit_code == 0 and json.loads(first.stdout)[0]["inserted"] == 1
+    assert "nothing new" not in first.stderr
+    again = cli("data", "build", str(recipe), "--json")  # what a cron job parses: no row inserted or updated
+    assert again.exit_code == 0, again.output
+    row = json.loads(again.stdout)[0]
+    assert (row["inserted"], row["updated"]) == (0, 0)
+    human = cli("data", "build", str(recipe))  # and a person reads it on stderr
+    assert human.exit_code == 0 and "nothing new" in human.stderr
