@@ -134,9 +134,16 @@ def test_workers_read_the_lake_themselves(cluster: str, bars: pl.DataFrame, tmp_
         SweepChunk(None, "sma_cross", serial.params[i : i + 50], serial.config, False, source)
         for i in range(0, 600, 50)
     ]
-    out = run_tasks(_where, [(_sweep_chunk, t) for t in tasks], executor="ray", ray_address=cluster)
-    assert len({node for node, _ in out}) >= 2
-    np.testing.assert_array_equal(np.concatenate([r[0] for _, r in out], axis=1), serial.returns[:, :600])
+    # Where tasks land is Ray's choice: on a loaded machine it may now and then keep all of them on
+    # one node, so the fan-out gets up to three tries to show the spread (each result checked).
+    nodes: set[str] = set()
+    for _ in range(3):
+        out = run_tasks(_where, [(_sweep_chunk, t) for t in tasks], executor="ray", ray_address=cluster)
+        np.testing.assert_array_equal(np.concatenate([r[0] for _, r in out], axis=1), serial.returns[:, :600])
+        nodes = {node for node, _ in out}
+        if len(nodes) >= 2:
+            break
+    assert len(nodes) >= 2
 
 
 def test_cpcv_folds_of_a_meta_labeling_model_equal_serial(cluster: str, bars: pl.DataFrame) -> None:
@@ -155,9 +162,14 @@ def test_cpcv_folds_of_a_meta_labeling_model_equal_serial(cluster: str, bars: pl
     bets = prepare_bets(one, "sma_cross:fast=10,slow=40", pt=1.0, sl=1.0, vertical=10, cusum=1.0, n_splits=6)
     cv = CombinatorialPurgedCV(6, 2, t1=bets.events)
     fits = [FoldFit("rf", 0, {"n_estimators": 25}, bets.train_data(), tr, te) for tr, te in cv.split(bets.X)]
-    out = run_tasks(_where, [(fit_fold, f) for f in fits], executor="ray", ray_address=cluster)
-    assert len({node for node, _ in out}) >= 2  # the folds ran on more than one node
-    np.testing.assert_array_equal(cv.reassemble([p for _, p in out]), a.probabilities)
+    nodes: set[str] = set()
+    for _ in range(3):  # up to three tries to show the spread (Ray's placement), each result checked
+        out = run_tasks(_where, [(fit_fold, f) for f in fits], executor="ray", ray_address=cluster)
+        np.testing.assert_array_equal(cv.reassemble([p for _, p in out]), a.probabilities)
+        nodes = {node for node, _ in out}
+        if len(nodes) >= 2:
+            break
+    assert len(nodes) >= 2  # the folds ran on more than one node
 
 
 def _refuse(x: int) -> int:
